@@ -1,0 +1,13 @@
+export * from './errors';
+export * from './common';
+export * from './envelope';
+export * from './rpc';
+export * from './bus';
+export * from './events';
+export * from './loyalty';
+export * from './promotion';
+export * from './voucher';
+export * from './renewal';
+export * from './partner-sync';
+export * from './gateway';
+export { errorCatalog, errorStatus } from './catalog';

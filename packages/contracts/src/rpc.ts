@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** A request/reply endpoint: subject `<service>.v1.<resource>.<verb>`, both payloads checked on both sides. */
+export interface RequestContract<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
+  subject: string;
+  request: Req;
+  reply: Res;
+}
+
+export function defineRequest<Req extends z.ZodType, Res extends z.ZodType>(
+  subject: string,
+  request: Req,
+  reply: Res,
+): RequestContract<Req, Res> {
+  return { subject, request, reply };
+}
+
+export type RequestOf<C extends RequestContract> = z.input<C['request']>;
+export type ParsedRequestOf<C extends RequestContract> = z.output<C['request']>;
+export type ReplyOf<C extends RequestContract> = z.output<C['reply']>;
+
+export const ErrorBody = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** Replies are `{ ok: true, data }` or `{ ok: false, error }`. */
+export const ReplyEnvelope = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), error: ErrorBody }),
+]);
+
+export const HealthReply = z.object({
+  service: z.string(),
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  uptimeSeconds: z.number().nonnegative(),
+});
+
+/** Every service answers `<service>.v1.health`. */
+export const healthContract = (service: string) =>
+  defineRequest(`${service}.v1.health`, z.object({}).strict(), HealthReply);
+
+/** Formats a zod failure as details a person can act on: which field, what is wrong. */
+export function describeIssues(error: z.ZodError): Record<string, unknown> {
+  return {
+    issues: error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+  };
+}

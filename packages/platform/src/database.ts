@@ -1,0 +1,114 @@
+import { DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
+import type { Logger } from './logger';
+
+export type Tx = EntityManager;
+export type MigrationClass = new () => MigrationInterface;
+
+/**
+ * The tables the kit itself needs in every service schema: outbox, inbox, idempotent command
+ * results, job leases, and events a consumer gave up on. Listed first in each service's migrations.
+ */
+export class PlatformTables1763856000000 implements MigrationInterface {
+  name = 'PlatformTables1763856000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE outbox (
+        id uuid PRIMARY KEY,
+        type text NOT NULL,
+        tenant_id text NOT NULL,
+        envelope jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz
+      )`);
+    await q.query(`CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL`);
+    await q.query(`CREATE INDEX outbox_published_at ON outbox (published_at) WHERE published_at IS NOT NULL`);
+    await q.query(`
+      CREATE TABLE inbox (
+        consumer text NOT NULL,
+        event_id uuid NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, event_id)
+      )`);
+    await q.query(`
+      CREATE TABLE failed_events (
+        consumer text NOT NULL,
+        event_id uuid NOT NULL,
+        envelope jsonb NOT NULL,
+        error text NOT NULL,
+        failed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, event_id)
+      )`);
+    await q.query(`
+      CREATE TABLE idempotent_commands (
+        tenant_id text NOT NULL,
+        scope text NOT NULL,
+        key text NOT NULL,
+        request_hash text NOT NULL,
+        response jsonb,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, scope, key)
+      )`);
+    await q.query(`
+      CREATE TABLE job_leases (
+        name text PRIMARY KEY,
+        holder text NOT NULL,
+        expires_at timestamptz NOT NULL
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const t of ['job_leases', 'idempotent_commands', 'failed_events', 'inbox', 'outbox']) {
+      await q.query(`DROP TABLE ${t}`);
+    }
+  }
+}
+
+export interface DatabaseOptions {
+  url: string;
+  schema: string;
+  migrations: MigrationClass[];
+  poolSize: number;
+  runMigrations: boolean;
+  logger: Logger;
+}
+
+/**
+ * One data source per service schema. The search_path points at the schema so SQL stays
+ * unqualified, and the same code runs against a throw-away schema in tests.
+ */
+export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
+  const ds = new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    schema: opts.schema,
+    migrations: opts.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: opts.poolSize,
+      options: `-c search_path=${opts.schema}`,
+      connectionTimeoutMillis: 5000,
+    },
+  });
+  await ds.initialize();
+  if (opts.runMigrations) await migrate(ds, opts.schema, opts.logger);
+  return ds;
+}
+
+/** Replicas starting together take an advisory lock, so migrations run once. */
+async function migrate(ds: DataSource, schema: string, logger: Logger): Promise<void> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`migrate:${schema}`]);
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    if (applied.length) logger.info({ schema, migrations: applied.map((m) => m.name) }, 'migrations applied');
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`migrate:${schema}`]).catch(() => undefined);
+    await runner.release();
+  }
+}

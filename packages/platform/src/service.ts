@@ -1,0 +1,214 @@
+import { Bus, healthContract } from '@tlp/contracts';
+import type { Express } from 'express';
+import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import type { Server } from 'node:http';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { BaseConfig, ConfigError, parseConfig } from './config';
+import { EventConsumer, type EventHandler } from './consumer';
+import { openDatabase, PlatformTables1763856000000, type MigrationClass } from './database';
+import { closeServer, createOpsApp, listen, type ReadinessCheck } from './http';
+import { ensureStream } from './jetstream';
+import { JobRunner, type Job } from './jobs';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { OutboxRelay } from './outbox';
+import { handle, RequestServer, type RequestHandler } from './rpc-server';
+import { connectRedis, RedisKeys, type Redis } from './redis';
+
+export interface ServiceDeps<C> {
+  name: string;
+  config: C & BaseConfig;
+  logger: Logger;
+  db: DataSource;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  bus: Bus;
+  redis: Redis;
+  keys: RedisKeys;
+  metrics: Metrics;
+}
+
+export interface ServiceParts {
+  handlers: RequestHandler[];
+  consumers?: EventHandler[];
+  jobs?: Job[];
+  /** Extra HTTP routes on the service's own server (the gateway's API, partner webhooks). */
+  http?: (app: Express) => void;
+  readiness?: Record<string, ReadinessCheck>;
+  onStop?: () => Promise<void>;
+}
+
+export interface ServiceDefinition<S extends z.ZodObject = z.ZodObject> {
+  name: string;
+  version?: string;
+  /** Keys of the service's own, beyond the base configuration. */
+  config?: S;
+  migrations: MigrationClass[];
+  build(deps: ServiceDeps<z.output<S>>): Promise<ServiceParts> | ServiceParts;
+}
+
+export interface RunningService<C = unknown> {
+  deps: ServiceDeps<C>;
+  httpPort: number;
+  stop(): Promise<void>;
+}
+
+/** Every service publishes to and consumes from one stream of facts. */
+export const eventSubjects = (prefix: string): string[] => [`${prefix}evt.>`];
+
+/**
+ * Starts a service: config, logger, database (migrated), NATS, Redis, the EVENTS stream, the
+ * outbox relay, request handlers, event consumers, jobs and the ops HTTP server. `stop()` undoes
+ * it in reverse so that nothing in flight is lost.
+ */
+export async function startService<S extends z.ZodObject>(
+  def: ServiceDefinition<S>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningService<z.output<S>>> {
+  const schema = def.config ? BaseConfig.extend(def.config.shape) : BaseConfig;
+  const config = parseConfig(schema, env) as z.output<S> & BaseConfig;
+  const logger = createLogger(def.name, config.LOG_LEVEL);
+  const metrics = createMetrics(def.name);
+  const startedAt = Date.now();
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    const db = await openDatabase({
+      url: config.DATABASE_URL,
+      schema: config.DB_SCHEMA ?? def.name.replace(/-/g, '_'),
+      migrations: [PlatformTables1763856000000, ...def.migrations],
+      poolSize: config.DB_POOL_SIZE,
+      runMigrations: config.RUN_MIGRATIONS,
+      logger,
+    });
+    cleanups.push(() => db.destroy());
+    const nc = await connect({
+      servers: config.NATS_URL,
+      name: def.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      waitOnFirstConnect: true,
+    });
+    cleanups.push(() => nc.drain());
+    void watchNats(nc, logger);
+    const jsm = await nc.jetstreamManager();
+    const js = nc.jetstream();
+    await ensureStream(jsm, { name: config.STREAM_NAME, subjects: eventSubjects(config.SUBJECT_PREFIX), replicas: config.STREAM_REPLICAS });
+    const redis = await connectRedis(config.REDIS_URL, logger);
+    cleanups.push(() => redis.quit());
+    const bus = new Bus(nc, { subjectPrefix: config.SUBJECT_PREFIX });
+    const deps: ServiceDeps<z.output<S>> = {
+      name: def.name,
+      config,
+      logger,
+      db,
+      nc,
+      js,
+      jsm,
+      bus,
+      redis,
+      keys: new RedisKeys(`${config.REDIS_PREFIX}${def.name}:`),
+      metrics,
+    };
+    const parts = await def.build(deps);
+
+    const relay = new OutboxRelay({ db, js, subjectPrefix: config.SUBJECT_PREFIX, logger, metrics });
+    relay.start();
+    cleanups.push(() => relay.stop());
+
+    const jobs = new JobRunner(db, logger);
+    jobs.start(parts.jobs ?? []);
+    cleanups.push(() => jobs.stop());
+
+    const consumers = (parts.consumers ?? []).map(
+      (handler) =>
+        new EventConsumer({ service: def.name, db, js, jsm, stream: config.STREAM_NAME, subjectPrefix: config.SUBJECT_PREFIX, handler, logger, metrics }),
+    );
+    for (const c of consumers) await c.start();
+    cleanups.push(() => Promise.all(consumers.map((c) => c.stop())));
+
+    const health = handle(healthContract(def.name), async () => ({
+      service: def.name,
+      status: 'ok' as const,
+      version: def.version ?? '0.1.0',
+      uptimeSeconds: (Date.now() - startedAt) / 1000,
+    }));
+    const server = new RequestServer({ nc, service: def.name, subjectPrefix: config.SUBJECT_PREFIX, logger, metrics });
+    server.serve([health, ...parts.handlers]);
+    cleanups.push(() => server.stop());
+
+    const app = createOpsApp(
+      {
+        postgres: async () => void (await db.query('SELECT 1')),
+        nats: async () => {
+          if (nc.isClosed()) throw new Error('connection closed');
+          await nc.flush();
+        },
+        redis: async () => void (await redis.ping()),
+        ...parts.readiness,
+      },
+      metrics.registry,
+    );
+    parts.http?.(app);
+    const { server: http, port } = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
+    cleanups.push(() => closeServer(http as Server));
+    if (parts.onStop) cleanups.push(parts.onStop);
+    logger.info({ httpPort: port, schema: config.DB_SCHEMA ?? def.name }, `${def.name} started`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      deps,
+      httpPort: port,
+      stop: () => (stopping ??= runCleanups(cleanups, logger).then(() => logger.info(`${def.name} stopped`))),
+    };
+  } catch (e) {
+    await runCleanups(cleanups, logger);
+    throw e;
+  }
+}
+
+async function runCleanups(cleanups: (() => Promise<unknown>)[], logger: Logger): Promise<void> {
+  for (const cleanup of [...cleanups].reverse()) {
+    try {
+      await cleanup();
+    } catch (e) {
+      logger.warn({ err: e }, 'shutdown step failed');
+    }
+  }
+}
+
+async function watchNats(nc: NatsConnection, logger: Logger): Promise<void> {
+  for await (const s of nc.status()) {
+    if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn({ nats: s.type, server: s.data }, `nats ${s.type}`);
+  }
+}
+
+/**
+ * The process entry point: starts the service, stops it on SIGTERM/SIGINT within the shutdown
+ * budget, and exits with one clear line when the configuration is wrong.
+ */
+export function runServiceMain<S extends z.ZodObject>(def: ServiceDefinition<S>): void {
+  startService(def).then(
+    (running) => {
+      const budget = running.deps.config.SHUTDOWN_TIMEOUT_MS;
+      const shutdown = (signal: string) => {
+        running.deps.logger.info({ signal }, 'shutting down');
+        const force = setTimeout(() => {
+          running.deps.logger.error('shutdown took too long: exiting');
+          process.exit(1);
+        }, budget);
+        force.unref();
+        void running.stop().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    },
+    (e: unknown) => {
+      if (e instanceof ConfigError) process.stderr.write(`${def.name}: ${e.lines.join(`\n${def.name}: `)}\n`);
+      else process.stderr.write(`${def.name}: failed to start: ${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
+

@@ -1,0 +1,4 @@
+import { runServiceMain } from '@tlp/platform';
+import { gatewayService } from './service';
+
+runServiceMain(gatewayService);

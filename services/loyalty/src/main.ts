@@ -1,0 +1,4 @@
+import { runServiceMain } from '@tlp/platform';
+import { loyaltyService } from './service';
+
+runServiceMain(loyaltyService);

@@ -1,0 +1,4 @@
+import { runServiceMain } from '@tlp/platform';
+import { partnerSyncService } from './service';
+
+runServiceMain(partnerSyncService);

@@ -1,0 +1,4 @@
+import { runServiceMain } from '@tlp/platform';
+import { promotionService } from './service';
+
+runServiceMain(promotionService);

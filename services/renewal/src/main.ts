@@ -1,0 +1,4 @@
+import { runServiceMain } from '@tlp/platform';
+import { renewalService } from './service';
+
+runServiceMain(renewalService);

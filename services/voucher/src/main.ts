@@ -1,0 +1,4 @@
+import { runServiceMain } from '@tlp/platform';
+import { voucherService } from './service';
+
+runServiceMain(voucherService);
