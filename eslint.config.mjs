@@ -14,8 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
+  },
+  {
     // Command-line tools (launcher, benchmarks, dev token) talk to a person on a terminal.
-    files: ['infra/**', 'scripts/**', '**/bench/**', 'services/gateway/src/dev-token.ts', 'test-e2e/**'],
+    files: ['**/*.js', '**/*.mjs', 'infra/**', 'scripts/**', '**/bench/**', 'services/gateway/src/dev-token.ts', 'test-e2e/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,5 +1,4 @@
 import { headers as natsHeaders, JSONCodec, type MsgHdrs, type NatsConnection } from 'nats';
-import { z } from 'zod';
 import { RequestContext } from './common';
 import { DomainError } from './errors';
 import { describeIssues, ReplyEnvelope, type ReplyOf, type RequestContract, type RequestOf } from './rpc';
