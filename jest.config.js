@@ -3,12 +3,11 @@ const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test-e2e'],
-  testMatch: ['**/test/**/*.test.ts', '**/src/**/*.test.ts'],
+  testMatch: ['**/test/**/*.test.ts', '**/src/**/*.test.ts', '<rootDir>/test-e2e/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/services/web/'],
   // jose and uuid ship ESM only: let swc turn them into CommonJS too.
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(jose|uuid)[@/])'],
   testTimeout: 60000,
   maxWorkers: 2,
-  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
 };

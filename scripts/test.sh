@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# The one test command (pnpm test): types, lint, then every test against real servers.
-set -euo pipefail
+# The one test command (pnpm test): servers up, types, lint, then every test against real servers.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-node infra/ensure-servers.mjs
-pnpm -s typecheck
-pnpm -s lint
-pnpm -s exec jest "$@"
+pnpm -s exec tsx infra/ensure-servers.ts || exit 1
+pnpm -s typecheck || exit 1
+pnpm -s lint || exit 1
+mkdir -p .data
+results=.data/jest-results.json
+rm -f "$results"
+pnpm -s exec jest --json --outputFile="$results" "$@"
+status=$?
+# The closing line CI reads; jest's own summary is not one of the formats it knows.
+node -e '
+  const r = require(process.argv[1]);
+  const failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
+  console.log(`tests: ${r.numPassedTests} passed, ${failed} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$results" 2>/dev/null || echo "tests: 0 passed, 1 failed"
+exit $status

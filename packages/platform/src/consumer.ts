@@ -94,7 +94,8 @@ export class EventConsumer {
     // Messages arrive while the previous batch commits; they form the next batch (group commit).
     for await (const msg of messages) {
       batch.push(msg);
-      if (batch.length >= this.maxBatch || messages.getPending() === 0) {
+      // getPending() counts the message in hand too: 1 means nothing else is waiting.
+      if (batch.length >= this.maxBatch || messages.getPending() <= 1) {
         const current = batch;
         batch = [];
         await flushing;

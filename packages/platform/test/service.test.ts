@@ -1,0 +1,60 @@
+import { Bus } from '@tlp/contracts';
+import { cleanUp, connectNats, infra, isolation, serviceEnv, testContext, type Infra } from '@tlp/testkit';
+import type { NatsConnection } from 'nats';
+import { BaseConfig, ConfigError, ensureStream, parseConfig, startService } from '../src';
+import { demoService, slowEcho } from './fixtures/demo-service';
+
+let i: Infra;
+let nc: NatsConnection;
+beforeAll(async () => {
+  i = await infra();
+  nc = await connectNats(i);
+});
+afterAll(async () => {
+  await nc?.close();
+});
+
+describe('configuration', () => {
+  it('names every missing or malformed variable on a line of its own', () => {
+    let err: unknown;
+    try {
+      parseConfig(BaseConfig, { NATS_URL: 'http://wrong', REDIS_URL: 'redis://x', HTTP_PORT: 'eighty' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).lines).toEqual([
+      'config: NATS_URL is invalid: must be a nats:// URL',
+      'config: DATABASE_URL is missing',
+      expect.stringMatching(/^config: HTTP_PORT is invalid/),
+    ]);
+  });
+
+  it('refuses to start a service with a bad environment before touching anything', async () => {
+    await expect(startService(demoService(), { NATS_URL: 'nats://127.0.0.1:4222' })).rejects.toBeInstanceOf(ConfigError);
+  });
+});
+
+describe('lifecycle', () => {
+  const iso = isolation('platform_lifecycle');
+  afterAll(() => cleanUp(i, iso));
+
+  it('answers a request already in flight when it is asked to stop, then stops', async () => {
+    const svc = await startService(demoService(), serviceEnv(i, iso));
+    const bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix });
+    const inFlight = bus.request(slowEcho, testContext('acme'), { ms: 600, value: 'kept' });
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await svc.stop();
+    expect(await inFlight).toEqual({ value: 'kept' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    await expect(bus.request(slowEcho, testContext('acme'), { ms: 0, value: 'late' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('creates the stream idempotently when several replicas start at once', async () => {
+    const jsm = await nc.jetstreamManager();
+    const spec = { name: iso.streamName, subjects: [`${iso.subjectPrefix}evt.>`], replicas: 1 };
+    await Promise.all([ensureStream(jsm, spec), ensureStream(jsm, spec), ensureStream(jsm, spec)]);
+    expect((await jsm.streams.info(iso.streamName)).config.subjects).toEqual(spec.subjects);
+  });
+});
