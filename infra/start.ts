@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { devJwtSecret } from '../services/gateway/src/dev-secret';
 import { ensureServers, freePort, portOpen } from './servers';
 
 const root = join(__dirname, '..');
@@ -99,6 +100,9 @@ async function main(): Promise<void> {
   for (const name of services) {
     const port = name === 'gateway' ? gatewayPort : await freePort();
     const env: Record<string, string> = { HTTP_PORT: String(port) };
+    if (name === 'gateway' && !process.env.JWT_SECRET && !process.env.JWKS_URL && !process.env.JWT_PUBLIC_KEY) {
+      env.JWT_SECRET = devJwtSecret(dataDir);
+    }
     if (simulatorUrl) env.PARTNER_SIMULATOR_URL = simulatorUrl;
     started.push(spawnTs(name, join(root, 'services', name, 'src/main.ts'), env, port));
   }
@@ -111,6 +115,7 @@ async function main(): Promise<void> {
   }
   for (const p of started) say(`${p.name.padEnd(13)} ready  http://127.0.0.1:${p.port}/readyz`);
   if (simulatorUrl) say(`partner simulator    ${simulatorUrl}`);
+  say(`tokens for local use: pnpm token -- --tenant demo --role operator   (or --role fan --contact c-1)`);
   say(`Gateway: http://127.0.0.1:${gatewayPort}  (Ctrl-C stops everything)`);
 }
 

@@ -25,7 +25,7 @@ describe.each(services)('the %s service process', (service) => {
   it('starts against a fresh schema, answers its health subject, and stops on SIGTERM within 5 s', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', service, 'src/main.ts')], {
       cwd: root,
-      env: { ...process.env, ...serviceEnv(i, iso) },
+      env: { ...process.env, ...serviceEnv(i, iso, { JWT_SECRET: 'x'.repeat(32) }) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));

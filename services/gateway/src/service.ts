@@ -1,28 +1,61 @@
-import { Bus, healthContract, type RequestContext } from '@tlp/contracts';
+import { healthContract, type RequestContext } from '@tlp/contracts';
 import type { ServiceDefinition } from '@tlp/platform';
-import { problemHandlers } from './problem';
+import { z } from 'zod';
+import { createVerifier } from './auth';
+import { Backends } from './backends';
+import { HttpIdempotency1763856100000 } from './db/migrations';
+import { mountApi } from './http/api';
+import { HttpIdempotency } from './http/idempotency';
+import { RateLimiter } from './http/rate-limit';
+import { allRoutes } from './routes';
 
 /** The services the gateway fronts; /readyz reports each one reachable over NATS. */
 export const backendServices = ['loyalty', 'promotion', 'voucher', 'renewal', 'partner-sync'] as const;
 
+const GatewayConfig = z
+  .object({
+    JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+    JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY').optional(),
+    JWKS_URL: z.url().optional(),
+    JWT_ISSUER: z.string().optional(),
+    JWT_AUDIENCE: z.string().optional(),
+    RATE_LIMIT_TENANT_PER_MIN: z.coerce.number().int().positive().default(60_000),
+    RATE_LIMIT_CLIENT_PER_MIN: z.coerce.number().int().positive().default(1_200),
+    RATE_LIMIT_ATTEMPTS_PER_MIN: z.coerce.number().int().positive().default(20),
+    BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
+  })
+  .refine((c) => c.JWT_SECRET || c.JWT_PUBLIC_KEY || c.JWKS_URL, {
+    message: 'set JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL',
+    path: ['JWT_SECRET'],
+  });
+
 const probeContext: RequestContext = { tenantId: 'platform', requestId: 'readiness-probe' };
 
-function reachable(bus: Bus, service: string) {
-  return async () => {
-    await bus.request(healthContract(service), probeContext, {}, { timeoutMs: 1500 });
-  };
-}
-
-export const gatewayService: ServiceDefinition = {
+export const gatewayService: ServiceDefinition<typeof GatewayConfig> = {
   name: 'gateway',
-  migrations: [],
-  build: ({ bus }) => ({
-    handlers: [],
-    readiness: Object.fromEntries(backendServices.map((s) => [s, reachable(bus, s)])),
-    http: (app) => {
-      const { notFound, errors } = problemHandlers();
-      app.use(notFound);
-      app.use(errors);
-    },
-  }),
+  config: GatewayConfig,
+  migrations: [HttpIdempotency1763856100000],
+  build: async ({ bus, db, redis, keys, logger, metrics, config }) => {
+    const backends = new Backends(bus, logger, metrics, config.BACKEND_TIMEOUT_MS);
+    const verify = await createVerifier(config);
+    const rateLimiter = new RateLimiter(
+      redis,
+      keys,
+      {
+        tenantPerMinute: config.RATE_LIMIT_TENANT_PER_MIN,
+        clientPerMinute: config.RATE_LIMIT_CLIENT_PER_MIN,
+        attemptsPerMinute: config.RATE_LIMIT_ATTEMPTS_PER_MIN,
+      },
+      logger,
+    );
+    return {
+      handlers: [],
+      readiness: Object.fromEntries(
+        backendServices.map((s) => [s, async () => void (await bus.request(healthContract(s), probeContext, {}, { timeoutMs: 1500 }))]),
+      ),
+      http: (app) =>
+        mountApi(app, { routes: allRoutes, verify, backends, bus, idempotency: new HttpIdempotency(db), rateLimiter, logger, version: '1.0.0' }),
+      onStop: async () => backends.shutdown(),
+    };
+  },
 };

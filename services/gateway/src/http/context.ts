@@ -1,0 +1,13 @@
+import type { Bus, RequestContext } from '@tlp/contracts';
+import type { Logger } from '@tlp/platform';
+import type { Principal } from '../auth';
+import type { Backends } from '../backends';
+
+/** What a route handler gets: the caller, the request context to pass on, and the services. */
+export interface GatewayContext {
+  principal: Principal;
+  request: RequestContext;
+  backends: Backends;
+  bus: Bus;
+  log: Logger;
+}

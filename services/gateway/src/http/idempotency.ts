@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { DomainError } from '@tlp/contracts';
+import type { DataSource } from 'typeorm';
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * HTTP Idempotency-Key, in the manner of Stripe: the first response (success or the caller's
+ * error) is stored for 24 h and replayed for a repeat; a repeat with other parameters is refused;
+ * a repeat while the first is still running gets 409. Server-side failures (5xx) are not stored,
+ * so a retry after an outage runs again.
+ */
+export class HttpIdempotency {
+  constructor(private readonly db: DataSource) {}
+
+  async run(
+    scope: { tenantId: string; sub: string; key: string },
+    request: { method: string; path: string; body: unknown },
+    execute: () => Promise<StoredResponse>,
+  ): Promise<StoredResponse & { replayed: boolean }> {
+    const hash = createHash('sha256').update(JSON.stringify([request.method, request.path, request.body ?? null])).digest('hex');
+    const inserted: unknown[] = await this.db.query(
+      `INSERT INTO http_idempotency (tenant_id, sub, key, request_hash) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (tenant_id, sub, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = NULL, body = NULL, created_at = now()
+         WHERE http_idempotency.created_at < now() - interval '24 hours'
+       RETURNING key`,
+      [scope.tenantId, scope.sub, scope.key, hash],
+    );
+    if (inserted.length === 0) {
+      const [row] = (await this.db.query(
+        `SELECT request_hash, status, body FROM http_idempotency WHERE tenant_id = $1 AND sub = $2 AND key = $3`,
+        [scope.tenantId, scope.sub, scope.key],
+      )) as { request_hash: string; status: number | null; body: unknown }[];
+      if (!row) return this.run(scope, request, execute);
+      if (row.request_hash !== hash) {
+        throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request');
+      }
+      if (row.status === null) throw new DomainError('CONFLICT', 'A request with this Idempotency-Key is still in progress', { retryAfterSeconds: 1 });
+      return { status: row.status, body: row.body, replayed: true };
+    }
+    let response: StoredResponse;
+    try {
+      response = await execute();
+    } catch (e) {
+      await this.forget(scope);
+      throw e;
+    }
+    if (response.status >= 500) await this.forget(scope);
+    else {
+      await this.db.query(`UPDATE http_idempotency SET status = $4, body = $5 WHERE tenant_id = $1 AND sub = $2 AND key = $3`, [
+        scope.tenantId,
+        scope.sub,
+        scope.key,
+        response.status,
+        JSON.stringify(response.body),
+      ]);
+    }
+    return { ...response, replayed: false };
+  }
+
+  /** Drops the key, so that a request that failed on our side can run again. */
+  private async forget(scope: { tenantId: string; sub: string; key: string }): Promise<void> {
+    await this.db.query(`DELETE FROM http_idempotency WHERE tenant_id = $1 AND sub = $2 AND key = $3`, [scope.tenantId, scope.sub, scope.key]);
+  }
+}

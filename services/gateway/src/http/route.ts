@@ -1,0 +1,47 @@
+import { DomainError, type Role } from '@tlp/contracts';
+import { z } from 'zod';
+import type { GatewayContext } from './context';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * One HTTP route: the zod schemas it validates with are the ones the OpenAPI document is built
+ * from, so the document cannot drift from what the gateway accepts.
+ */
+export interface Route<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  method: Method;
+  /** Express-style path under /v1, e.g. `/loyalty/programs/:programId`. */
+  path: string;
+  tag: string;
+  summary: string;
+  /** The lowest role allowed; fans' own routes also need a contact id in the token. */
+  role: Role;
+  needsContact?: boolean;
+  /** `attempts` for routes that try codes or PINs: a tighter rate limit against guessing. */
+  rateLimit?: 'standard' | 'attempts';
+  params?: P;
+  query?: Q;
+  body?: B;
+  response: R;
+  /** 201 for creations; 200 otherwise. */
+  status?: number;
+  handle(ctx: GatewayContext, input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> }): Promise<z.input<R>>;
+}
+
+export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(r: Route<P, Q, B, R>): Route {
+  return r as unknown as Route;
+}
+
+export const isMutating = (m: Method) => m !== 'get';
+
+export function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): z.output<S> {
+  if (!schema) return {} as z.output<S>;
+  const r = schema.safeParse(value ?? {});
+  if (r.success) return r.data;
+  throw new DomainError('VALIDATION_FAILED', `Invalid ${where}`, {
+    issues: r.error.issues.map((i) => ({ in: where, path: i.path.map(String).join('.'), message: i.message })),
+  });
+}
+
+/** Express path `/a/:id` to OpenAPI `/a/{id}`. */
+export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
