@@ -1,0 +1,198 @@
+import { Bus, DomainError } from '@tlp/contracts';
+import { connectRedis, createLogger, createMetrics, listen, openDatabase, PlatformTables1763856000000, RedisKeys, closeServer } from '@tlp/platform';
+import { cleanUp, connectNats, infra, isolation, type Infra } from '@tlp/testkit';
+import express from 'express';
+import { SignJWT } from 'jose';
+import type { NatsConnection } from 'nats';
+import type { Server } from 'node:http';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { createVerifier } from '../src/auth';
+import { Backends } from '../src/backends';
+import { HttpIdempotency1763856100000 } from '../src/db/migrations';
+import { mountApi } from '../src/http/api';
+import { HttpIdempotency } from '../src/http/idempotency';
+import { RateLimiter } from '../src/http/rate-limit';
+import { route } from '../src/http/route';
+
+const secret = 's'.repeat(40);
+const iso = isolation('gateway_api');
+let i: Infra;
+let db: DataSource;
+let nc: NatsConnection;
+let server: Server;
+let base: string;
+let redis: Awaited<ReturnType<typeof connectRedis>>;
+const created: string[] = [];
+
+const token = (claims: Record<string, unknown>, key = secret) =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(String(claims.sub ?? 'u1')).setExpirationTime('1h').sign(new TextEncoder().encode(key));
+
+const routes = [
+  route({
+    method: 'get',
+    path: '/things/:thingId',
+    tag: 'test',
+    summary: 'read',
+    role: 'box-office',
+    params: z.object({ thingId: z.string().regex(/^t-\d+$/) }),
+    response: z.object({ thingId: z.string(), tenant: z.string() }),
+    handle: async (ctx, { params }) => {
+      if (params.thingId === 't-404') throw new DomainError('NOT_FOUND', 'no such thing');
+      if (params.thingId === 't-500') throw new Error('database password is hunter2');
+      return { thingId: params.thingId, tenant: ctx.principal.tenantId };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/things',
+    tag: 'test',
+    summary: 'create',
+    role: 'operator',
+    status: 201,
+    body: z.object({ name: z.string().min(1).max(20) }).strict(),
+    response: z.object({ name: z.string(), n: z.int() }),
+    handle: async (_ctx, { body }) => {
+      await new Promise((r) => setTimeout(r, 50));
+      created.push(body.name);
+      return { name: body.name, n: created.length };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/me/secret',
+    tag: 'test',
+    summary: 'a fan route',
+    role: 'fan',
+    needsContact: true,
+    rateLimit: 'attempts',
+    response: z.object({ contactId: z.string() }),
+    handle: async (ctx) => ({ contactId: ctx.principal.contactId! }),
+  }),
+];
+
+beforeAll(async () => {
+  i = await infra();
+  const logger = createLogger('gateway-test', 'silent');
+  db = await openDatabase({ url: i.databaseUrl, schema: iso.schema, migrations: [PlatformTables1763856000000, HttpIdempotency1763856100000], poolSize: 5, runMigrations: true, logger });
+  nc = await connectNats(i);
+  redis = await connectRedis(i.redisUrl, logger);
+  const bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix });
+  const app = express();
+  mountApi(app, {
+    routes,
+    verify: await createVerifier({ JWT_SECRET: secret }),
+    backends: new Backends(bus, logger, createMetrics('gateway-test')),
+    bus,
+    idempotency: new HttpIdempotency(db),
+    rateLimiter: new RateLimiter(redis, new RedisKeys(iso.redisPrefix), { tenantPerMinute: 1000, clientPerMinute: 1000, attemptsPerMinute: 3 }, logger),
+    logger,
+    version: 'test',
+  });
+  const l = await listen(app, 0, '127.0.0.1');
+  server = l.server;
+  base = `http://127.0.0.1:${l.port}`;
+});
+
+afterAll(async () => {
+  await closeServer(server);
+  await db?.destroy();
+  await redis?.quit();
+  await nc?.close();
+  await cleanUp(i, iso);
+});
+
+async function call(method: string, path: string, opts: { token?: string; body?: unknown; key?: string; raw?: string } = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.body !== undefined || opts.raw ? { 'content-type': 'application/json' } : {}),
+      ...(opts.key ? { 'idempotency-key': opts.key } : {}),
+    },
+    body: opts.raw ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
+  });
+  return { status: res.status, type: res.headers.get('content-type') ?? '', headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('gateway API layer', () => {
+  it('answers 401 problem+json without a token, with a token signed by another key, or with claims missing', async () => {
+    for (const t of [undefined, await token({ tenant: 'acme', roles: ['admin'] }, 'x'.repeat(40)), await token({ roles: ['admin'] })]) {
+      const r = await call('GET', '/v1/things/t-1', { token: t });
+      expect(r.status).toBe(401);
+      expect(r.type).toContain('application/problem+json');
+      expect(r.body).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
+    }
+  });
+
+  it('takes the tenant from the token and refuses a role below the route with 403', async () => {
+    const ok = await call('GET', '/v1/things/t-1', { token: await token({ tenant: 'acme', roles: ['box-office'] }) });
+    expect(ok).toMatchObject({ status: 200, body: { thingId: 't-1', tenant: 'acme' } });
+    const fan = await call('GET', '/v1/things/t-1', { token: await token({ tenant: 'acme', roles: ['fan'], contactId: 'c1' }) });
+    expect(fan).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    const noContact = await call('GET', '/v1/me/secret', { token: await token({ tenant: 'acme', roles: ['operator'] }) });
+    expect(noContact).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+  });
+
+  it('refuses bad input with 400 naming the field, and malformed JSON with 400, never a 500', async () => {
+    const op = await token({ tenant: 'acme', roles: ['operator'] });
+    const badParam = await call('GET', '/v1/things/nope', { token: op });
+    expect(badParam).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    expect(JSON.stringify(badParam.body.details)).toContain('thingId');
+    const badBody = await call('POST', '/v1/things', { token: op, key: 'k-bad', body: { name: '', admin: true } });
+    expect(badBody).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    const malformed = await call('POST', '/v1/things', { token: op, key: 'k-raw', raw: '{"name": ' });
+    expect(malformed).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    expect(malformed.type).toContain('application/problem+json');
+  });
+
+  it('maps a typed error to its status and hides an unexpected one', async () => {
+    const op = await token({ tenant: 'acme', roles: ['operator'] });
+    expect(await call('GET', '/v1/things/t-404', { token: op })).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    const hidden = await call('GET', '/v1/things/t-500', { token: op });
+    expect(hidden).toMatchObject({ status: 500, body: { code: 'INTERNAL', detail: 'Internal error' } });
+    expect(JSON.stringify(hidden.body)).not.toContain('hunter2');
+    expect(await call('GET', '/v1/nowhere', { token: op })).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+  });
+
+  it('needs an Idempotency-Key on mutations, replays the first answer for a repeat, and refuses the key for another body', async () => {
+    const op = await token({ tenant: 'acme', roles: ['operator'] });
+    expect(await call('POST', '/v1/things', { token: op, body: { name: 'a' } })).toMatchObject({ status: 400 });
+    const before = created.length;
+    const first = await call('POST', '/v1/things', { token: op, key: 'k1', body: { name: 'a' } });
+    const again = await call('POST', '/v1/things', { token: op, key: 'k1', body: { name: 'a' } });
+    expect(first.status).toBe(201);
+    expect(again).toMatchObject({ status: 201, body: first.body });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(created.length).toBe(before + 1);
+    expect(await call('POST', '/v1/things', { token: op, key: 'k1', body: { name: 'b' } })).toMatchObject({
+      status: 422,
+      body: { code: 'IDEMPOTENCY_KEY_REUSED' },
+    });
+  });
+
+  it('runs concurrent repeats of one key once', async () => {
+    const op = await token({ tenant: 'acme', roles: ['operator'] });
+    const before = created.length;
+    const replies = await Promise.all(Array.from({ length: 10 }, () => call('POST', '/v1/things', { token: op, key: 'k-burst', body: { name: 'burst' } })));
+    expect(created.length).toBe(before + 1);
+    for (const r of replies) expect([201, 409]).toContain(r.status);
+  });
+
+  it('keeps keys per tenant: the same key in another tenant is another request', async () => {
+    const before = created.length;
+    await call('POST', '/v1/things', { token: await token({ tenant: 'acme', roles: ['operator'] }), key: 'shared', body: { name: 'x' } });
+    await call('POST', '/v1/things', { token: await token({ tenant: 'other', roles: ['operator'] }), key: 'shared', body: { name: 'x' } });
+    expect(created.length).toBe(before + 2);
+  });
+
+  it('limits code and PIN attempts per client with 429 and Retry-After', async () => {
+    const fan = await token({ sub: 'fan-9', tenant: 'acme', roles: ['fan'], contactId: 'c9' });
+    const statuses = [];
+    for (let n = 0; n < 5; n++) statuses.push((await call('GET', '/v1/me/secret', { token: fan })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const limited = await call('GET', '/v1/me/secret', { token: fan });
+    expect(limited.body).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
