@@ -1,0 +1,193 @@
+/**
+ * The whole platform as separate processes on loopback, against the real servers, isolated by
+ * schema, subject prefix, stream and key prefix so that test files run side by side. Tests drive
+ * it through HTTP (and webhooks) only, and can kill -9 and restart any process.
+ */
+import { infra, isolation, serviceEnv, type Infra, type Isolation } from '@tlp/testkit';
+import { SignJWT } from 'jose';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+export const root = join(__dirname, '..');
+export const serviceNames = ['loyalty', 'promotion', 'voucher', 'renewal', 'partner-sync', 'gateway'] as const;
+export type ProcessName = (typeof serviceNames)[number] | 'partner-simulator';
+
+const jwtSecret = 'e2e-'.padEnd(48, 'x');
+
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+interface Running {
+  child: ChildProcess;
+  port: number;
+  exited: Promise<number | null>;
+}
+
+export interface PlatformOptions {
+  label: string;
+  /** Extra environment per process, e.g. short retry delays for partner-sync. */
+  env?: Partial<Record<ProcessName, Record<string, string>>>;
+  /** Replicas per service (the scale-out test runs two). */
+  replicas?: number;
+}
+
+export class Platform {
+  readonly iso: Isolation;
+  gatewayUrl = '';
+  simulatorUrl = '';
+  private readonly procs = new Map<string, Running>();
+  private readonly ports = new Map<string, number>();
+  private infra!: Infra;
+
+  constructor(private readonly opts: PlatformOptions) {
+    this.iso = isolation(opts.label);
+  }
+
+  schemaOf(service: string): string {
+    return `${this.iso.schema}_${service.replace(/-/g, '_')}`.slice(0, 63);
+  }
+
+  get urls(): Infra {
+    return this.infra;
+  }
+
+  async start(): Promise<this> {
+    this.infra = await infra();
+    if (existsSync(join(root, 'services/partner-sync/src/simulator/main.ts'))) {
+      const port = await freePort();
+      this.simulatorUrl = `http://127.0.0.1:${port}`;
+      this.ports.set('partner-simulator', port);
+      await this.spawn('partner-simulator');
+    }
+    for (const s of serviceNames) {
+      for (let r = 0; r < (this.opts.replicas ?? 1); r++) {
+        const name = r === 0 ? s : `${s}#${r}`;
+        this.ports.set(name, await freePort());
+        await this.spawn(name);
+      }
+    }
+    this.gatewayUrl = `http://127.0.0.1:${this.ports.get('gateway')}`;
+    await Promise.all([...this.procs.keys()].map((n) => this.waitReady(n)));
+    return this;
+  }
+
+  private entry(name: string): string {
+    const base = name.split('#')[0]!;
+    return base === 'partner-simulator'
+      ? join(root, 'services/partner-sync/src/simulator/main.ts')
+      : join(root, 'services', base, 'src/main.ts');
+  }
+
+  private async spawn(name: string): Promise<void> {
+    const base = name.split('#')[0] as ProcessName;
+    const port = this.ports.get(name)!;
+    const env = {
+      ...process.env,
+      ...serviceEnv(this.infra, this.iso, { HTTP_PORT: String(port), PORT: String(port) }),
+      DB_SCHEMA: this.schemaOf(base),
+      JWT_SECRET: jwtSecret,
+      PARTNER_SIMULATOR_URL: this.simulatorUrl,
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+      ...(this.opts.env?.[base] ?? {}),
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', this.entry(name)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    this.procs.set(name, { child, port, exited });
+  }
+
+  async waitReady(name: string, timeoutMs = 60_000): Promise<void> {
+    const p = this.procs.get(name)!;
+    const deadline = Date.now() + timeoutMs;
+    const simulator = name.startsWith('partner-simulator');
+    for (;;) {
+      if (p.child.exitCode !== null) throw new Error(`${name} exited with ${p.child.exitCode}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${p.port}${simulator ? '/' : '/readyz'}`);
+        if (simulator ? res.status < 500 : res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`${name} not ready after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** kill -9: no shutdown hook runs, whatever was in flight is cut. */
+  async kill(name: string): Promise<void> {
+    const p = this.procs.get(name)!;
+    p.child.kill('SIGKILL');
+    await p.exited;
+  }
+
+  async restart(name: string): Promise<void> {
+    await this.spawn(name);
+    await this.waitReady(name);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.procs.values()].map(async (p) => {
+        if (p.child.exitCode === null) p.child.kill('SIGTERM');
+        const timer = setTimeout(() => p.child.kill('SIGKILL'), 6000);
+        await p.exited;
+        clearTimeout(timer);
+      }),
+    );
+    const pg = new Client({ connectionString: this.infra.databaseUrl });
+    await pg.connect();
+    try {
+      for (const s of [...serviceNames, 'partner-simulator']) await pg.query(`DROP SCHEMA IF EXISTS "${this.schemaOf(s)}" CASCADE`);
+    } finally {
+      await pg.end();
+    }
+    const { connectNats } = await import('@tlp/testkit');
+    const nc = await connectNats(this.infra);
+    await (await nc.jetstreamManager()).streams.delete(this.iso.streamName).catch(() => undefined);
+    await nc.close();
+  }
+
+  /** A PostgreSQL client on the platform's database, to check invariants in a service's schema. */
+  async sql<T = Record<string, unknown>>(service: string, query: string, params: unknown[] = []): Promise<T[]> {
+    const pg = new Client({ connectionString: this.infra.databaseUrl, options: `-c search_path=${this.schemaOf(service)}` });
+    await pg.connect();
+    try {
+      return (await pg.query(query, params)).rows as T[];
+    } finally {
+      await pg.end();
+    }
+  }
+
+  token(claims: { tenant: string; roles: string[]; contactId?: string; sub?: string }): Promise<string> {
+    return new SignJWT({ tenant: claims.tenant, roles: claims.roles, ...(claims.contactId ? { contactId: claims.contactId } : {}) })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.sub ?? claims.contactId ?? `${claims.roles[0]}-${claims.tenant}`)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(jwtSecret));
+  }
+
+  /** An HTTP client bound to one token; mutations get a fresh Idempotency-Key unless one is given. */
+  client(token: string) {
+    const base = this.gatewayUrl;
+    return async <T = Record<string, unknown>>(method: string, path: string, body?: unknown, key?: string) => {
+      const res = await fetch(base + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(method !== 'GET' ? { 'idempotency-key': key ?? crypto.randomUUID() } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
+    };
+  }
+}
