@@ -112,3 +112,20 @@ async function migrate(ds: DataSource, schema: string, logger: Logger): Promise<
     await runner.release();
   }
 }
+
+interface Queryable {
+  query(query: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Rows of any statement. TypeORM answers UPDATE and DELETE with `[rows, affectedCount]` but every
+ * other statement with the rows, so `UPDATE … RETURNING` read through `query()` directly always
+ * looks like two rows: a trap for conditional updates (`WHERE balance >= $n`).
+ */
+export async function sql<T = Record<string, unknown>>(db: Queryable, query: string, parameters: unknown[] = []): Promise<T[]> {
+  const result = await db.query(query, parameters);
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
