@@ -3,27 +3,19 @@
  * schema, subject prefix, stream and key prefix so that test files run side by side. Tests drive
  * it through HTTP (and webhooks) only, and can kill -9 and restart any process.
  */
-import { infra, isolation, serviceEnv, type Infra, type Isolation } from '@tlp/testkit';
+import { freePort, infra, isolation, serviceEnv, type Infra, type Isolation } from '@tlp/testkit';
 import { SignJWT } from 'jose';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
+export { freePort };
 export const root = join(__dirname, '..');
 export const serviceNames = ['loyalty', 'promotion', 'voucher', 'renewal', 'partner-sync', 'gateway'] as const;
 export type ProcessName = (typeof serviceNames)[number] | 'partner-simulator';
 
 const jwtSecret = 'e2e-'.padEnd(48, 'x');
-
-export const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 interface Running {
   child: ChildProcess;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
+import { createServer, connect as tcpConnect } from 'node:net';
 import { connect as natsConnect, type NatsConnection } from 'nats';
 import { Client } from 'pg';
 
@@ -16,9 +16,10 @@ const defaults = {
   redisUrl: { env: 'REDIS_URL', url: 'redis://127.0.0.1:6379', port: 6379, image: 'redis:7-alpine' },
 } as const;
 
-function portOpen(port: number): Promise<boolean> {
+/** True when something accepts TCP connections on the port. */
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = tcpConnect({ port, host: '127.0.0.1' });
+    const s = tcpConnect({ port, host });
     s.setTimeout(500);
     s.once('connect', () => {
       s.destroy();
@@ -28,6 +29,18 @@ function portOpen(port: number): Promise<boolean> {
     s.once('timeout', () => {
       s.destroy();
       resolve(false);
+    });
+  });
+}
+
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
     });
   });
 }
