@@ -1,0 +1,86 @@
+/**
+ * RFC 9457 problem+json as the gateway sends it, and the sentence a person reads for it.
+ * Services add their own codes over time, so besides the exact codes below a few families are
+ * recognised by their words (…_EXPIRED, INSUFFICIENT_…, PARTNER_…_UNAVAILABLE); anything else
+ * falls back to the gateway's own detail, never to a blank screen.
+ */
+export interface Problem {
+  status: number;
+  code: string;
+  title: string;
+  detail?: string;
+  type?: string;
+  details?: Record<string, unknown>;
+}
+
+export class ApiProblem extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.title);
+    this.name = 'ApiProblem';
+  }
+}
+
+const exact: Record<string, string> = {
+  UNAUTHENTICATED: 'Your session has ended or the token is not valid. Log in again with a fresh token.',
+  FORBIDDEN: 'Your role does not allow this action.',
+  NOT_FOUND: 'Not found. It may have been removed, or it belongs to another organisation.',
+  CONFLICT: 'This conflicts with the current state. Reload and try again.',
+  VALIDATION_FAILED: 'Some fields are not valid. Check them and try again.',
+  IDEMPOTENCY_KEY_REUSED: 'This request was already sent with different values. Submit the form again.',
+  RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
+  UNAVAILABLE: 'A service is unavailable right now. Try again in a moment.',
+  TIMEOUT: 'A service did not answer in time. Try again in a moment.',
+  INTERNAL: 'Something went wrong on our side. Try again, and tell support if it persists.',
+  NETWORK: 'The server cannot be reached. Check the connection and try again.',
+};
+
+const families: [RegExp, string][] = [
+  [/PARTNER.*UNAVAILABLE|PARTNER.*DOWN|PARTNER_TIMEOUT/, 'The loyalty partner is unavailable right now. Your points are safe; try again later or pay another way.'],
+  [/(CODE|VOUCHER|PROMO|ADVANTAGE|REWARD|CREDIT_NOTE).*EXPIRED|EXPIRED/, 'This code has expired and can no longer be used.'],
+  [/INSUFFICIENT_POINTS|POINTS.*INSUFFICIENT|NOT_ENOUGH_POINTS/, 'Not enough points for this amount. Lower the number of points used.'],
+  [/INSUFFICIENT_(BALANCE|FUNDS)|BALANCE.*INSUFFICIENT/, 'The balance is too low for this amount.'],
+  [/ALREADY_(USED|REDEEMED)|USED_UP|EXHAUSTED/, 'This code has already been used.'],
+  [/INVALIDATED|REVOKED/, 'This code has been invalidated.'],
+  [/NOT_YET_VALID|NOT_STARTED/, 'This code is not valid yet.'],
+  [/QUOTA/, 'The quota for this offer has been reached.'],
+  [/NOT_ELIGIBLE|INELIGIBLE/, 'This offer is not available for this customer or cart.'],
+  [/UNKNOWN_CODE|CODE_NOT_FOUND|INVALID_CODE/, 'This code is not recognised. Check it and try again.'],
+  [/HOLD.*EXPIRED|CHECKOUT.*EXPIRED/, 'The checkout took too long and was released. Start it again.'],
+];
+
+/** The sentence shown first; the gateway's detail and the code are shown under it. */
+export function problemMessage(p: Pick<Problem, 'code' | 'detail' | 'title'>): string {
+  const known = exact[p.code];
+  if (known) return known;
+  const family = families.find(([re]) => re.test(p.code));
+  if (family) return family[1];
+  return p.detail ?? p.title;
+}
+
+/** Field-level messages of a VALIDATION_FAILED problem, keyed by field path. */
+export function fieldIssues(p: Problem): Record<string, string> {
+  const issues = p.details?.issues;
+  if (!Array.isArray(issues)) return {};
+  const out: Record<string, string> = {};
+  for (const i of issues as { path?: unknown; message?: unknown }[]) {
+    if (typeof i.path === 'string' && typeof i.message === 'string' && !(i.path in out)) out[i.path] = i.message;
+  }
+  return out;
+}
+
+/** Any body a failed response may carry, turned into a Problem. */
+export function toProblem(status: number, body: unknown, statusText: string): Problem {
+  const b = (body ?? {}) as Partial<Problem>;
+  if (typeof b.code === 'string') {
+    return {
+      status,
+      code: b.code,
+      title: typeof b.title === 'string' ? b.title : statusText,
+      ...(typeof b.detail === 'string' ? { detail: b.detail } : {}),
+      ...(typeof b.type === 'string' ? { type: b.type } : {}),
+      ...(b.details && typeof b.details === 'object' ? { details: b.details } : {}),
+    };
+  }
+  const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'UNAVAILABLE' : `HTTP_${status}`;
+  return { status, code, title: statusText || `HTTP ${status}` };
+}

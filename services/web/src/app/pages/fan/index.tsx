@@ -1,0 +1,17 @@
+import { Route } from 'react-router-dom';
+import type { NavItem } from '../../components/Shell';
+import { AreaPage } from '../AreaPage';
+
+export const fanNav: NavItem[] = [
+  { to: '/me', label: 'My rewards' },
+  { to: '/me/vouchers', label: 'My vouchers' },
+  { to: '/me/checkout', label: 'Checkout' },
+];
+
+export const fanRoutes = (
+  <>
+    <Route index element={<AreaPage title="My rewards" tag="loyalty" what="Your balance, tier progress and rewards." />} />
+    <Route path="vouchers" element={<AreaPage title="My vouchers" tag="vouchers" what="Your gift vouchers, experience vouchers and credit notes with what is left on each." />} />
+    <Route path="checkout" element={<AreaPage title="Checkout" tag="checkout" what="Apply codes, pay with points, a voucher or a credit note." />} />
+  </>
+);
