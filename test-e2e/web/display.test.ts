@@ -1,0 +1,111 @@
+/**
+ * The web app's pure rules, run by jest in node: money from minor units, points in the
+ * program's wording, tier progress, token claims, and the sentence shown for each problem.
+ */
+import fc from 'fast-check';
+import { decimalString, formatMoney, parseMinor } from '../../services/web/src/app/money';
+import { formatPoints, wordingFor } from '../../services/web/src/app/points';
+import { tierStanding } from '../../services/web/src/app/tiers';
+import { canUseBackOffice, canUseFanPages, isExpired, readClaims } from '../../services/web/src/app/claims';
+import { fieldIssues, problemMessage, toProblem } from '../../services/web/src/app/api/problem';
+
+const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+
+describe('money', () => {
+  it('shows integer minor units with the currency, exactly, for 2-, 0- and 3-digit currencies', () => {
+    expect(formatMoney({ amountMinor: 12345, currency: 'EUR' }, 'en')).toBe('€123.45');
+    expect(formatMoney({ amountMinor: 5, currency: 'GBP' }, 'en')).toBe('£0.05');
+    expect(formatMoney({ amountMinor: 1200, currency: 'JPY' }, 'en')).toBe('¥1,200');
+    expect(formatMoney({ amountMinor: 1001, currency: 'KWD' }, 'en')).toMatch(/1\.001/);
+    expect(formatMoney({ amountMinor: 8000, currency: 'CHF' }, 'fr-CH')).toMatch(/80\.00/);
+  });
+
+  it('round-trips any amount through its decimal string without float drift', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 45 }), fc.constantFrom('EUR', 'JPY', 'KWD'), (minor, currency) => {
+        expect(parseMinor(decimalString(minor, currency), currency)).toBe(minor);
+      }),
+    );
+  });
+
+  it('refuses text that is not an amount, or has more digits than the currency', () => {
+    expect(parseMinor('12.345', 'EUR')).toBeUndefined();
+    expect(parseMinor('abc', 'EUR')).toBeUndefined();
+    expect(parseMinor('-3', 'EUR')).toBeUndefined();
+    expect(parseMinor('12,5', 'EUR')).toBe(1250);
+    expect(() => decimalString(1.5, 'EUR')).toThrow(RangeError);
+  });
+});
+
+describe('points', () => {
+  it("uses the program's own wording for the reader's language, then English", () => {
+    const wording = { en: 'stars', fr: 'étoiles' };
+    expect(formatPoints(1250, wording, 'fr-FR')).toBe('1\u202f250 étoiles');
+    expect(formatPoints(1250, wording, 'de')).toBe('1.250 stars');
+    expect(wordingFor({ fr: 'étoiles' }, 'en')).toBe('étoiles');
+    expect(wordingFor(undefined, 'en')).toBe('points');
+  });
+});
+
+describe('tier progress', () => {
+  const tiers = [
+    { name: 'Gold', threshold: 1000 },
+    { name: 'Bronze', threshold: 0 },
+    { name: 'Silver', threshold: 500 },
+  ];
+
+  it("says you're 80% to Gold at 900 of 500..1000", () => {
+    expect(tierStanding(900, tiers)).toMatchObject({ current: { name: 'Silver' }, next: { name: 'Gold' }, percent: 80, remaining: 100 });
+  });
+
+  it('is 100% with nothing to go at the top tier, and never 100% before it', () => {
+    expect(tierStanding(5000, tiers)).toMatchObject({ current: { name: 'Gold' }, percent: 100, remaining: 0 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 999 }), (v) => {
+        const s = tierStanding(v, tiers);
+        expect(s.percent).toBeGreaterThanOrEqual(0);
+        expect(s.percent).toBeLessThan(100);
+        expect(s.remaining).toBeGreaterThan(0);
+      }),
+    );
+  });
+});
+
+describe('token claims', () => {
+  it('reads sub, tenant, roles and contactId, and tells the areas each role reaches', () => {
+    const fan = readClaims(jwt({ sub: 'c-1', tenant: 'demo', roles: ['fan'], contactId: 'c-1', exp: 10 }));
+    expect(fan).toEqual({ sub: 'c-1', tenant: 'demo', roles: ['fan'], contactId: 'c-1', exp: 10 });
+    expect(canUseFanPages(fan)).toBe(true);
+    expect(canUseBackOffice(fan)).toBe(false);
+    expect(isExpired(fan, 10_000)).toBe(true);
+    expect(isExpired(fan, 9_999)).toBe(false);
+    const operator = readClaims(jwt({ sub: 'o', tenant: 'demo', roles: ['operator'] }));
+    expect(canUseBackOffice(operator)).toBe(true);
+    expect(canUseFanPages(operator)).toBe(false);
+  });
+
+  it('refuses what is not a token or lacks the claims, with a reason', () => {
+    expect(() => readClaims('abc')).toThrow('three parts');
+    expect(() => readClaims(jwt({ sub: 'x', roles: ['fan'] }))).toThrow('tenant');
+    expect(() => readClaims(jwt({ sub: 'x', tenant: 't', roles: ['guest'] }))).toThrow('none of the roles');
+  });
+});
+
+describe('problem messages', () => {
+  it('says plainly what an expired code, missing points and an unavailable partner mean', () => {
+    expect(problemMessage({ code: 'PROMO_CODE_EXPIRED', title: 'Gone' })).toMatch(/code has expired/);
+    expect(problemMessage({ code: 'LOYALTY_INSUFFICIENT_POINTS', title: 'x' })).toMatch(/Not enough points/);
+    expect(problemMessage({ code: 'PARTNER_UNAVAILABLE', title: 'x' })).toMatch(/partner is unavailable/);
+    expect(problemMessage({ code: 'RATE_LIMITED', title: 'x' })).toMatch(/Too many attempts/);
+  });
+
+  it("falls back to the gateway's detail for a code it does not know", () => {
+    expect(problemMessage({ code: 'RENEWAL_SEAT_TAKEN', title: 'Taken', detail: 'Seat A-12 is taken' })).toBe('Seat A-12 is taken');
+  });
+
+  it('turns any failed response into a problem with a code, and lists field issues', () => {
+    expect(toProblem(502, undefined, 'Bad Gateway')).toMatchObject({ status: 502, code: 'UNAVAILABLE' });
+    const p = toProblem(400, { code: 'VALIDATION_FAILED', title: 't', detail: 'd', details: { issues: [{ in: 'body', path: 'quota', message: 'Too small' }] } }, '');
+    expect(fieldIssues(p)).toEqual({ quota: 'Too small' });
+  });
+});
