@@ -1,0 +1,98 @@
+import { DomainError, type DeliveryView, type deliveriesList, type ParsedRequestOf } from '@tlp/contracts';
+import { deliveryView, dueDeliveries, listDeliveries, markDead, markDelivered, markRetry, requeueDead, type DeliveryRecord } from '../db/deliveries';
+import { activeSecrets, findPartner, type PartnerRecord } from '../db/partners';
+import { retryDelayMs } from '../domain/backoff';
+import { breakerOpen, PartnerUnreachable, type PartnerEndpoint } from '../transport/partner-api';
+import type { Ports, UseCaseContext } from './ports';
+
+export const endpointOf = (p: PartnerRecord, now: Date): PartnerEndpoint => ({
+  partnerId: p.partnerId,
+  apiBaseUrl: p.apiBaseUrl,
+  apiKey: p.apiKey,
+  signingSecrets: activeSecrets(p, 'outbound', now),
+});
+
+type Outcome = 'delivered' | 'retry' | 'dead' | 'skipped';
+
+/**
+ * One run of the delivery job: due messages grouped by partner, partners served side by side,
+ * each partner's messages in order. A partner that fails stops its own turn (its next messages
+ * wait for the next run) and never delays another partner; while its breaker is open nothing is
+ * sent and no attempt is spent.
+ */
+export async function deliverDue(ports: Ports): Promise<Record<Outcome, number>> {
+  const counts: Record<Outcome, number> = { delivered: 0, retry: 0, dead: 0, skipped: 0 };
+  const due = await dueDeliveries(ports.db, ports.settings.deliveryBatch);
+  const byPartner = new Map<string, DeliveryRecord[]>();
+  for (const d of due) byPartner.set(`${d.tenantId}/${d.partnerId}`, [...(byPartner.get(`${d.tenantId}/${d.partnerId}`) ?? []), d]);
+  const deadline = Date.now() + ports.settings.deliveryRunBudgetMs;
+  await Promise.all(
+    [...byPartner.values()].map(async (queue) => {
+      const first = queue[0]!;
+      const partner = await findPartner(ports.db, first.tenantId, first.partnerId);
+      // A partner switched off keeps its messages queued until it is switched on again.
+      if (!partner?.active) return;
+      for (const d of queue) {
+        if (Date.now() > deadline) break;
+        const outcome = await deliverOne(ports, partner, d);
+        counts[outcome]++;
+        if (outcome === 'retry' || outcome === 'skipped') break;
+      }
+    }),
+  );
+  return counts;
+}
+
+/** A 404 means the member is not shared yet (its message may still be queued): retried, except for a release of nothing. */
+const retryableRefusal = (d: DeliveryRecord, status: number) => status === 404 && d.kind !== 'member.share';
+const satisfiedRefusal = (d: DeliveryRecord, status: number) => status === 404 && d.kind === 'spend.release';
+
+async function deliverOne(ports: Ports, partner: PartnerRecord, d: DeliveryRecord): Promise<Outcome> {
+  const log = ports.logger.child({ tenantId: d.tenantId, partnerId: d.partnerId, deliveryId: d.deliveryId, kind: d.kind });
+  const attempt = d.attempts + 1;
+  let error: string;
+  try {
+    const reply = await ports.api.call(endpointOf(partner, ports.now()), { method: d.method, path: d.path, body: d.payload, messageId: d.deliveryId });
+    if ((reply.status >= 200 && reply.status < 300) || satisfiedRefusal(d, reply.status)) {
+      await markDelivered(ports.db, d.deliveryId);
+      return 'delivered';
+    }
+    error = `HTTP ${reply.status}: ${titleOf(reply.body)}`;
+    if (!retryableRefusal(d, reply.status)) {
+      // A refusal will not change by itself (bad credentials, invalid message): an operator looks at it.
+      await markDead(ports.db, d.deliveryId, error);
+      log.error({ attempt, error }, 'partner refused a message: dead-lettered');
+      return 'dead';
+    }
+  } catch (e) {
+    if (breakerOpen(e)) return 'skipped';
+    if (!(e instanceof PartnerUnreachable)) throw e;
+    error = e.message;
+  }
+  if (attempt >= ports.settings.retry.maxAttempts) {
+    await markDead(ports.db, d.deliveryId, error);
+    log.error({ attempt, error }, 'message failed on its last attempt: dead-lettered');
+    return 'dead';
+  }
+  const delay = retryDelayMs(ports.settings.retry, attempt, Math.random());
+  await markRetry(ports.db, d.deliveryId, delay, error);
+  log.warn({ attempt, error, retryInMs: delay }, 'message not delivered, will retry');
+  return 'retry';
+}
+
+function titleOf(body: unknown): string {
+  const b = body as { title?: unknown; detail?: unknown } | undefined;
+  return [b?.title, b?.detail].filter((x) => typeof x === 'string').join(' - ') || 'refused';
+}
+
+export async function listTenantDeliveries(ctx: UseCaseContext, ports: Ports, input: ParsedRequestOf<typeof deliveriesList>): Promise<{ deliveries: DeliveryView[] }> {
+  return { deliveries: (await listDeliveries(ports.db, ctx.tenantId, input)).map(deliveryView) };
+}
+
+export async function replayDelivery(ctx: UseCaseContext, ports: Ports, deliveryId: string): Promise<DeliveryView> {
+  const { record, exists } = await requeueDead(ports.db, ctx.tenantId, deliveryId);
+  if (!exists) throw new DomainError('NOT_FOUND', `Delivery ${deliveryId} not found`);
+  if (!record) throw new DomainError('PARTNER_DELIVERY_NOT_DEAD', `Delivery ${deliveryId} is not dead-lettered`);
+  ctx.log.info({ deliveryId, kind: record.kind, partnerId: record.partnerId }, 'dead-lettered message replayed');
+  return deliveryView(record);
+}
