@@ -57,6 +57,8 @@ interface Account {
   /** Answers of booked calls by Idempotency-Key: a repeat gets the same answer and books nothing. */
   answered: Map<string, { status: number; body: unknown }>;
   refusedSignatures: number;
+  /** Calls answered from `answered` without booking: how often the caller retried a booked message. */
+  replays: number;
 }
 
 class Refusal extends Error {
@@ -69,10 +71,18 @@ class Refusal extends Error {
   }
 }
 
+export interface Books {
+  members: Member[];
+  entries: Entry[];
+  authorisations: Authorisation[];
+  refusedSignatures: number;
+  replays: number;
+}
+
 export interface Simulator {
   app: Express;
   switches: Switches;
-  books(apiKey: string): { members: Member[]; entries: Entry[]; authorisations: Authorisation[]; refusedSignatures: number } | undefined;
+  books(apiKey: string): Books | undefined;
 }
 
 const ref = z.string().min(1);
@@ -84,14 +94,16 @@ export function createSimulator(): Simulator {
   const account = (apiKey: string): Account => {
     let a = accounts.get(apiKey);
     if (!a) {
-      a = { apiKey, verifySecrets: [], members: new Map(), entries: [], authorisations: new Map(), answered: new Map(), refusedSignatures: 0 };
+      a = { apiKey, verifySecrets: [], members: new Map(), entries: [], authorisations: new Map(), answered: new Map(), refusedSignatures: 0, replays: 0 };
       accounts.set(apiKey, a);
     }
     return a;
   };
-  const books = (apiKey: string) => {
+  const books = (apiKey: string): Books | undefined => {
     const a = accounts.get(apiKey);
-    return a && { members: [...a.members.values()], entries: a.entries, authorisations: [...a.authorisations.values()], refusedSignatures: a.refusedSignatures };
+    return (
+      a && { members: [...a.members.values()], entries: a.entries, authorisations: [...a.authorisations.values()], refusedSignatures: a.refusedSignatures, replays: a.replays }
+    );
   };
 
   const app = express();
@@ -146,7 +158,8 @@ export function createSimulator(): Simulator {
 
   app.use('/v1', express.raw({ type: () => true, limit: '256kb' }), async (req, res, next) => {
     if (switches.down) return void req.socket.destroy();
-    if (switches.latencyMs > 0) await new Promise((r) => setTimeout(r, switches.latencyMs));
+    // Unref: a slow answer in flight must not keep a test process alive.
+    if (switches.latencyMs > 0) await new Promise((r) => setTimeout(r, switches.latencyMs).unref());
     if (Math.random() < switches.errorRate) return void problem(res, 503, 'Simulated outage');
     next();
   });
@@ -170,7 +183,11 @@ export function createSimulator(): Simulator {
       }
     }
     res.locals.account = a;
-    res.locals.body = raw ? (JSON.parse(raw) as unknown) : {};
+    try {
+      res.locals.body = raw ? (JSON.parse(raw) as unknown) : {};
+    } catch {
+      return void problem(res, 400, 'Body is not JSON');
+    }
     next();
   });
 
@@ -182,6 +199,7 @@ export function createSimulator(): Simulator {
     const parsed = schema.safeParse(res.locals.body);
     if (!parsed.success) return void problem(res, 400, 'Invalid message', { issues: parsed.error.issues.map((i) => i.path.join('.')) });
     const seen = a.answered.get(messageId);
+    if (seen) a.replays++;
     if (seen) return void res.status(seen.status).set('idempotent-replayed', 'true').json(seen.body);
     let answer: { status: number; body: unknown };
     try {

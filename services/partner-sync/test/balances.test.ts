@@ -1,0 +1,112 @@
+import { balancesGet, ContactRegistered, OrderCompleted, partnersCreate, partnersList, partnersUpdate, type PartnerView } from '@tlp/contracts';
+import { eventually } from '@tlp/testkit';
+import { contact, ctxOf, order, partnerInput, startHarness, startSimulator, type Harness, type RunningSimulator } from './fixtures';
+
+let h: Harness;
+let sim: RunningSimulator;
+
+beforeAll(async () => {
+  sim = await startSimulator();
+  h = await startHarness('partner balances');
+});
+
+afterAll(async () => {
+  await h.stop();
+  await sim.close();
+});
+
+async function setUp(tenant: string, overrides: Parameters<typeof partnerInput>[1] = {}) {
+  const input = partnerInput(sim, overrides);
+  const partner = await h.bus.request(partnersCreate, ctxOf(tenant), input);
+  return { input, partner };
+}
+
+async function member(tenant: string, apiKey: string, ref: string, points: number) {
+  await h.publish(ContactRegistered, tenant, contact(ref));
+  await eventually(async () => (sim.books(apiKey)?.members.some((m) => m.externalRef === ref) ? true : undefined));
+  await fetch(`${sim.url}/_control/accounts/${apiKey}/members/${ref}/points`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ delta: points }),
+  });
+}
+
+describe('partner balances', () => {
+  let partner: PartnerView;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    const s = await setUp('club-bal', { conversion: { points: 200, amountMinor: 100, currency: 'GBP' }, wording: { en: 'stars' } });
+    partner = s.partner;
+    apiKey = s.input.apiKey;
+    await member('club-bal', apiKey, 'c-rich', 2501);
+  });
+
+  afterEach(() => sim.setSwitches({ down: false, latencyMs: 0 }));
+
+  it('answers points, their value rounded down and the wording, fresh from the partner', async () => {
+    expect(await h.bus.request(balancesGet, ctxOf('club-bal'), { partnerId: partner.partnerId, contactId: 'c-rich' })).toMatchObject({
+      points: 2501,
+      value: { amountMinor: 1250, currency: 'GBP' },
+      wording: { en: 'stars' },
+      stale: false,
+    });
+  });
+
+  it('answers the last known balance marked stale while the partner is down or hanging, quickly', async () => {
+    const fresh = await h.bus.request(balancesGet, ctxOf('club-bal'), { partnerId: partner.partnerId, contactId: 'c-rich' });
+    for (const switches of [{ down: true }, { latencyMs: 5000 }]) {
+      sim.setSwitches(switches);
+      const t0 = Date.now();
+      const b = await h.bus.request(balancesGet, ctxOf('club-bal'), { partnerId: partner.partnerId, contactId: 'c-rich' });
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(b).toMatchObject({ points: 2501, stale: true, asOf: fresh.asOf });
+      sim.setSwitches({ down: false, latencyMs: 0 });
+    }
+  });
+
+  it('says UNAVAILABLE, never zero, when the partner is down and no balance was ever known', async () => {
+    await member('club-bal', apiKey, 'c-never-asked', 70);
+    sim.setSwitches({ down: true });
+    await expect(h.bus.request(balancesGet, ctxOf('club-bal'), { partnerId: partner.partnerId, contactId: 'c-never-asked' })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+  });
+
+  it('says PARTNER_MEMBER_UNKNOWN for a contact the partner does not know', async () => {
+    await expect(h.bus.request(balancesGet, ctxOf('club-bal'), { partnerId: partner.partnerId, contactId: 'c-nobody' })).rejects.toMatchObject({
+      code: 'PARTNER_MEMBER_UNKNOWN',
+    });
+  });
+});
+
+describe('tenant isolation', () => {
+  it("sends each tenant's messages with its own credentials only, into its own partner books", async () => {
+    const a = await setUp('club-iso-a');
+    const b = await setUp('club-iso-b');
+    await h.publish(ContactRegistered, 'club-iso-a', contact('c-a'));
+    await h.publish(OrderCompleted, 'club-iso-a', order('o-a', 'c-a', [{ family: 'event', paidMinor: 2000 }]));
+    await h.publish(ContactRegistered, 'club-iso-b', contact('c-b'));
+    await eventually(async () => (sim.books(a.input.apiKey)?.entries.length === 1 && sim.books(b.input.apiKey)?.members.length === 1 ? true : undefined));
+    expect(sim.books(a.input.apiKey)!.members.map((m) => m.externalRef)).toEqual(['c-a']);
+    expect(sim.books(b.input.apiKey)!.members.map((m) => m.externalRef)).toEqual(['c-b']);
+    expect(sim.books(b.input.apiKey)!.entries).toEqual([]);
+  });
+
+  it("never shows, changes or reads balances through another tenant's partner", async () => {
+    const a = await setUp('club-iso-c');
+    await member('club-iso-c', a.input.apiKey, 'c-c', 10);
+    await expect(h.bus.request(balancesGet, ctxOf('club-iso-d'), { partnerId: a.partner.partnerId, contactId: 'c-c' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(h.bus.request(partnersUpdate, ctxOf('club-iso-d'), { partnerId: a.partner.partnerId, apiKey: 'stolen-key-123' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect((await h.bus.request(partnersList, ctxOf('club-iso-d'), {})).partners).toEqual([]);
+    expect((await h.bus.request(partnersList, ctxOf('club-iso-c'), {})).partners.map((p) => p.partnerId)).toEqual([a.partner.partnerId]);
+  });
+
+  it('refuses a second partner of the same name in a tenant, but not in another tenant', async () => {
+    const { input } = await setUp('club-names', { name: 'Rewards4Cricket' });
+    await expect(h.bus.request(partnersCreate, ctxOf('club-names'), { ...input, name: 'rewards4cricket' })).rejects.toMatchObject({ code: 'PARTNER_NAME_TAKEN' });
+    await expect(h.bus.request(partnersCreate, ctxOf('club-names-2'), { ...input })).resolves.toMatchObject({ name: 'Rewards4Cricket' });
+  });
+});
