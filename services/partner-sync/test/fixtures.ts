@@ -1,7 +1,6 @@
 import { Bus, ContactRegistered, OrderCompleted, OrderRefunded, partnersCreate, type EventContract, type EventData, type RequestOf } from '@tlp/contracts';
 import { listen, newId, startService, type RunningService } from '@tlp/platform';
 import { cleanUp, connectNats, infra, isolation, serviceEnv, testContext, type Infra, type Isolation } from '@tlp/testkit';
-import { JSONCodec, type NatsConnection } from 'nats';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { partnerSyncService } from '../src/service';
@@ -55,7 +54,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-const json = JSONCodec();
+type NatsConnection = Awaited<ReturnType<typeof connectNats>>;
 
 export async function startHarness(label: string, env: Record<string, string> = {}): Promise<Harness> {
   const i = await infra();
@@ -73,7 +72,7 @@ export async function startHarness(label: string, env: Record<string, string> = 
     async publish(contract, tenantId, data) {
       const id = newId();
       const envelope = { id, tenantId, occurredAt: new Date().toISOString(), type: contract.type, data };
-      await js.publish(iso.subjectPrefix + contract.type, json.encode(envelope), { msgID: id });
+      await js.publish(iso.subjectPrefix + contract.type, new TextEncoder().encode(JSON.stringify(envelope)), { msgID: id });
       return id;
     },
     async stop() {

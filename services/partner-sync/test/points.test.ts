@@ -1,4 +1,4 @@
-import { ContactRegistered, OrderCompleted, OrderRefunded, partnersCreate, spendCapture, spendHold, spendRelease, type PartnerView } from '@tlp/contracts';
+import { ContactRegistered, OrderCompleted, OrderRefunded, partnersCreate, spendCapture, spendHold, spendRelease, type PartnerView, type RequestOf } from '@tlp/contracts';
 import { eventually } from '@tlp/testkit';
 import { contact, ctxOf, order, partnerInput, refund, sql, startHarness, startSimulator, type Harness, type RunningSimulator } from './fixtures';
 
@@ -39,7 +39,7 @@ async function givePoints(ref: string, delta: number) {
   });
   expect(res.status).toBe(200);
 }
-const hold = (orderId: string, contactId: string, amountMinor: number, lines = [{ lineId: 'l1', productFamily: 'event' as const, amountMinor: 5000 }]) =>
+const hold = (orderId: string, contactId: string, amountMinor: number, lines: RequestOf<typeof spendHold>['lines'] = [{ lineId: 'l1', productFamily: 'event', amountMinor: 5000 }]) =>
   h.bus.request(spendHold, ctx(), { partnerId: partner.partnerId, orderId, contactId, channel: 'webshop', amountMinor, currency: 'GBP', lines });
 
 describe('earn rules', () => {
