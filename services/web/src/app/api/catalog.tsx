@@ -46,16 +46,17 @@ export function useCatalog(): Catalog {
 
 /**
  * Shows its children only when the gateway offers every route listed (OpenAPI paths, e.g.
- * `GET /loyalty/programs/{programId}`); otherwise names the missing ones.
+ * `GET /loyalty/programs/{programId}`); otherwise names the missing ones. Without children it is
+ * only that notice, above a screen that stays usable (a form whose submit would fail).
  */
-export function RequiresRoutes({ routes, children }: { routes: string[]; children: ReactNode }) {
+export function RequiresRoutes({ routes, children }: { routes: string[]; children?: ReactNode }) {
   const catalog = useCatalog();
-  if (catalog.query.data === undefined) return catalog.query.error === undefined ? null : <>{children}</>;
+  if (catalog.query.data === undefined) return catalog.query.error === undefined ? null : <>{children ?? null}</>;
   const missing = routes.filter((r) => {
     const [method = '', path = ''] = r.split(' ');
     return !catalog.has(method, path);
   });
-  if (missing.length === 0) return <>{children}</>;
+  if (missing.length === 0) return <>{children ?? null}</>;
   return (
     <Alert color="blue" variant="light" title="Not offered by this gateway yet" role="status">
       <Text size="sm">This screen needs routes the gateway does not offer yet:</Text>

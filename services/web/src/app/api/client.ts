@@ -51,6 +51,28 @@ export class ApiClient {
     return body as T;
   }
 
+  /** A file the gateway serves behind the token (a code list): fetched, then handed to the browser. */
+  async download(path: string, filename: string): Promise<void> {
+    const token = this.token();
+    const res = await fetch(`${this.base}/v1${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((e: unknown) => {
+      throw new ApiProblem({ status: 0, code: 'NETWORK', title: 'Network error', detail: (e as Error).message });
+    });
+    if (!res.ok) {
+      const text = await res.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      throw new ApiProblem(toProblem(res.status, body, res.statusText));
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const a = Object.assign(document.createElement('a'), { href: url, download: filename });
+    a.click();
+    URL.revokeObjectURL(url);
+  }
+
   get<T>(path: string, opts?: Omit<RequestOptions, 'body' | 'idempotencyKey'>): Promise<T> {
     return this.request<T>('GET', path, opts);
   }

@@ -33,7 +33,8 @@ export function useQuery<T>(path: string | undefined, query?: Record<string, str
 }
 
 export interface Mutation<B, T> {
-  run(body: B): Promise<T | undefined>;
+  /** `path` overrides the hook's own, for actions on one row of a list. */
+  run(body: B, path?: string): Promise<T | undefined>;
   result?: T;
   error?: unknown;
   pending: boolean;
@@ -51,12 +52,12 @@ export function useMutation<B, T>(method: Exclude<Method, 'GET'>, path: string):
   const [state, setState] = useState<{ result?: T; error?: unknown; pending: boolean }>({ pending: false });
 
   const run = useCallback(
-    async (body: B) => {
-      const json = JSON.stringify(body);
+    async (body: B, at: string = path) => {
+      const json = `${at} ${JSON.stringify(body)}`;
       if (attempt.current?.body !== json) attempt.current = { body: json, key: crypto.randomUUID() };
       setState({ pending: true });
       try {
-        const result = await api.request<T>(method, path, { body, idempotencyKey: attempt.current.key });
+        const result = await api.request<T>(method, at, { body, idempotencyKey: attempt.current.key });
         attempt.current = undefined;
         setState({ result, pending: false });
         return result;

@@ -1,6 +1,11 @@
 import { Route } from 'react-router-dom';
 import type { NavItem } from '../../components/Shell';
 import { AreaPage } from '../AreaPage';
+import { AdvantageEditor } from './AdvantageEditor';
+import { AdvantagesPage } from './Advantages';
+import { CodesPage } from './Codes';
+import { PartnersPage } from './Partners';
+import { RewardProgramsPage } from './RewardPrograms';
 import { OverviewPage } from './Overview';
 
 export const backOfficeNav: NavItem[] = [
@@ -18,22 +23,17 @@ export const backOfficeNav: NavItem[] = [
 export const backOfficeRoutes = (
   <>
     <Route index element={<OverviewPage />} />
-    <Route path="advantages" element={<AreaPage title="Advantages & promo codes" tag="promotion" what="Advantages of the five target types and cart-wide promo codes, with a step-by-step editor." />} />
+    <Route path="advantages" element={<AdvantagesPage />} />
+    <Route path="advantages/new" element={<AdvantageEditor />} />
     <Route
       path="loyalty-programs"
       element={<AreaPage title="Loyalty programs" tag="loyalty" what="Programs with their wording, conversion to money, earn rules and tiers." />}
     />
-    <Route
-      path="reward-programs"
-      element={<AreaPage title="Reward programs" tag="rewards" what="Create, clone, activate; eligible customers, grant and revoke; usage, redemption rate and discount charts." />}
-    />
-    <Route
-      path="codes"
-      element={<AreaPage title="Single-use codes" tag="promotion" what="Generate codes for an advantage, download the list, the dashboard per contact and advantage, tracking and invalidation." />}
-    />
+    <Route path="reward-programs" element={<RewardProgramsPage />} />
+    <Route path="codes" element={<CodesPage />} />
     <Route path="vouchers" element={<AreaPage title="Vouchers & credit notes" tag="vouchers" what="Gift and experience vouchers, credit notes and their conversion to points." />} />
     <Route path="contacts" element={<AreaPage title="Contacts" tag="contacts" what="Balances in points and money, partner points, history and preferred seats." />} />
     <Route path="renewals" element={<AreaPage title="Renewal runs" tag="renewal" what="Season-ticket renewal runs and their report." />} />
-    <Route path="partners" element={<AreaPage title="Partners & dead letters" tag="partners" what="Partner status and failed events with replay." />} />
+    <Route path="partners" element={<PartnersPage />} />
   </>
 );

@@ -1,6 +1,8 @@
 import { Route } from 'react-router-dom';
 import type { NavItem } from '../../components/Shell';
 import { AreaPage } from '../AreaPage';
+import { CheckoutPage } from './Checkout';
+import { MyRewardsPage } from './MyRewards';
 
 export const fanNav: NavItem[] = [
   { to: '/me', label: 'My rewards' },
@@ -10,8 +12,8 @@ export const fanNav: NavItem[] = [
 
 export const fanRoutes = (
   <>
-    <Route index element={<AreaPage title="My rewards" tag="loyalty" what="Your balance, tier progress and rewards." />} />
+    <Route index element={<MyRewardsPage />} />
     <Route path="vouchers" element={<AreaPage title="My vouchers" tag="vouchers" what="Your gift vouchers, experience vouchers and credit notes with what is left on each." />} />
-    <Route path="checkout" element={<AreaPage title="Checkout" tag="checkout" what="Apply codes, pay with points, a voucher or a credit note." />} />
+    <Route path="checkout" element={<CheckoutPage />} />
   </>
 );

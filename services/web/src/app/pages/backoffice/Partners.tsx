@@ -1,0 +1,104 @@
+import { Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { RequiresRoutes } from '../../api/catalog';
+import { useMutation, useQuery } from '../../api/hooks';
+import { fill, routes, type DeliveryView, type PartnerView } from '../../api/routes';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { QueryView } from '../../components/QueryView';
+
+/** Partners (seed 000) and the messages they could not take after every retry, with replay. */
+export function PartnersPage() {
+  return (
+    <Stack>
+      <Title order={2}>Partners & dead letters</Title>
+      <RequiresRoutes routes={[`GET ${routes.partners}`]}>
+        <PartnerList />
+      </RequiresRoutes>
+      <Title order={3} size="h4">
+        Dead letters
+      </Title>
+      <RequiresRoutes routes={[`GET ${routes.deadLetters}`, `POST ${routes.replayDelivery}`]}>
+        <DeadLetters />
+      </RequiresRoutes>
+    </Stack>
+  );
+}
+
+function PartnerList() {
+  const partners = useQuery<{ partners: PartnerView[] }>(routes.partners);
+  return (
+    <QueryView query={partners} label="the partners">
+      {({ partners: all }) =>
+        all.length === 0 ? (
+          <Text>No partner yet.</Text>
+        ) : (
+          <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }}>
+            {all.map((p) => (
+              <Card key={p.partnerId} withBorder>
+                <Group justify="space-between">
+                  <Text fw={600}>{p.name}</Text>
+                  <Badge color={p.active ? 'green' : 'gray'} variant="light">
+                    {p.active ? 'Active' : 'Inactive'}
+                  </Badge>
+                </Group>
+                <Text size="sm">Points called “{p.wording.en ?? Object.values(p.wording)[0]}”</Text>
+                <Text size="xs">updated {new Date(p.updatedAt).toLocaleString()}</Text>
+              </Card>
+            ))}
+          </SimpleGrid>
+        )
+      }
+    </QueryView>
+  );
+}
+
+function DeadLetters() {
+  const dead = useQuery<{ deliveries: DeliveryView[] }>(routes.deadLetters, { state: 'dead' });
+  const replay = useMutation<Record<string, never>, DeliveryView>('POST', routes.replayDelivery);
+  return (
+    <Stack>
+      {replay.error !== undefined && <ProblemAlert error={replay.error} title="The message was not replayed" />}
+      <QueryView query={dead} label="the dead letters">
+        {({ deliveries }) =>
+          deliveries.length === 0 ? (
+            <Text role="status">No dead letter: every message reached its partner.</Text>
+          ) : (
+            <Table.ScrollContainer minWidth={640}>
+              <Table striped>
+                <Table.Caption>Messages a partner did not take after every retry</Table.Caption>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Kind</Table.Th>
+                    <Table.Th>Source</Table.Th>
+                    <Table.Th>Attempts</Table.Th>
+                    <Table.Th>Last error</Table.Th>
+                    <Table.Th>Action</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {deliveries.map((d) => (
+                    <Table.Tr key={d.deliveryId}>
+                      <Table.Td>{d.kind}</Table.Td>
+                      <Table.Td ff="monospace">{d.sourceKey}</Table.Td>
+                      <Table.Td>{d.attempts}</Table.Td>
+                      <Table.Td>{d.lastError ?? '—'}</Table.Td>
+                      <Table.Td>
+                        <Button
+                          size="compact-sm"
+                          variant="light"
+                          loading={replay.pending}
+                          onClick={() => void replay.run({}, fill(routes.replayDelivery, { deliveryId: d.deliveryId })).then((r) => r && dead.reload())}
+                        >
+                          Replay {d.kind}
+                        </Button>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )
+        }
+      </QueryView>
+    </Stack>
+  );
+}
