@@ -34,9 +34,34 @@ export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
 
 export const isMutating = (m: Method) => m !== 'get';
 
+/** The schema under optional/default/nullable wrappers. */
+function unwrap(s: z.ZodType): z.ZodType {
+  const inner = (s as unknown as { _zod: { def: { innerType?: z.ZodType } } })._zod.def.innerType;
+  return inner ? unwrap(inner) : s;
+}
+
+/**
+ * Query strings are text: turn `limit=20` into a number and `active=true` into a boolean where
+ * the schema asks for one, and a repeated key into an array, before validating.
+ */
+function coerceQuery(schema: z.ZodType, query: Record<string, unknown>): Record<string, unknown> {
+  if (!(schema instanceof z.ZodObject)) return query;
+  const out: Record<string, unknown> = { ...query };
+  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    const v = out[key];
+    if (typeof v !== 'string') continue;
+    const target = unwrap(field);
+    if (target instanceof z.ZodNumber && v.trim() !== '' && !Number.isNaN(Number(v))) out[key] = Number(v);
+    else if (target instanceof z.ZodBoolean && (v === 'true' || v === 'false')) out[key] = v === 'true';
+    else if (target instanceof z.ZodArray) out[key] = v.split(',');
+  }
+  return out;
+}
+
 export function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): z.output<S> {
   if (!schema) return {} as z.output<S>;
-  const r = schema.safeParse(value ?? {});
+  const input = where === 'query' ? coerceQuery(schema, (value ?? {}) as Record<string, unknown>) : value;
+  const r = schema.safeParse(input ?? {});
   if (r.success) return r.data;
   throw new DomainError('VALIDATION_FAILED', `Invalid ${where}`, {
     issues: r.error.issues.map((i) => ({ in: where, path: i.path.map(String).join('.'), message: i.message })),

@@ -1,4 +1,5 @@
 import type { Route } from '../http/route';
+import { partnerRoutes } from './partner';
 
 /** Every route of the public API, by area. */
-export const allRoutes: Route[] = [];
+export const allRoutes: Route[] = [...partnerRoutes];
