@@ -1,8 +1,35 @@
 import type { ServiceDefinition } from '@tlp/platform';
+import { expireVouchers } from './app/vouchers';
+import { releaseExpiredHolds } from './app/holds';
+import type { Ports } from './app/ports';
+import { VoucherConfig } from './config';
+import { VoucherTables1763950000000 } from './db/migrations';
+import { voucherHandlers } from './transport/handlers';
 
-/** The voucher service: what it owns and how it starts (see README.md). */
-export const voucherService: ServiceDefinition = {
+/** The voucher service: financial and experience vouchers, credit notes (see README.md). */
+export const voucherService: ServiceDefinition<typeof VoucherConfig> = {
   name: 'voucher',
-  migrations: [],
-  build: () => ({ handlers: [] }),
+  config: VoucherConfig,
+  migrations: [VoucherTables1763950000000],
+  build: (deps) => {
+    const { config } = deps;
+    const ports: Ports = {
+      db: deps.db,
+      redis: deps.redis,
+      keys: deps.keys,
+      logger: deps.logger,
+      now: () => new Date(),
+      settings: {
+        holdTtlMs: config.VOUCHER_HOLD_TTL_MS,
+        pin: { maxAttempts: config.VOUCHER_PIN_MAX_ATTEMPTS, lockSeconds: config.VOUCHER_PIN_LOCK_SECONDS },
+      },
+    };
+    return {
+      handlers: voucherHandlers(ports),
+      jobs: [
+        { name: 'voucher-hold-expiry', everyMs: config.VOUCHER_HOLD_EXPIRY_POLL_MS, run: async () => void (await releaseExpiredHolds(ports)) },
+        { name: 'voucher-expiry', everyMs: config.VOUCHER_EXPIRY_POLL_MS, run: async () => void (await expireVouchers(ports)) },
+      ],
+    };
+  },
 };

@@ -1,0 +1,30 @@
+import { codeHash } from '../domain/codes';
+import { attemptsLeft, pinMatches } from '../domain/pin';
+import { voucherByCode, type Voucher } from '../db/vouchers';
+import type { Ctx, Ports } from './ports';
+import { refused } from './refusals';
+
+/**
+ * Finds a voucher by its code and checks its PIN. Wrong PINs are counted in Redis per voucher
+ * (the count starts its lock window at the first failure); at the limit the voucher refuses
+ * every PIN, even the right one, until the window lapses. A right PIN clears the count.
+ * A code of another tenant is simply not found.
+ */
+export async function openVoucher(ctx: Ctx, ports: Ports, code: string, pin: string | undefined): Promise<Voucher> {
+  const voucher = await voucherByCode(ports.db, ctx.tenantId, codeHash(code));
+  if (!voucher) throw refused('VOUCHER_NOT_FOUND');
+  if (!voucher.pinHash) return voucher;
+  const key = ports.keys.key('pin-failures', ctx.tenantId, voucher.id);
+  const policy = ports.settings.pin;
+  const failures = Number((await ports.redis.get(key)) ?? 0);
+  if (failures >= policy.maxAttempts) throw refused('VOUCHER_PIN_LOCKED', { retryAfterSeconds: Math.max(1, await ports.redis.ttl(key)) });
+  if (pin === undefined) throw refused('VOUCHER_PIN_REQUIRED');
+  if (await pinMatches(pin, voucher.pinHash)) {
+    if (failures > 0) await ports.redis.del(key);
+    return voucher;
+  }
+  const [count] = (await ports.redis.multi().incr(key).expire(key, policy.lockSeconds, 'NX').exec()) as unknown as [number];
+  const left = attemptsLeft(count, policy);
+  if (left === 0) throw refused('VOUCHER_PIN_LOCKED', { retryAfterSeconds: policy.lockSeconds });
+  throw refused('VOUCHER_PIN_INVALID', { attemptsLeft: left });
+}

@@ -1,0 +1,20 @@
+import type { RequestContext } from '@tlp/contracts';
+import type { Logger, Redis, RedisKeys } from '@tlp/platform';
+import type { DataSource } from 'typeorm';
+import type { PinPolicy } from '../domain/pin';
+
+/** Everything a use case touches outside itself: storage, Redis, clock, settings. */
+export interface Ports {
+  db: DataSource;
+  redis: Redis;
+  keys: RedisKeys;
+  logger: Logger;
+  now: () => Date;
+  settings: {
+    holdTtlMs: number;
+    pin: PinPolicy;
+  };
+}
+
+/** The context first: the tenant travels with every call. */
+export type Ctx = Pick<RequestContext, 'tenantId' | 'requestId'>;

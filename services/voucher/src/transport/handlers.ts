@@ -1,0 +1,53 @@
+import {
+  creditNotesCapture,
+  creditNotesConvert,
+  creditNotesCredit,
+  creditNotesGet,
+  creditNotesHold,
+  creditNotesRelease,
+  experienceRedeem,
+  experienceSell,
+  voucherOpenProductsList,
+  voucherOpenProductsSet,
+  vouchersBalance,
+  vouchersCancel,
+  vouchersCapture,
+  vouchersGet,
+  vouchersHistory,
+  vouchersHold,
+  vouchersRelease,
+  vouchersSell,
+  voucherSettingsGet,
+  voucherSettingsSet,
+} from '@tlp/contracts';
+import { handle, type RequestHandler } from '@tlp/platform';
+import { convertToPoints, creditRefund, getCreditNote, holdCreditNote, settleCreditNoteHolds } from '../app/credit-notes';
+import { getVatSetting, listOpenProducts, redeemExperience, sellExperience, setOpenProduct, setVatSetting } from '../app/experience';
+import type { Ports } from '../app/ports';
+import { balanceByCode, cancelVoucher, getVoucher, holdVoucher, sellVoucher, settleVoucherHolds, voucherHistory } from '../app/vouchers';
+
+/** The request/reply subjects: the kit checks the payload against the contract, the use case does the rest. */
+export function voucherHandlers(ports: Ports): RequestHandler[] {
+  return [
+    handle(voucherSettingsSet, (ctx, input) => setVatSetting(ctx, ports, input.vatTiming)),
+    handle(voucherSettingsGet, (ctx) => getVatSetting(ctx, ports)),
+    handle(voucherOpenProductsSet, (ctx, input) => setOpenProduct(ctx, ports, input)),
+    handle(voucherOpenProductsList, (ctx, input) => listOpenProducts(ctx, ports, input.season)),
+    handle(vouchersSell, (ctx, input) => sellVoucher(ctx, ports, input, { kind: 'financial', valueMinor: input.valueMinor })),
+    handle(vouchersBalance, (ctx, input) => balanceByCode(ctx, ports, input.code, input.pin)),
+    handle(vouchersGet, (ctx, input) => getVoucher(ctx, ports, input.voucherId)),
+    handle(vouchersHistory, (ctx, input) => voucherHistory(ctx, ports, input.voucherId)),
+    handle(vouchersHold, (ctx, input) => holdVoucher(ctx, ports, input)),
+    handle(vouchersCapture, (ctx, input) => settleVoucherHolds(ctx, ports, input, 'capture')),
+    handle(vouchersRelease, (ctx, input) => settleVoucherHolds(ctx, ports, input, 'release')),
+    handle(vouchersCancel, (ctx, input) => cancelVoucher(ctx, ports, input)),
+    handle(experienceSell, (ctx, input) => sellExperience(ctx, ports, input)),
+    handle(experienceRedeem, (ctx, input) => redeemExperience(ctx, ports, input)),
+    handle(creditNotesCredit, (ctx, input) => creditRefund(ctx, ports, input)),
+    handle(creditNotesGet, (ctx, input) => getCreditNote(ctx, ports, input)),
+    handle(creditNotesHold, (ctx, input) => holdCreditNote(ctx, ports, input)),
+    handle(creditNotesCapture, (ctx, input) => settleCreditNoteHolds(ctx, ports, input.orderId, 'capture')),
+    handle(creditNotesRelease, (ctx, input) => settleCreditNoteHolds(ctx, ports, input.orderId, 'release')),
+    handle(creditNotesConvert, (ctx, input) => convertToPoints(ctx, ports, input)),
+  ];
+}

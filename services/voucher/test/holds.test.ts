@@ -1,0 +1,121 @@
+import { vouchersBalance, vouchersCapture, vouchersHistory, vouchersHold, vouchersRelease, vouchersCancel, vouchersGet } from '@tlp/contracts';
+import { eventually } from '@tlp/testkit';
+import { ctxOf, ledgerSum, outboxCount, refusal, sell, startHarness, type Harness } from './harness';
+
+const T = 'venue-a';
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness('voucher-holds', { VOUCHER_HOLD_EXPIRY_POLL_MS: '200' });
+});
+afterAll(() => h.stop());
+
+describe('financial vouchers at checkout', () => {
+  it('sells a voucher whose code reads back its balance, whatever the case typed, and records the sale', async () => {
+    const v = await sell(h, T, { valueMinor: 25_000, contactId: 'c-1' });
+    expect(v.code).toMatch(/^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}$/);
+    const seen = await h.bus.request(vouchersBalance, ctxOf(T), { code: v.code.toLowerCase().replace(/-/g, ' ') });
+    expect(seen).toMatchObject({ voucherId: v.voucherId, balanceMinor: 25_000, currency: 'EUR', status: 'active', codeHint: v.code.slice(-4) });
+    const history = await h.bus.request(vouchersHistory, ctxOf(T), { voucherId: v.voucherId });
+    expect(history.entries.map((e) => [e.type, e.deltaMinor])).toEqual([['sale', 25_000]]);
+    expect(await outboxCount(h, 'evt.voucher.sold', T)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('pays several orders in part and keeps the ledger equal to the balance', async () => {
+    const v = await sell(h, T, { valueMinor: 10_000 });
+    for (const [orderId, amountMinor] of [['o-part-1', 3_000], ['o-part-2', 4_500]] as const) {
+      await h.bus.request(vouchersHold, ctxOf(T), { orderId, code: v.code, amountMinor, currency: 'EUR' });
+      await h.bus.request(vouchersCapture, ctxOf(T), { orderId });
+    }
+    const seen = await h.bus.request(vouchersGet, ctxOf(T), { voucherId: v.voucherId });
+    expect(seen).toMatchObject({ balanceMinor: 2_500, heldMinor: 0 });
+    expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 2_500, balance: 2_500 });
+  });
+
+  it('lets exactly 50 of 100 simultaneous holds of 10.00 through on a voucher of 500.00', async () => {
+    const v = await sell(h, T, { valueMinor: 50_000 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 100 }, (_, i) => h.bus.request(vouchersHold, ctxOf(T), { orderId: `o-rush-${i}`, code: v.code, amountMinor: 1_000, currency: 'EUR' })),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(ok).toHaveLength(50);
+    expect(new Set(refused.map((r) => (r.reason as { code: string }).code))).toEqual(new Set(['VOUCHER_INSUFFICIENT_BALANCE']));
+    expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 0, balance: 0, entries: 51 });
+  });
+
+  it('applies the same capture once, however often it is repeated', async () => {
+    const v = await sell(h, T, { valueMinor: 5_000 });
+    await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-cap', code: v.code, amountMinor: 2_000, currency: 'EUR' });
+    const before = await outboxCount(h, 'evt.voucher.redeemed', T);
+    const replies = await Promise.all(Array.from({ length: 5 }, () => h.bus.request(vouchersCapture, ctxOf(T), { orderId: 'o-cap', voucherId: v.voucherId })));
+    await h.bus.request(vouchersCapture, ctxOf(T), { orderId: 'o-cap' });
+    expect(replies.every((r) => r.holds.length === 1 && r.holds[0]?.status === 'captured' && r.holds[0].balanceMinor === 3_000)).toBe(true);
+    const history = await h.bus.request(vouchersHistory, ctxOf(T), { voucherId: v.voucherId });
+    expect(history.entries.map((e) => e.type)).toEqual(['sale', 'hold', 'capture']);
+    expect((await outboxCount(h, 'evt.voucher.redeemed', T)) - before).toBe(1);
+    expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 3_000, balance: 3_000 });
+  });
+
+  it('replays a repeated hold for the same order and refuses another amount for it', async () => {
+    const v = await sell(h, T, { valueMinor: 5_000 });
+    const first = await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-rep', code: v.code, amountMinor: 1_500, currency: 'EUR' });
+    const again = await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-rep', code: v.code, amountMinor: 1_500, currency: 'EUR' });
+    expect(again.holdId).toBe(first.holdId);
+    expect(await refusal(h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-rep', code: v.code, amountMinor: 1_600, currency: 'EUR' }))).toBe(
+      'VOUCHER_HOLD_MISMATCH',
+    );
+    expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 3_500, balance: 3_500, entries: 2 });
+  });
+
+  it('gives a released hold back, once, and never captures it afterwards', async () => {
+    const v = await sell(h, T, { valueMinor: 5_000 });
+    await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-rel', code: v.code, amountMinor: 2_000, currency: 'EUR' });
+    await h.bus.request(vouchersRelease, ctxOf(T), { orderId: 'o-rel' });
+    await h.bus.request(vouchersRelease, ctxOf(T), { orderId: 'o-rel' });
+    expect(await refusal(h.bus.request(vouchersCapture, ctxOf(T), { orderId: 'o-rel' }))).toBe('VOUCHER_HOLD_RELEASED');
+    expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 5_000, balance: 5_000, entries: 3 });
+    await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-cap2', code: v.code, amountMinor: 1_000, currency: 'EUR' });
+    await h.bus.request(vouchersCapture, ctxOf(T), { orderId: 'o-cap2' });
+    expect(await refusal(h.bus.request(vouchersRelease, ctxOf(T), { orderId: 'o-cap2' }))).toBe('VOUCHER_HOLD_CAPTURED');
+    expect(await refusal(h.bus.request(vouchersCapture, ctxOf(T), { orderId: 'o-nobody' }))).toBe('VOUCHER_HOLD_NOT_FOUND');
+  });
+
+  it('refuses to capture a hold past its expiry even before the job runs, and the job gives it back', async () => {
+    const v = await sell(h, T, { valueMinor: 5_000 });
+    await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-late', code: v.code, amountMinor: 2_000, currency: 'EUR', ttlSeconds: 1 });
+    // Stop the job from releasing it first: this checks the capture's own guard.
+    await h.service.deps.db.query(`UPDATE job_leases SET holder = 'elsewhere', expires_at = now() + interval '1 hour' WHERE name = 'voucher-hold-expiry'`);
+    await h.service.deps.db.query(
+      `INSERT INTO job_leases (name, holder, expires_at) VALUES ('voucher-hold-expiry', 'elsewhere', now() + interval '1 hour') ON CONFLICT DO NOTHING`,
+    );
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await refusal(h.bus.request(vouchersCapture, ctxOf(T), { orderId: 'o-late' }))).toBe('VOUCHER_HOLD_EXPIRED');
+    expect((await h.bus.request(vouchersGet, ctxOf(T), { voucherId: v.voucherId })).balanceMinor).toBe(3_000);
+    await h.service.deps.db.query(`DELETE FROM job_leases WHERE name = 'voucher-hold-expiry'`);
+    await eventually(async () => ((await h.bus.request(vouchersGet, ctxOf(T), { voucherId: v.voucherId })).balanceMinor === 5_000 ? true : undefined));
+    const history = await h.bus.request(vouchersHistory, ctxOf(T), { voucherId: v.voucherId });
+    expect(history.entries.map((e) => e.type)).toEqual(['sale', 'hold', 'release']);
+    expect(history.holds[0]?.status).toBe('released');
+  });
+
+  it('lets an operator cancel a voucher: holds in flight are released and the balance voided', async () => {
+    const v = await sell(h, T, { valueMinor: 5_000 });
+    await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-cancel', code: v.code, amountMinor: 1_000, currency: 'EUR' });
+    const cancelled = await h.bus.request(vouchersCancel, ctxOf(T), { voucherId: v.voucherId, reason: 'reported stolen' });
+    expect(cancelled).toMatchObject({ status: 'cancelled', balanceMinor: 0, heldMinor: 0 });
+    await h.bus.request(vouchersCancel, ctxOf(T), { voucherId: v.voucherId, reason: 'reported stolen' });
+    expect(await refusal(h.bus.request(vouchersCapture, ctxOf(T), { orderId: 'o-cancel' }))).toBe('VOUCHER_HOLD_RELEASED');
+    expect(await refusal(h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-after', code: v.code, amountMinor: 100, currency: 'EUR' }))).toBe(
+      'VOUCHER_CANCELLED',
+    );
+    const history = await h.bus.request(vouchersHistory, ctxOf(T), { voucherId: v.voucherId });
+    expect(history.entries.map((e) => [e.type, e.deltaMinor])).toEqual([
+      ['sale', 5_000],
+      ['hold', -1_000],
+      ['release', 1_000],
+      ['cancellation', -5_000],
+    ]);
+    expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 0, balance: 0 });
+  });
+});
