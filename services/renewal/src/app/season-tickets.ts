@@ -104,15 +104,17 @@ async function freeSeatsOfPerformance(q: Queryable, tenantId: string, performanc
 
 /**
  * The grouped seat map of seed 004: per physical configuration, the seats free in every
- * performance of the group, with their category on the group's first performance (the one the
- * chosen category applies to). Map by map when asked, or when no seat is free across the group.
+ * performance of the group, with their category on the group's first performance; the chosen
+ * category filters the group holding the season ticket's first performance. Map by map when
+ * asked, or when no seat is free across the group.
  */
 export async function groupedSeatMap(ctx: RenewalContext, input: ParsedRequestOf<typeof GroupedSeatMap>): Promise<ReplyOf<typeof GroupedSeatMap>> {
   await loadSeasonTicket(ctx.db, ctx.tenantId, input.seasonTicketId);
   const groups = await loadGroups(ctx.db, ctx.tenantId, input.seasonTicketId);
-  const category = input.seatCategory ?? null;
   const out: ReplyOf<typeof GroupedSeatMap>['groups'] = [];
-  for (const g of groups) {
+  for (const [index, g] of groups.entries()) {
+    // The chosen category applies on the season ticket's first performance only (seed 004).
+    const category = index === 0 ? (input.seatCategory ?? null) : null;
     const first = g.performances[0]!;
     const performanceIds = g.performances.map((p) => p.id);
     const seats = input.mapByMap
@@ -175,9 +177,9 @@ function seatPerPerformance(groups: PerformanceGroup[], ticket: Ticket): Map<str
 
 /**
  * Sells fixed-seat season tickets at the box office, one per cultural contact, once per order.
- * Each seat must be free on its performance; the chosen category applies on each group's first
- * performance and the others keep the seat's own category (the price follows it). The seats
- * become the contacts' preferred seats.
+ * Each seat must be free on its performance; the chosen category applies on the season ticket's
+ * first performance and the others keep the seat's own category (the price follows it). The
+ * seats become the contacts' preferred seats.
  */
 export async function purchaseSeasonTickets(ctx: RenewalContext, input: Purchase): Promise<ReplyOf<typeof PurchaseSeasonTickets>> {
   return ctx.db.transaction((tx) =>
@@ -216,8 +218,8 @@ export async function purchaseSeasonTickets(ctx: RenewalContext, input: Purchase
             seats.push({ ...positions[i]!, performanceId: p.id, seatId: seatIds[i]!, category });
           });
           const firstSeat = seats[seats.length - g.performances.length]!;
-          if (firstSeat.category !== t.seatCategory) {
-            throw new DomainError('RENEWAL_SEAT_NOT_IN_CATEGORY', `The seat is ${firstSeat.category} on the group's first performance`, {
+          if (g === groups[0] && firstSeat.category !== t.seatCategory) {
+            throw new DomainError('RENEWAL_SEAT_NOT_IN_CATEGORY', `The seat is ${firstSeat.category} on the first performance`, {
               performanceId: firstSeat.performanceId,
               category: firstSeat.category,
             });
