@@ -1,5 +1,5 @@
 import { sql, type ServiceDefinition } from '@tlp/platform';
-import { deliverDue } from './app/delivery';
+import { DeliveryLanes } from './app/delivery';
 import type { Ports } from './app/ports';
 import { expireHolds } from './app/spend';
 import { PartnerSyncConfig } from './config';
@@ -40,15 +40,19 @@ export const partnerSyncService: ServiceDefinition<typeof PartnerSyncConfig> = {
         holdTtlMs: config.SPEND_HOLD_TTL_MS,
       },
     };
+    const lanes = new DeliveryLanes(ports);
     return {
       handlers: partnerSyncHandlers(ports),
       consumers: partnerSyncConsumers(deps.logger),
       jobs: [
-        { name: 'partner-deliveries', everyMs: config.DELIVERY_POLL_MS, run: async () => void (await deliverDue(ports)) },
+        { name: 'partner-deliveries', everyMs: config.DELIVERY_POLL_MS, run: () => lanes.run() },
         { name: 'partner-hold-expiry', everyMs: config.HOLD_EXPIRY_POLL_MS, run: async () => void (await expireHolds(ports)) },
       ],
       http: (app) => mountWebhookRoute(app, ports),
-      onStop: async () => api.shutdown(),
+      onStop: async () => {
+        await lanes.drain();
+        api.shutdown();
+      },
     };
   },
 };

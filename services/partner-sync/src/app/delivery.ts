@@ -15,32 +15,51 @@ export const endpointOf = (p: PartnerRecord, now: Date): PartnerEndpoint => ({
 type Outcome = 'delivered' | 'retry' | 'dead' | 'skipped';
 
 /**
- * One run of the delivery job: due messages grouped by partner, partners served side by side,
- * each partner's messages in order. A partner that fails stops its own turn (its next messages
- * wait for the next run) and never delays another partner; while its breaker is open nothing is
- * sent and no attempt is spent.
+ * The delivery job's engine. Each run takes the due messages of partners that are not busy and
+ * starts one lane per partner: its messages in order, until one fails (the rest wait for a later
+ * run) or the run budget is spent. Lanes are not awaited by the run, so a partner that hangs until
+ * its timeout holds up only its own lane, never another partner's messages; while a partner's
+ * breaker is open nothing is sent to it and no attempt is spent.
  */
-export async function deliverDue(ports: Ports): Promise<Record<Outcome, number>> {
-  const counts: Record<Outcome, number> = { delivered: 0, retry: 0, dead: 0, skipped: 0 };
-  const due = await dueDeliveries(ports.db, ports.settings.deliveryBatch);
-  const byPartner = new Map<string, DeliveryRecord[]>();
-  for (const d of due) byPartner.set(`${d.tenantId}/${d.partnerId}`, [...(byPartner.get(`${d.tenantId}/${d.partnerId}`) ?? []), d]);
-  const deadline = Date.now() + ports.settings.deliveryRunBudgetMs;
-  await Promise.all(
-    [...byPartner.values()].map(async (queue) => {
-      const first = queue[0]!;
-      const partner = await findPartner(ports.db, first.tenantId, first.partnerId);
-      // A partner switched off keeps its messages queued until it is switched on again.
-      if (!partner?.active) return;
-      for (const d of queue) {
-        if (Date.now() > deadline) break;
-        const outcome = await deliverOne(ports, partner, d);
-        counts[outcome]++;
-        if (outcome === 'retry' || outcome === 'skipped') break;
-      }
-    }),
-  );
-  return counts;
+export class DeliveryLanes {
+  private readonly busy = new Map<string, Promise<void>>();
+  private stopped = false;
+  readonly counts: Record<Outcome, number> = { delivered: 0, retry: 0, dead: 0, skipped: 0 };
+
+  constructor(private readonly ports: Ports) {}
+
+  async run(): Promise<void> {
+    if (this.stopped) return;
+    const due = await dueDeliveries(this.ports.db, this.ports.settings.deliveryBatch, [...this.busy.keys()]);
+    const byPartner = new Map<string, DeliveryRecord[]>();
+    for (const d of due) byPartner.set(d.partnerId, [...(byPartner.get(d.partnerId) ?? []), d]);
+    for (const [partnerId, queue] of byPartner) {
+      const lane = this.lane(queue)
+        .catch((err: unknown) => this.ports.logger.error({ err, partnerId }, 'delivery lane failed; next run retries'))
+        .finally(() => this.busy.delete(partnerId));
+      this.busy.set(partnerId, lane);
+    }
+  }
+
+  /** Starts no more lanes and waits for those in flight (at shutdown). */
+  async drain(): Promise<void> {
+    this.stopped = true;
+    while (this.busy.size) await Promise.all([...this.busy.values()]);
+  }
+
+  private async lane(queue: DeliveryRecord[]): Promise<void> {
+    const first = queue[0]!;
+    const partner = await findPartner(this.ports.db, first.tenantId, first.partnerId);
+    // A partner switched off keeps its messages queued until it is switched on again.
+    if (!partner?.active) return;
+    const deadline = Date.now() + this.ports.settings.deliveryRunBudgetMs;
+    for (const d of queue) {
+      if (Date.now() > deadline) break;
+      const outcome = await deliverOne(this.ports, partner, d);
+      this.counts[outcome]++;
+      if (outcome === 'retry' || outcome === 'skipped') break;
+    }
+  }
 }
 
 /** A 404 means the member is not shared yet (its message may still be queued): retried, except for a release of nothing. */

@@ -88,12 +88,13 @@ export async function enqueueDelivery(tx: Tx, d: NewDelivery): Promise<boolean> 
   return rows.length === 1;
 }
 
-/** Due messages, oldest first, across tenants: the job serves every tenant. */
-export async function dueDeliveries(q: Queryable, limit: number): Promise<DeliveryRecord[]> {
+/** Due messages, oldest first, across tenants (the job serves every tenant), except those of partners being served. */
+export async function dueDeliveries(q: Queryable, limit: number, busyPartners: string[] = []): Promise<DeliveryRecord[]> {
   const rows = await sql<Row>(
     q,
-    `SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= now() ORDER BY delivery_id LIMIT $1`,
-    [limit],
+    `SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= now() AND partner_id <> ALL($2::uuid[])
+     ORDER BY delivery_id LIMIT $1`,
+    [limit, busyPartners],
   );
   return rows.map(toRecord);
 }
