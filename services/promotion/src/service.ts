@@ -1,8 +1,60 @@
 import type { ServiceDefinition } from '@tlp/platform';
+import { expireDueHolds } from './app/holds';
+import { CodeGenerator } from './app/codes';
+import { LiveCatalog } from './app/live-catalog';
+import { PromotionTables1763900000000 } from './db/migrations';
+import { eventHandlers, requestHandlers } from './transport/handlers';
 
-/** The promotion service: what it owns and how it starts (see README.md). */
-export const promotionService: ServiceDefinition = {
-  name: 'promotion',
-  migrations: [],
-  build: () => ({ handlers: [] }),
-};
+export interface PromotionOptions {
+  /** The time every rule is judged at; tests move it to window edges and past hold expiries. */
+  clock?: () => Date;
+  /** Runs the background parts (hold expiry, unfinished code batches) this often. */
+  jobEveryMs?: number;
+  /** How stale a quote's view of the catalog may be in another replica. */
+  catalogTtlMs?: number;
+}
+
+/** Exposes the code generator so tests and the benchmark can wait for batches to finish. */
+export interface PromotionRuntime {
+  generator?: CodeGenerator;
+}
+
+/** The promotion service: advantages, promo codes, single-use codes, evaluation and holds (see README.md). */
+export function createPromotionService(opts: PromotionOptions = {}, runtime: PromotionRuntime = {}): ServiceDefinition {
+  const clock = opts.clock ?? (() => new Date());
+  return {
+    name: 'promotion',
+    migrations: [PromotionTables1763900000000],
+    build: (deps) => {
+      const catalog = new LiveCatalog(deps.db, opts.catalogTtlMs);
+      const generator = new CodeGenerator(deps.db, clock, deps.logger);
+      runtime.generator = generator;
+      const everyMs = opts.jobEveryMs ?? 1000;
+      return {
+        handlers: requestHandlers((req) => ({
+          tenantId: req.tenantId,
+          idempotencyKey: req.idempotencyKey,
+          log: req.log,
+          now: clock(),
+          db: deps.db,
+          catalog,
+          continueGeneration: () => generator.continue(),
+        })),
+        consumers: eventHandlers(),
+        jobs: [
+          {
+            name: 'promotion.holds.expire',
+            everyMs,
+            run: async () => {
+              while ((await deps.db.transaction((tx) => expireDueHolds(tx, clock()))) > 0);
+            },
+          },
+          { name: 'promotion.codes.generate', everyMs, run: () => generator.drain() },
+        ],
+        onStop: () => generator.idle(),
+      };
+    },
+  };
+}
+
+export const promotionService = createPromotionService();

@@ -1,0 +1,275 @@
+import {
+  CodesGenerated,
+  DomainError,
+  normalizeCode,
+  type CodeBatch,
+  type CodeTracking,
+  type EventData,
+  type ParsedRequestOf,
+  type ReplyOf,
+  type TicketScanned,
+  type downloadCodeBatch,
+  type generateCodes as GenerateCodes,
+  type invalidateCodes as InvalidateCodes,
+  type listCodes as ListCodes,
+} from '@tlp/contracts';
+import { enqueueEvent, newId, onceByKey, sql, type Logger, type Tx } from '@tlp/platform';
+import type { DataSource } from 'typeorm';
+import type { z } from 'zod';
+import { findAdvantage } from '../db/catalog';
+import { batchCodeRows, codeRows, type CodeRow } from '../db/codes';
+import { randomCodes } from '../domain/codes';
+import { notFound, requireIdempotencyKey, type PromotionContext } from './context';
+
+/** Codes written per transaction: big enough for few round trips, small enough to keep locks short. */
+export const GENERATION_CHUNK = 50_000;
+
+interface BatchRow {
+  id: string;
+  tenant_id: string;
+  advantage_id: string;
+  requested_by: string;
+  count: number;
+  generated: number;
+  state: 'generating' | 'ready';
+  locale: string;
+  destination: 'email-list' | 'download';
+  created_at: Date;
+}
+const BATCH_COLUMNS = 'id, tenant_id, advantage_id, requested_by, count, generated, state, locale, destination, created_at';
+
+const batchOf = (b: BatchRow): z.infer<typeof CodeBatch> => ({
+  batchId: b.id,
+  advantageId: b.advantage_id,
+  contactId: b.requested_by,
+  count: b.count,
+  generated: b.generated,
+  state: b.state,
+  locale: b.locale,
+  destination: b.destination,
+  createdAt: b.created_at.toISOString(),
+});
+
+/**
+ * Writes the next chunk of a batch. The batch row is locked first, so two replicas continuing the
+ * same batch take turns and never write more than `count`. A code that collides with an existing
+ * one is skipped by the unique index and made up for in the next chunk. The chunk that completes
+ * the batch also writes `evt.promotion.codes-generated`.
+ */
+export async function generateChunk(tx: Tx, tenantId: string, batchId: string, now: Date): Promise<BatchRow> {
+  const [b] = await sql<BatchRow>(tx, `SELECT ${BATCH_COLUMNS} FROM code_batches WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, batchId]);
+  if (!b) throw notFound('Code batch');
+  if (b.state === 'ready') return b;
+  const [last] = await sql<{ seq: number }>(tx, `SELECT coalesce(max(seq), 0)::int AS seq FROM single_use_codes WHERE batch_id = $1`, [batchId]);
+  const [ins] = await sql<{ n: number }>(
+    tx,
+    `WITH ins AS (
+       INSERT INTO single_use_codes (tenant_id, code, batch_id, seq, advantage_id, generated_at)
+       SELECT $1, c, $2, $3 + ord, $4, $5 FROM unnest($6::text[]) WITH ORDINALITY AS t(c, ord)
+       ON CONFLICT DO NOTHING RETURNING 1)
+     SELECT count(*)::int AS n FROM ins`,
+    [tenantId, batchId, last?.seq ?? 0, b.advantage_id, now, randomCodes(Math.min(GENERATION_CHUNK, b.count - b.generated))],
+  );
+  const generated = b.generated + (ins?.n ?? 0);
+  const done = generated >= b.count;
+  const [updated] = await sql<BatchRow>(
+    tx,
+    `UPDATE code_batches SET generated = $3, state = $4, ready_at = CASE WHEN $4 = 'ready' THEN $5::timestamptz END
+     WHERE tenant_id = $1 AND id = $2 RETURNING ${BATCH_COLUMNS}`,
+    [tenantId, batchId, generated, done ? 'ready' : 'generating', now],
+  );
+  if (done) {
+    await enqueueEvent(tx, {
+      contract: CodesGenerated,
+      tenantId,
+      data: {
+        batchId,
+        advantageId: b.advantage_id,
+        contactId: b.requested_by,
+        count: b.count,
+        locale: b.locale,
+        destination: b.destination,
+        csvSubject: 'promotion.v1.code-batches.csv',
+      },
+    });
+  }
+  return updated ?? b;
+}
+
+/**
+ * Finishes batches still generating, one chunk per transaction, in this process (woken right after
+ * a request) and from the periodic job (after a restart, or in another replica).
+ */
+export class CodeGenerator {
+  private running?: Promise<void>;
+  private again = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: () => Date,
+    private readonly log: Logger,
+  ) {}
+
+  continue(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((err: unknown) => this.log.error({ err }, 'code generation failed; the job retries'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.continue();
+        }
+      });
+  }
+
+  /** Resolves when nothing is generating in this process any more. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async drain(): Promise<void> {
+    for (;;) {
+      const [next] = await sql<{ tenant_id: string; id: string }>(
+        this.db,
+        `SELECT tenant_id, id FROM code_batches WHERE state = 'generating' ORDER BY created_at LIMIT 1`,
+      );
+      if (!next) return;
+      await this.db.transaction((tx) => generateChunk(tx, next.tenant_id, next.id, this.clock()));
+    }
+  }
+}
+
+export async function generateCodes(ctx: PromotionContext, input: ParsedRequestOf<typeof GenerateCodes>): Promise<z.infer<typeof CodeBatch>> {
+  const key = requireIdempotencyKey(ctx, 'Generating codes');
+  const batch = await ctx.db.transaction((tx) =>
+    onceByKey(tx, { tenantId: ctx.tenantId, scope: 'codes.generate', key }, input, async () => {
+      const advantage = await findAdvantage(tx, ctx.tenantId, input.advantageId);
+      if (!advantage) throw notFound('Advantage');
+      if (advantage.target.type !== 'single-use-codes') {
+        throw new DomainError('PROMOTION_NOT_SINGLE_USE', 'This advantage is not targeted by single-use codes');
+      }
+      if (advantage.state === 'closed') throw new DomainError('PROMOTION_ADVANTAGE_CLOSED', 'The advantage is closed');
+      const batchId = newId();
+      await tx.query(
+        `INSERT INTO code_batches (tenant_id, id, advantage_id, requested_by, count, locale, destination, note, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [ctx.tenantId, batchId, input.advantageId, input.contactId, input.count, input.locale, input.destination, input.note ?? null, ctx.now],
+      );
+      return batchOf(await generateChunk(tx, ctx.tenantId, batchId, ctx.now));
+    }),
+  );
+  if (batch.state === 'generating') ctx.continueGeneration();
+  return batch;
+}
+
+async function findBatch(q: DataSource, tenantId: string, batchId: string): Promise<BatchRow> {
+  const [b] = await sql<BatchRow>(q, `SELECT ${BATCH_COLUMNS} FROM code_batches WHERE tenant_id = $1 AND id = $2`, [tenantId, batchId]);
+  if (!b) throw notFound('Code batch');
+  return b;
+}
+
+export async function getCodeBatch(ctx: PromotionContext, batchId: string): Promise<z.infer<typeof CodeBatch>> {
+  return batchOf(await findBatch(ctx.db, ctx.tenantId, batchId));
+}
+
+export async function downloadBatch(
+  ctx: PromotionContext,
+  input: ParsedRequestOf<typeof downloadCodeBatch>,
+): Promise<ReplyOf<typeof downloadCodeBatch>> {
+  await findBatch(ctx.db, ctx.tenantId, input.batchId);
+  const rows = await batchCodeRows(ctx.db, ctx.tenantId, input.batchId, null, input.afterSeq, input.limit);
+  const header = input.afterSeq === 0 ? 'code,state,generated_at\n' : '';
+  const csv = header + rows.map((r) => `${r.code},${r.state},${r.generated_at.toISOString()}\n`).join('');
+  const last = rows[rows.length - 1];
+  return { batchId: input.batchId, csv, rows: rows.length, nextAfterSeq: rows.length === input.limit && last ? last.seq : null };
+}
+
+const trackingOf = (r: CodeRow): z.infer<typeof CodeTracking> => ({
+  code: r.code,
+  advantageId: r.advantage_id,
+  batchId: r.batch_id,
+  requestedBy: r.requested_by,
+  state: r.state,
+  generatedAt: r.generated_at.toISOString(),
+  usedAt: r.used_at?.toISOString() ?? null,
+  usedBy: r.used_by,
+  orderId: r.order_id,
+  invalidatedAt: r.invalidated_at?.toISOString() ?? null,
+  ticketsScanned: r.tickets_scanned,
+});
+
+export async function getCode(ctx: PromotionContext, code: string): Promise<z.infer<typeof CodeTracking>> {
+  const [row] = await codeRows(ctx.db, ctx.tenantId, [code]);
+  if (!row) throw notFound('Code');
+  return trackingOf(row);
+}
+
+export async function listCodes(ctx: PromotionContext, input: ParsedRequestOf<typeof ListCodes>): Promise<ReplyOf<typeof ListCodes>> {
+  await findBatch(ctx.db, ctx.tenantId, input.batchId);
+  const rows = await batchCodeRows(ctx.db, ctx.tenantId, input.batchId, input.state ?? null, input.afterSeq, input.limit);
+  const last = rows[rows.length - 1];
+  return {
+    codes: rows.map((r) => ({ ...trackingOf(r), seq: r.seq })),
+    nextAfterSeq: rows.length === input.limit && last ? last.seq : null,
+  };
+}
+
+/** A code is invalidated while available (or held by an expired hold); used codes stay used. */
+const INVALIDATABLE = `(state = 'available' OR (state = 'held' AND held_until <= $3))`;
+
+export async function invalidateCodes(ctx: PromotionContext, input: ParsedRequestOf<typeof InvalidateCodes>): Promise<ReplyOf<typeof InvalidateCodes>> {
+  return ctx.db.transaction(async (tx) => {
+    if ('batchId' in input) {
+      const [b] = await sql(tx, `SELECT 1 FROM code_batches WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, input.batchId]);
+      if (!b) throw notFound('Code batch');
+      const [r] = await sql<{ n: number }>(
+        tx,
+        `WITH inv AS (UPDATE single_use_codes SET state = 'invalidated', invalidated_at = $3, hold_order_id = NULL, held_until = NULL
+           WHERE tenant_id = $1 AND batch_id = $2 AND ${INVALIDATABLE} RETURNING 1)
+         SELECT count(*)::int AS n FROM inv`,
+        [ctx.tenantId, input.batchId, ctx.now],
+      );
+      return { invalidated: r?.n ?? 0, skipped: [] };
+    }
+    const codes = [...new Set(input.codes)];
+    const known = await codeRows(tx, ctx.tenantId, codes);
+    const unknown = codes.filter((c) => !known.some((k) => k.code === c));
+    if (unknown.length) throw new DomainError('PROMOTION_CODE_UNKNOWN', 'Some codes do not exist', { codes: unknown.slice(0, 100) });
+    const done = await sql<{ code: string }>(
+      tx,
+      `UPDATE single_use_codes SET state = 'invalidated', invalidated_at = $3, hold_order_id = NULL, held_until = NULL
+       WHERE tenant_id = $1 AND code = ANY($2::text[]) AND ${INVALIDATABLE} RETURNING code`,
+      [ctx.tenantId, codes, ctx.now],
+    );
+    const invalidated = new Set(done.map((d) => d.code));
+    return {
+      invalidated: invalidated.size,
+      skipped: known.filter((k) => !invalidated.has(k.code)).map((k) => ({ code: k.code, state: k.state })),
+    };
+  });
+}
+
+/**
+ * A scanned ticket sold with a single-use code counts once for that code (a ticket scanned twice,
+ * or the event redelivered, does not count again). The code comes with the event or from the order.
+ */
+export async function recordScan(tx: Tx, tenantId: string, scan: EventData<typeof TicketScanned>): Promise<void> {
+  const [code] = scan.singleUseCode
+    ? await sql<{ code: string }>(tx, `SELECT code FROM single_use_codes WHERE tenant_id = $1 AND code = $2`, [tenantId, normalizeCode(scan.singleUseCode)])
+    : scan.orderId
+      ? await sql<{ code: string }>(tx, `SELECT code FROM single_use_codes WHERE tenant_id = $1 AND order_id = $2 LIMIT 1`, [tenantId, scan.orderId])
+      : [];
+  if (!code) return;
+  const fresh = await sql(
+    tx,
+    `INSERT INTO scanned_tickets (tenant_id, ticket_id, code, scanned_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING ticket_id`,
+    [tenantId, scan.ticketId, code.code, scan.scannedAt],
+  );
+  if (fresh.length) {
+    await tx.query(`UPDATE single_use_codes SET tickets_scanned = tickets_scanned + 1 WHERE tenant_id = $1 AND code = $2`, [tenantId, code.code]);
+  }
+}

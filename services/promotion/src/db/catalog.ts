@@ -1,0 +1,242 @@
+import type { Advantage, AdvantagePrice, EndOfSale, PromoCode, PromoDiscount, Target } from '@tlp/contracts';
+import { sql } from '@tlp/platform';
+import type { AdvantageRule, Funder, PromoRule } from '../domain/evaluation';
+
+/** Anything that runs SQL: the data source or a transaction. */
+export interface Queryable {
+  query(query: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+type Localized = Record<string, string>;
+
+interface AdvantageRow {
+  id: string;
+  season: string;
+  family: Advantage['family'];
+  state: Advantage['state'];
+  names: { internal: Localized; public: Localized };
+  target: Target;
+  channels: string[] | null;
+  valid_from: Date | null;
+  valid_until: Date | null;
+  end_of_sale: EndOfSale;
+  quota: number | null;
+  quota_taken: number;
+  funded_by: Funder;
+  prices: AdvantagePrice[];
+}
+
+interface PromoRow {
+  id: string;
+  access_code: string;
+  state: PromoCode['state'];
+  names: { internal: Localized; public: Localized };
+  discount: PromoDiscount;
+  min_cart: { amountMinor: number; currency: string } | null;
+  indicator: { indicator: string; level: string } | null;
+  channels: string[] | null;
+  valid_from: Date | null;
+  valid_until: Date | null;
+  end_of_sale: EndOfSale;
+  max_uses: number | null;
+  uses_taken: number;
+  funded_by: Funder;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const ms = (d: Date | null) => (d ? d.getTime() : null);
+
+export const advantageOf = (r: AdvantageRow): Advantage => ({
+  advantageId: r.id,
+  season: r.season,
+  family: r.family,
+  state: r.state,
+  names: r.names,
+  target: r.target,
+  channels: r.channels,
+  validFrom: iso(r.valid_from),
+  validUntil: iso(r.valid_until),
+  endOfSale: r.end_of_sale,
+  quota: r.quota,
+  quotaTaken: r.quota_taken,
+  fundedBy: r.funded_by,
+  prices: r.prices,
+});
+
+export const advantageRuleOf = (r: AdvantageRow): AdvantageRule => ({
+  id: r.id,
+  season: r.season,
+  family: r.family,
+  state: r.state,
+  target: r.target,
+  channels: r.channels,
+  validFrom: ms(r.valid_from),
+  validUntil: ms(r.valid_until),
+  endOfSale: r.end_of_sale,
+  quota: r.quota,
+  quotaTaken: r.quota_taken,
+  fundedBy: r.funded_by,
+  prices: r.prices,
+});
+
+export const promoCodeOf = (r: PromoRow): PromoCode => ({
+  promoCodeId: r.id,
+  accessCode: r.access_code,
+  state: r.state,
+  names: r.names,
+  discount: r.discount,
+  minCartAmount: r.min_cart,
+  indicator: r.indicator,
+  channels: r.channels,
+  validFrom: iso(r.valid_from),
+  validUntil: iso(r.valid_until),
+  endOfSale: r.end_of_sale,
+  maxUses: r.max_uses,
+  usesTaken: r.uses_taken,
+  fundedBy: r.funded_by,
+});
+
+export const promoRuleOf = (r: PromoRow): PromoRule => ({
+  id: r.id,
+  accessCode: r.access_code,
+  state: r.state,
+  discount: r.discount,
+  minCartAmount: r.min_cart,
+  indicator: r.indicator,
+  channels: r.channels,
+  validFrom: ms(r.valid_from),
+  validUntil: ms(r.valid_until),
+  endOfSale: r.end_of_sale,
+  maxUses: r.max_uses,
+  usesTaken: r.uses_taken,
+  fundedBy: r.funded_by,
+});
+
+const ADVANTAGE_COLUMNS = `id, season, family, state, names, target, channels, valid_from, valid_until, end_of_sale, quota, quota_taken, funded_by, prices`;
+const PROMO_COLUMNS = `id, access_code, state, names, discount, min_cart, indicator, channels, valid_from, valid_until, end_of_sale, max_uses, uses_taken, funded_by`;
+
+export async function insertAdvantage(q: Queryable, tenantId: string, id: string, a: Omit<Advantage, 'advantageId' | 'state' | 'quotaTaken'>): Promise<AdvantageRow> {
+  const [row] = await sql<AdvantageRow>(
+    q,
+    `INSERT INTO advantages (tenant_id, id, season, family, names, target, channels, valid_from, valid_until, end_of_sale, quota, funded_by, prices)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${ADVANTAGE_COLUMNS}`,
+    [
+      tenantId,
+      id,
+      a.season,
+      a.family,
+      JSON.stringify(a.names),
+      JSON.stringify(a.target),
+      a.channels,
+      a.validFrom,
+      a.validUntil,
+      JSON.stringify(a.endOfSale),
+      a.quota,
+      a.fundedBy,
+      JSON.stringify(a.prices),
+    ],
+  );
+  if (!row) throw new Error('advantage insert returned nothing');
+  return row;
+}
+
+export async function findAdvantage(q: Queryable, tenantId: string, id: string, lock = false): Promise<AdvantageRow | undefined> {
+  const [row] = await sql<AdvantageRow>(
+    q,
+    `SELECT ${ADVANTAGE_COLUMNS} FROM advantages WHERE tenant_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+    [tenantId, id],
+  );
+  return row;
+}
+
+export function listAdvantageRows(q: Queryable, tenantId: string, season: string | null, state: string | null): Promise<AdvantageRow[]> {
+  return sql<AdvantageRow>(
+    q,
+    `SELECT ${ADVANTAGE_COLUMNS} FROM advantages
+     WHERE tenant_id = $1 AND ($2::text IS NULL OR season = $2) AND ($3::text IS NULL OR state = $3) ORDER BY id`,
+    [tenantId, season, state],
+  );
+}
+
+/** Advantages in operation; with product ids, only those pricing one of them. */
+export function liveAdvantageRows(q: Queryable, tenantId: string, productIds: string[] | null): Promise<AdvantageRow[]> {
+  return sql<AdvantageRow>(
+    q,
+    `SELECT ${ADVANTAGE_COLUMNS} FROM advantages a
+     WHERE tenant_id = $1 AND state = 'in-operation'
+       AND ($2::text[] IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(a.prices) p WHERE p->>'productId' = ANY($2)))`,
+    [tenantId, productIds],
+  );
+}
+
+export async function setAdvantageState(q: Queryable, tenantId: string, id: string, state: string): Promise<AdvantageRow | undefined> {
+  const [row] = await sql<AdvantageRow>(
+    q,
+    `UPDATE advantages SET state = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${ADVANTAGE_COLUMNS}`,
+    [tenantId, id, state],
+  );
+  return row;
+}
+
+export async function insertPromoCode(q: Queryable, tenantId: string, id: string, p: Omit<PromoCode, 'promoCodeId' | 'state' | 'usesTaken'>): Promise<PromoRow> {
+  const [row] = await sql<PromoRow>(
+    q,
+    `INSERT INTO promo_codes (tenant_id, id, access_code, names, discount, min_cart, indicator, channels, valid_from, valid_until, end_of_sale, max_uses, funded_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${PROMO_COLUMNS}`,
+    [
+      tenantId,
+      id,
+      p.accessCode,
+      JSON.stringify(p.names),
+      JSON.stringify(p.discount),
+      p.minCartAmount ? JSON.stringify(p.minCartAmount) : null,
+      p.indicator ? JSON.stringify(p.indicator) : null,
+      p.channels,
+      p.validFrom,
+      p.validUntil,
+      JSON.stringify(p.endOfSale),
+      p.maxUses,
+      p.fundedBy,
+    ],
+  );
+  if (!row) throw new Error('promo code insert returned nothing');
+  return row;
+}
+
+export async function findPromoCode(q: Queryable, tenantId: string, id: string): Promise<PromoRow | undefined> {
+  const [row] = await sql<PromoRow>(q, `SELECT ${PROMO_COLUMNS} FROM promo_codes WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+  return row;
+}
+
+/** Promo codes in operation, plus the listed ones in any state (a typed code is always explained). */
+export function promoRows(q: Queryable, tenantId: string, alsoIds: string[] = []): Promise<PromoRow[]> {
+  return sql<PromoRow>(
+    q,
+    `SELECT ${PROMO_COLUMNS} FROM promo_codes WHERE tenant_id = $1 AND (state = 'in-operation' OR id = ANY($2::uuid[]))`,
+    [tenantId, alsoIds],
+  );
+}
+
+export async function setPromoState(q: Queryable, tenantId: string, id: string, state: string): Promise<PromoRow | undefined> {
+  const [row] = await sql<PromoRow>(
+    q,
+    `UPDATE promo_codes SET state = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${PROMO_COLUMNS}`,
+    [tenantId, id, state],
+  );
+  return row;
+}
+
+/** Claims an access code for an advantage or promo code; false when the tenant already uses it. */
+export async function claimAccessCode(q: Queryable, tenantId: string, code: string, kind: 'partner' | 'promo', ref: string): Promise<boolean> {
+  const rows = await sql(q, `INSERT INTO access_codes (tenant_id, code, kind, ref) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING code`, [
+    tenantId,
+    code,
+    kind,
+    ref,
+  ]);
+  return rows.length > 0;
+}
+
+export function accessCodeRows(q: Queryable, tenantId: string, codes: string[] | null): Promise<{ code: string; kind: 'partner' | 'promo'; ref: string }[]> {
+  return sql(q, `SELECT code, kind, ref FROM access_codes WHERE tenant_id = $1 AND ($2::text[] IS NULL OR code = ANY($2))`, [tenantId, codes]);
+}
