@@ -1,0 +1,173 @@
+/**
+ * What makes a Deployment safe at any replica count, shown with two replicas of one service
+ * started against the same PostgreSQL schema, NATS stream and Redis: migrations applied once,
+ * requests shared by the queue group and each answered once, every outbox event published once
+ * and applied once while both relay and consume, and a periodic job run by one replica at a
+ * time, taken over by the other when its holder goes. (A replica that stops leaves the events it
+ * had pulled but not handled to JetStream's redelivery after AckWait, 60 s: docs/operations.md.) Every service is built on these same
+ * kit parts; a per-service version of this test belongs with the services.
+ */
+import { Bus, healthContract, OrderCompleted, type EventData } from '@tlp/contracts';
+import {
+  enqueueEvents,
+  onEvent,
+  startService,
+  type MigrationClass,
+  type RunningService,
+  type ServiceDefinition,
+} from '@tlp/platform';
+import { cleanUp, connectNats, eventually, infra, isolation, serviceEnv, testContext, type Infra } from '@tlp/testkit';
+import type { NatsConnection } from 'nats';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+
+type QueryRunner = Parameters<InstanceType<MigrationClass>['up']>[0];
+
+class ScaleProbeTables1763900000000 {
+  name = 'ScaleProbeTables1763900000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    // No unique index on purpose: an event applied twice would show as two rows.
+    await q.query(`CREATE TABLE applied (event_id uuid NOT NULL, replica text NOT NULL)`);
+    await q.query(`CREATE TABLE job_runs (replica text NOT NULL, started_at timestamptz NOT NULL, finished_at timestamptz NOT NULL)`);
+    await q.query(`CREATE TABLE migration_runs (ran_at timestamptz NOT NULL DEFAULT now())`);
+    await q.query(`INSERT INTO migration_runs DEFAULT VALUES`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const t of ['migration_runs', 'job_runs', 'applied']) await q.query(`DROP TABLE ${t}`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The same service twice; the version tells which replica answered. */
+function replica(name: string): ServiceDefinition {
+  return {
+    name: 'scale-probe',
+    version: name,
+    migrations: [ScaleProbeTables1763900000000],
+    build: ({ db }) => ({
+      handlers: [],
+      consumers: [
+        onEvent(OrderCompleted, async (tx, e) => {
+          await tx.query(`INSERT INTO applied (event_id, replica) VALUES ($1, $2)`, [e.envelope.id, name]);
+        }),
+      ],
+      jobs: [
+        {
+          name: 'sweep',
+          everyMs: 50,
+          run: async () => {
+            const started = new Date();
+            await sleep(20);
+            await db.query(`INSERT INTO job_runs (replica, started_at, finished_at) VALUES ($1, $2, clock_timestamp())`, [name, started]);
+          },
+        },
+      ],
+    }),
+  };
+}
+
+function order(n: number): EventData<typeof OrderCompleted> {
+  return {
+    orderId: `order-${n}`,
+    channel: 'webshop',
+    currency: 'EUR',
+    totalPaidMinor: 1000,
+    lines: [{ lineId: 'l1', productId: 'p1', productFamily: 'event', quantity: 1, unitPriceMinor: 1000, paidMinor: 1000, reductions: [], seats: [] }],
+    payments: [],
+    completedAt: new Date().toISOString(),
+  };
+}
+
+describe('two replicas of one service on the same NATS, PostgreSQL and Redis', () => {
+  const iso = isolation('scale_out');
+  const tenantId = `tenant-${randomUUID()}`;
+  let i: Infra;
+  let nc: NatsConnection;
+  let pg: Client;
+  const running = new Map<string, RunningService>();
+  const published: string[] = [];
+
+  const query = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => (await pg.query(sql, params)).rows as T[];
+
+  beforeAll(async () => {
+    i = await infra();
+    nc = await connectNats(i);
+    pg = new Client({ connectionString: i.databaseUrl, options: `-c search_path=${iso.schema}` });
+    await pg.connect();
+    // A plain subscriber sees every publish, also those JetStream would drop as duplicates.
+    nc.subscribe(`${iso.subjectPrefix}${OrderCompleted.type}`, {
+      callback: (_err, msg) => published.push((msg.json() as { id: string }).id),
+    });
+    const [a, b] = await Promise.all(['a', 'b'].map((name) => startService(replica(name), serviceEnv(i, iso))));
+    running.set('a', a!).set('b', b!);
+  });
+
+  afterAll(async () => {
+    await Promise.all([...running.values()].map((r) => r.stop()));
+    await nc?.close();
+    await pg?.end();
+    if (i) await cleanUp(i, iso);
+  });
+
+  it('migrates once when both replicas start at the same moment', async () => {
+    expect(await query(`SELECT count(*)::int AS n FROM migration_runs`)).toEqual([{ n: 1 }]);
+    expect(await query(`SELECT count(*)::int AS n FROM migrations WHERE name = 'ScaleProbeTables1763900000000'`)).toEqual([{ n: 1 }]);
+  });
+
+  it('shares requests between the replicas and answers each once', async () => {
+    const bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix });
+    const replies = await Promise.all(Array.from({ length: 40 }, () => bus.request(healthContract('scale-probe'), testContext(tenantId), {})));
+    expect(new Set(replies.map((r) => r.version))).toEqual(new Set(['a', 'b']));
+    let handled = 0;
+    for (const r of running.values()) {
+      const metric = await r.deps.metrics.requests.get();
+      handled += metric.values.filter((v) => v.metricName === 'rpc_handler_seconds_count' && String(v.labels.subject).endsWith('.health')).reduce((s, v) => s + v.value, 0);
+    }
+    expect(handled).toBe(40);
+  });
+
+  it('runs the periodic job in one replica at a time, and the other takes over when the holder stops', async () => {
+    const runs = await eventually(async () => {
+      const rows = await query<{ replica: string; started_at: Date; finished_at: Date }>(`SELECT * FROM job_runs ORDER BY started_at`);
+      return rows.length >= 10 ? rows : undefined;
+    }, 10_000);
+    for (let k = 1; k < runs.length; k++) expect(runs[k]!.started_at.getTime()).toBeGreaterThanOrEqual(runs[k - 1]!.finished_at.getTime());
+    const holders = new Set(runs.map((r) => r.replica));
+    expect(holders.size).toBe(1);
+    const [holder] = [...holders];
+    const other = holder === 'a' ? 'b' : 'a';
+
+    await running.get(holder!)!.stop();
+    running.delete(holder!);
+    await eventually(async () => {
+      const [row] = await query<{ n: number }>(`SELECT count(*)::int AS n FROM job_runs WHERE replica = $1`, [other]);
+      return (row?.n ?? 0) >= 3 ? true : undefined;
+    }, 10_000);
+    // Bring a second replica back for the event test.
+    running.set(holder!, await startService(replica(holder!), serviceEnv(i, iso)));
+  });
+
+  it('publishes every outbox event once and applies it once while both replicas relay and consume', async () => {
+    const wave = (via: RunningService, from: number) =>
+      via.deps.db.transaction((tx) =>
+        enqueueEvents(
+          tx,
+          Array.from({ length: 200 }, (_, k) => ({ contract: OrderCompleted, tenantId, data: order(from + k) })),
+        ),
+      );
+    await Promise.all([wave(running.get('a')!, 0), wave(running.get('b')!, 200)]);
+    await eventually(async () => {
+      const [row] = await query<{ distinct: number }>(`SELECT count(DISTINCT event_id)::int AS distinct FROM applied`);
+      return row && row.distinct >= 400 ? true : undefined;
+    }, 20_000);
+    // Time for a second publish or a second application to show, if either happened.
+    await sleep(500);
+    expect(await query(`SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS distinct FROM applied`)).toEqual([{ n: 400, distinct: 400 }]);
+    expect(await query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`)).toEqual([{ n: 0 }]);
+    expect(published).toHaveLength(400);
+    expect(new Set(published).size).toBe(400);
+  });
+});
