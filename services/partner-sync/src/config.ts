@@ -1,3 +1,4 @@
+import { TenantId } from '@tlp/contracts';
 import { z } from 'zod';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -20,8 +21,9 @@ export const PartnerSyncConfig = z.object({
   BALANCE_FRESH_MS: z.coerce.number().int().min(0).default(30_000),
   SPEND_HOLD_TTL_MS: ms(15 * 60_000),
   HOLD_EXPIRY_POLL_MS: ms(5000),
-  /** With `pnpm start`: sets up a demo partner on the simulator for this tenant when it has none. */
-  PARTNER_SIMULATOR_URL: z.string().optional(),
-  PARTNER_DEMO_TENANT: z.string().default('demo'),
+  /** Set by `pnpm start` and the end-to-end harness: where the partner simulator listens. */
+  PARTNER_SIMULATOR_URL: z.url().optional(),
+  /** Opt-in: links this tenant to the simulator at start (a demo partner), so `pnpm start` shows partner points. */
+  PARTNER_DEMO_TENANT: TenantId.optional(),
 });
 export type PartnerSyncConfig = z.output<typeof PartnerSyncConfig>;

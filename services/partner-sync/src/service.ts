@@ -1,4 +1,5 @@
 import { sql, type ServiceDefinition } from '@tlp/platform';
+import { linkDemoPartner } from './app/demo-partner';
 import { DeliveryLanes } from './app/delivery';
 import type { Ports } from './app/ports';
 import { expireHolds } from './app/spend';
@@ -41,6 +42,14 @@ export const partnerSyncService: ServiceDefinition<typeof PartnerSyncConfig> = {
       },
     };
     const lanes = new DeliveryLanes(ports);
+    if (config.PARTNER_SIMULATOR_URL && config.PARTNER_DEMO_TENANT) {
+      const simulatorUrl = config.PARTNER_SIMULATOR_URL;
+      void linkDemoPartner(ports, {
+        tenantId: config.PARTNER_DEMO_TENANT,
+        simulatorUrl,
+        ...(config.HTTP_PORT ? { webhookBaseUrl: `http://${config.HTTP_HOST}:${config.HTTP_PORT}` } : {}),
+      }).catch((err: unknown) => deps.logger.warn({ err }, 'demo partner not linked'));
+    }
     return {
       handlers: partnerSyncHandlers(ports),
       consumers: partnerSyncConsumers(deps.logger),
