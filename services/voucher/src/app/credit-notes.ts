@@ -100,7 +100,7 @@ export async function convertToPoints(ctx: Ctx, ports: Ports, input: ConvertInpu
   return ports.db.transaction((tx) =>
     onceByKey(tx, { tenantId: ctx.tenantId, scope: 'credit-notes.convert', key: input.conversionId }, input, async () => {
       const note = await requireCreditNote(tx, ctx, input.contactId, input.currency);
-      const balance = await debit(tx, ctx.tenantId, note.id, input.amountMinor, now);
+      const balance = await debit(tx, ctx.tenantId, note.id, input.amountMinor, input.currency, now);
       if (balance === undefined) {
         throw refused(spendRefusal(note, input.currency, now) ?? 'VOUCHER_INSUFFICIENT_BALANCE', {
           balanceMinor: note.balanceMinor,

@@ -67,7 +67,7 @@ export async function placeHold(ctx: Ctx, ports: Ports, account: Account, req: H
       expiresAt: new Date(now.getTime() + ttlMs),
     };
     if (!(await insertHold(tx, hold))) return replayHold(tx, ctx, account, req);
-    const balance = await debit(tx, ctx.tenantId, account.id, req.amountMinor, now);
+    const balance = await debit(tx, ctx.tenantId, account.id, req.amountMinor, req.currency, now);
     if (balance === undefined) {
       const current = await loadAccount(tx, ctx.tenantId, account.id);
       if (!current) throw refused('VOUCHER_NOT_FOUND');

@@ -72,14 +72,14 @@ export async function creditNotesOf(q: Queryable, tenantId: string, contactId: s
  * clause, evaluated under the row lock, is what keeps concurrent holds from overdrawing.
  * Undefined when refused; the caller reads the account to say why.
  */
-export async function debit(tx: Tx, tenantId: string, id: string, amountMinor: number, now: Date): Promise<number | undefined> {
+export async function debit(tx: Tx, tenantId: string, id: string, amountMinor: number, currency: string, now: Date): Promise<number | undefined> {
   const [row] = await sql<{ balance_minor: string }>(
     tx,
     `UPDATE accounts SET balance_minor = balance_minor - $3
-     WHERE tenant_id = $1 AND id = $2 AND balance_minor >= $3 AND status = 'active'
+     WHERE tenant_id = $1 AND id = $2 AND balance_minor >= $3 AND currency = $5 AND status = 'active'
        AND valid_from <= $4 AND (valid_until IS NULL OR valid_until > $4)
      RETURNING balance_minor`,
-    [tenantId, id, amountMinor, now],
+    [tenantId, id, amountMinor, now, currency],
   );
   return row ? Number(row.balance_minor) : undefined;
 }
