@@ -26,7 +26,7 @@ export function createPromotionService(opts: PromotionOptions = {}, runtime: Pro
     name: 'promotion',
     migrations: [PromotionTables1763900000000],
     build: (deps) => {
-      const catalog = new LiveCatalog(deps.db, opts.catalogTtlMs);
+      const catalog = new LiveCatalog(deps.db, clock, opts.catalogTtlMs);
       const generator = new CodeGenerator(deps.db, clock, deps.logger);
       runtime.generator = generator;
       const everyMs = opts.jobEveryMs ?? 1000;

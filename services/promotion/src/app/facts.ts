@@ -6,14 +6,14 @@ import type { AdvantageRule, EvaluationFacts, ResolvedCode } from '../domain/eva
 import { indexByProduct, type CatalogSnapshot } from './live-catalog';
 
 /** The rows a hold evaluates against: read inside its transaction, never from the quote cache. */
-export async function freshSnapshot(q: Queryable, tenantId: string, cart: Cart): Promise<CatalogSnapshot> {
+export async function freshSnapshot(q: Queryable, tenantId: string, cart: Cart, now: Date): Promise<CatalogSnapshot> {
   const productIds = [...new Set(cart.lines.map((l) => l.productId))];
   const [advantageRows, codes] = await Promise.all([
-    liveAdvantageRows(q, tenantId, productIds),
+    liveAdvantageRows(q, tenantId, productIds, now),
     accessCodeRows(q, tenantId, cart.codes),
   ]);
   const promoIds = codes.filter((c) => c.kind === 'promo').map((c) => c.ref);
-  const promos = promoIds.length ? await promoRows(q, tenantId, promoIds) : [];
+  const promos = promoIds.length ? await promoRows(q, tenantId, promoIds, now) : [];
   const advantages = advantageRows.map(advantageRuleOf);
   return {
     advantages,
@@ -24,7 +24,7 @@ export async function freshSnapshot(q: Queryable, tenantId: string, cart: Cart):
 }
 
 /** Everything the evaluation needs beyond the cart: covering advantages, typed codes, target lists. */
-export async function loadFacts(q: Queryable, tenantId: string, cart: Cart, catalog: CatalogSnapshot): Promise<EvaluationFacts> {
+export async function loadFacts(q: Queryable, tenantId: string, cart: Cart, catalog: CatalogSnapshot, now: Date): Promise<EvaluationFacts> {
   const advantages = new Set<AdvantageRule>();
   for (const line of cart.lines) for (const a of catalog.byProduct.get(line.productId) ?? []) advantages.add(a);
 
@@ -46,7 +46,7 @@ export async function loadFacts(q: Queryable, tenantId: string, cart: Cart, cata
   const contactsTargeted = [...advantages].filter((a) => a.target.type === 'contacts').map((a) => a.id);
   const [singleUse, otherPromos, targeted] = await Promise.all([
     codeRows(q, tenantId, singleUseCandidates),
-    missingPromos.length ? promoRows(q, tenantId, missingPromos) : Promise.resolve([]),
+    missingPromos.length ? promoRows(q, tenantId, missingPromos, now) : Promise.resolve([]),
     cart.contact && contactsTargeted.length
       ? sql<{ advantage_id: string }>(
           q,

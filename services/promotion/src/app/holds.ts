@@ -31,7 +31,7 @@ const HOLD_COLUMNS = 'tenant_id, id, order_id, kind, ref, units, state, contact_
 /** Read-only quote against the live catalog. */
 export async function evaluateCart(ctx: PromotionContext, cart: Cart): Promise<Evaluation> {
   const catalog = await ctx.catalog.get(ctx.tenantId);
-  const facts = await loadFacts(ctx.db, ctx.tenantId, cart, catalog);
+  const facts = await loadFacts(ctx.db, ctx.tenantId, cart, catalog, ctx.now);
   return evaluate(cart, facts, { now: ctx.now.getTime() });
 }
 
@@ -99,7 +99,7 @@ export async function placeHold(ctx: PromotionContext, input: ParsedRequestOf<ty
   const now = ctx.now;
   return ctx.db.transaction((tx) =>
     onceByKey(tx, { tenantId: ctx.tenantId, scope: 'holds.place', key: orderId }, input, async () => {
-      const facts = await loadFacts(tx, ctx.tenantId, cart, await freshSnapshot(tx, ctx.tenantId, cart));
+      const facts = await loadFacts(tx, ctx.tenantId, cart, await freshSnapshot(tx, ctx.tenantId, cart, now), now);
       const evaluation = evaluate(cart, facts, { now: now.getTime(), orderId });
       const unusable = evaluation.notApplied.filter((n) => n.kind !== 'advantage');
       if (unusable.length) {

@@ -20,6 +20,7 @@ export class LiveCatalog {
 
   constructor(
     private readonly db: DataSource,
+    private readonly clock: () => Date,
     private readonly ttlMs = 1000,
   ) {}
 
@@ -38,8 +39,8 @@ export class LiveCatalog {
 
   private async load(tenantId: string): Promise<CatalogSnapshot> {
     const [advantageRows, promos, codes] = await Promise.all([
-      liveAdvantageRows(this.db, tenantId, null),
-      promoRows(this.db, tenantId),
+      liveAdvantageRows(this.db, tenantId, null, this.clock()),
+      promoRows(this.db, tenantId, [], this.clock()),
       accessCodeRows(this.db, tenantId, null),
     ]);
     const advantages = advantageRows.map(advantageRuleOf);

@@ -158,14 +158,24 @@ export function listAdvantageRows(q: Queryable, tenantId: string, season: string
   );
 }
 
-/** Advantages in operation; with product ids, only those pricing one of them. */
-export function liveAdvantageRows(q: Queryable, tenantId: string, productIds: string[] | null): Promise<AdvantageRow[]> {
+/** Units still counted by holds that expired at `now` but that no one has ended yet. */
+const expiredHeld = (kind: string, taken: string) =>
+  `${taken} - coalesce((SELECT sum(h.units) FROM holds h WHERE h.tenant_id = x.tenant_id AND h.kind = '${kind}' AND h.ref = x.id::text
+     AND h.state = 'held' AND h.expires_at <= $NOW), 0)::int AS ${taken}`;
+const withNow = (columns: string, kind: string, taken: string, nowParam: number) =>
+  columns.replace(taken, expiredHeld(kind, taken).replace('$NOW', `$${nowParam}`));
+
+/**
+ * Advantages in operation (with product ids, only those pricing one of them). The quota taken
+ * leaves out holds already expired at `now`, so an expired hold frees its units before the job runs.
+ */
+export function liveAdvantageRows(q: Queryable, tenantId: string, productIds: string[] | null, now: Date): Promise<AdvantageRow[]> {
   return sql<AdvantageRow>(
     q,
-    `SELECT ${ADVANTAGE_COLUMNS} FROM advantages a
+    `SELECT ${withNow(ADVANTAGE_COLUMNS, 'advantage', 'quota_taken', 3)} FROM advantages x
      WHERE tenant_id = $1 AND state = 'in-operation'
-       AND ($2::text[] IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(a.prices) p WHERE p->>'productId' = ANY($2)))`,
-    [tenantId, productIds],
+       AND ($2::text[] IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(x.prices) p WHERE p->>'productId' = ANY($2)))`,
+    [tenantId, productIds, now],
   );
 }
 
@@ -209,11 +219,12 @@ export async function findPromoCode(q: Queryable, tenantId: string, id: string):
 }
 
 /** Promo codes in operation, plus the listed ones in any state (a typed code is always explained). */
-export function promoRows(q: Queryable, tenantId: string, alsoIds: string[] = []): Promise<PromoRow[]> {
+export function promoRows(q: Queryable, tenantId: string, alsoIds: string[], now: Date): Promise<PromoRow[]> {
   return sql<PromoRow>(
     q,
-    `SELECT ${PROMO_COLUMNS} FROM promo_codes WHERE tenant_id = $1 AND (state = 'in-operation' OR id = ANY($2::uuid[]))`,
-    [tenantId, alsoIds],
+    `SELECT ${withNow(PROMO_COLUMNS, 'promo-code', 'uses_taken', 3)} FROM promo_codes x
+     WHERE tenant_id = $1 AND (state = 'in-operation' OR id = ANY($2::uuid[]))`,
+    [tenantId, alsoIds, now],
   );
 }
 
