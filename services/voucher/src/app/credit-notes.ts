@@ -37,10 +37,11 @@ async function requireCreditNote(q: Queryable, ctx: Ctx, contactId: string, curr
   throw refused('CREDIT_NOTE_NOT_FOUND', { contactId, currency });
 }
 
+/** Credit notes have no validity window: valid from the beginning of time, never expiring. */
 async function ensureCreditNote(tx: Tx, ctx: Ctx, contactId: string, currency: string): Promise<Account> {
   await sql(
     tx,
-    `INSERT INTO accounts (tenant_id, id, kind, contact_id, currency) VALUES ($1, $2, 'credit-note', $3, $4)
+    `INSERT INTO accounts (tenant_id, id, kind, contact_id, currency, valid_from) VALUES ($1, $2, 'credit-note', $3, $4, '-infinity')
      ON CONFLICT (tenant_id, contact_id, currency) WHERE kind = 'credit-note' DO NOTHING`,
     [ctx.tenantId, newId(), contactId, currency],
   );

@@ -22,11 +22,15 @@ interface AccountRow {
   currency: string;
   balance_minor: string;
   status: AccountStatus;
-  valid_from: Date;
+  valid_from: Date | string;
   valid_until: Date | null;
 }
 
 export const ACCOUNT_COLUMNS = `a.tenant_id, a.id, a.kind, a.contact_id, a.currency, a.balance_minor, a.status, a.valid_from, a.valid_until`;
+
+/** PostgreSQL's '-infinity' (a credit note's start) arrives as text: the earliest Date stands for it. */
+const EARLIEST = new Date(-8.64e15);
+const instant = (v: Date | string): Date => (v === '-infinity' ? EARLIEST : new Date(v));
 
 export const toAccount = (r: AccountRow): Account => ({
   tenantId: r.tenant_id,
@@ -36,7 +40,7 @@ export const toAccount = (r: AccountRow): Account => ({
   currency: r.currency,
   balanceMinor: Number(r.balance_minor),
   status: r.status,
-  validFrom: new Date(r.valid_from),
+  validFrom: instant(r.valid_from),
   validUntil: r.valid_until ? new Date(r.valid_until) : null,
 });
 
