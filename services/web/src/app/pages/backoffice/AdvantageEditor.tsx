@@ -226,8 +226,8 @@ export function AdvantageEditor() {
                 value={form.discountKind}
                 onChange={(v) => set('discountKind', v as Form['discountKind'])}
                 data={[
-                  { value: 'percentage', label: 'Percentage off' },
-                  { value: 'fixed', label: 'Fixed amount off' },
+                  { value: 'percentage', label: 'Percentage' },
+                  { value: 'fixed', label: 'Fixed amount' },
                 ]}
                 w="fit-content"
               />

@@ -1,9 +1,10 @@
-import { Alert, Anchor, Button, Checkbox, Divider, Group, NumberInput, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { Alert, Anchor, Button, Checkbox, Divider, Group, NumberInput, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation } from '../../api/hooks';
 import { fill, routes, type CheckoutLine, type CheckoutRequest, type CheckoutView, type QuoteView } from '../../api/routes';
+import { GiftIcon } from '../../components/GiftIcon';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatMoney } from '../../money';
 
@@ -109,7 +110,7 @@ function Checkout() {
     <SimpleGrid cols={{ base: 1, md: 2 }} spacing="lg">
       <Stack>
         <Paper withBorder p="md">
-          <Table>
+          <Table captionSide="top">
             <Table.Caption>Your order</Table.Caption>
             <Table.Tbody>
               {request.lines.map((l) => (
@@ -126,11 +127,7 @@ function Checkout() {
             <Text fw={600}>Reserved for you</Text>
             {current.reservedAdvantages.map((a) => (
               <Group key={a.advantageId} gap="xs">
-                <Tooltip label="An advantage reserved for you">
-                  <span role="img" aria-label="Reserved for you">
-                    🎁
-                  </span>
-                </Tooltip>
+                <GiftIcon label="Reserved for you" />
                 <Text>{a.name}</Text>
               </Group>
             ))}
