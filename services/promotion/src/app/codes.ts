@@ -50,40 +50,69 @@ const batchOf = (b: BatchRow): z.infer<typeof CodeBatch> => ({
   createdAt: b.created_at.toISOString(),
 });
 
+/** Rows an INSERT wrote, without sending them back (RETURNING a million rows costs). */
+async function affectedRows(tx: Tx, query: string, parameters: unknown[]): Promise<number> {
+  if (!tx.queryRunner) throw new Error('affectedRows needs a transaction');
+  const result = (await tx.queryRunner.query(query, parameters, true)) as { affected?: number };
+  return result.affected ?? 0;
+}
+
+interface Chunk {
+  tenant_id: string;
+  batch_id: string;
+  chunk_no: number;
+  size: number;
+}
+
 /**
- * Writes the next chunk of a batch. The batch row is locked first, so two replicas continuing the
- * same batch take turns and never write more than `count`. A code that collides with an existing
- * one is skipped by the unique index and made up for in the next chunk. The chunk that completes
- * the batch also writes `evt.promotion.codes-generated`.
+ * Writes one claimed chunk: codes with seq chunk_no × CHUNK + 1 … + size. A code that collides
+ * with an existing one is skipped by the unique index, and its seq filled with a new code. The
+ * chunk that completes the batch marks it ready and writes `evt.promotion.codes-generated`.
  */
-export async function generateChunk(tx: Tx, tenantId: string, batchId: string, now: Date): Promise<BatchRow> {
-  const [b] = await sql<BatchRow>(tx, `SELECT ${BATCH_COLUMNS} FROM code_batches WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, batchId]);
+async function writeChunk(tx: Tx, chunk: Chunk, now: Date): Promise<void> {
+  const [b] = await sql<BatchRow>(tx, `SELECT ${BATCH_COLUMNS} FROM code_batches WHERE tenant_id = $1 AND id = $2`, [chunk.tenant_id, chunk.batch_id]);
   if (!b) throw notFound('Code batch');
-  if (b.state === 'ready') return b;
-  const [last] = await sql<{ seq: number }>(tx, `SELECT coalesce(max(seq), 0)::int AS seq FROM single_use_codes WHERE batch_id = $1`, [batchId]);
-  const [ins] = await sql<{ n: number }>(
-    tx,
-    `WITH ins AS (
-       INSERT INTO single_use_codes (tenant_id, code, batch_id, seq, advantage_id, generated_at)
-       SELECT $1, c, $2, $3 + ord, $4, $5 FROM unnest($6::text[]) WITH ORDINALITY AS t(c, ord)
-       ON CONFLICT DO NOTHING RETURNING 1)
-     SELECT count(*)::int AS n FROM ins`,
-    [tenantId, batchId, last?.seq ?? 0, b.advantage_id, now, randomCodes(Math.min(GENERATION_CHUNK, b.count - b.generated))],
-  );
-  const generated = b.generated + (ins?.n ?? 0);
-  const done = generated >= b.count;
+  const base = chunk.chunk_no * GENERATION_CHUNK;
+  let seqs: number[] | null = null;
+  for (let written = 0; written < chunk.size; ) {
+    // Sorted, the chunk lands in neighbouring pages of the code index instead of all over it.
+    const codes = randomCodes(seqs ? seqs.length : chunk.size).sort();
+    written += await affectedRows(
+      tx,
+      `INSERT INTO single_use_codes (tenant_id, code, batch_id, seq, advantage_id, generated_at)
+       SELECT $1, c, $2, coalesce(($7::int[])[ord], $3 + ord), $4, $5 FROM unnest($6::text[]) WITH ORDINALITY AS t(c, ord)
+       ON CONFLICT DO NOTHING`,
+      [chunk.tenant_id, chunk.batch_id, base, b.advantage_id, now, codes, seqs],
+    );
+    if (written < chunk.size) {
+      const missing = await sql<{ s: number }>(
+        tx,
+        `SELECT s FROM generate_series($2::int + 1, $2::int + $3::int) s
+         WHERE NOT EXISTS (SELECT 1 FROM single_use_codes WHERE batch_id = $1 AND seq = s)`,
+        [chunk.batch_id, base, chunk.size],
+      );
+      seqs = missing.map((m) => m.s);
+    }
+  }
+  await tx.query(`UPDATE code_batch_chunks SET done = true WHERE tenant_id = $1 AND batch_id = $2 AND chunk_no = $3`, [
+    chunk.tenant_id,
+    chunk.batch_id,
+    chunk.chunk_no,
+  ]);
   const [updated] = await sql<BatchRow>(
     tx,
-    `UPDATE code_batches SET generated = $3, state = $4, ready_at = CASE WHEN $4 = 'ready' THEN $5::timestamptz END
+    `UPDATE code_batches SET generated = generated + $3,
+       state = CASE WHEN generated + $3 >= count THEN 'ready' ELSE 'generating' END,
+       ready_at = CASE WHEN generated + $3 >= count THEN $4::timestamptz END
      WHERE tenant_id = $1 AND id = $2 RETURNING ${BATCH_COLUMNS}`,
-    [tenantId, batchId, generated, done ? 'ready' : 'generating', now],
+    [chunk.tenant_id, chunk.batch_id, chunk.size, now],
   );
-  if (done) {
+  if (updated?.state === 'ready') {
     await enqueueEvent(tx, {
       contract: CodesGenerated,
-      tenantId,
+      tenantId: chunk.tenant_id,
       data: {
-        batchId,
+        batchId: b.id,
         advantageId: b.advantage_id,
         contactId: b.requested_by,
         count: b.count,
@@ -93,53 +122,60 @@ export async function generateChunk(tx: Tx, tenantId: string, batchId: string, n
       },
     });
   }
-  return updated ?? b;
+}
+
+/** Claims and writes the next unwritten chunk of any batch; false when none is left. */
+export async function writeNextChunk(tx: Tx, now: Date): Promise<boolean> {
+  const [chunk] = await sql<Chunk>(
+    tx,
+    `SELECT tenant_id, batch_id, chunk_no, size FROM code_batch_chunks WHERE NOT done ORDER BY batch_id, chunk_no LIMIT 1 FOR UPDATE SKIP LOCKED`,
+  );
+  if (!chunk) return false;
+  await writeChunk(tx, chunk, now);
+  return true;
 }
 
 /**
- * Finishes batches still generating, one chunk per transaction, in this process (woken right after
- * a request) and from the periodic job (after a restart, or in another replica).
+ * Finishes batches still generating: `parallel` workers in this process claim chunks (woken right
+ * after a request), and the periodic job does the same after a restart or in another replica.
  */
 export class CodeGenerator {
-  private running?: Promise<void>;
+  private readonly workers = new Set<Promise<void>>();
   private again = false;
 
   constructor(
     private readonly db: DataSource,
     private readonly clock: () => Date,
     private readonly log: Logger,
+    private readonly parallel = 2,
   ) {}
 
   continue(): void {
-    if (this.running) {
+    if (this.workers.size >= this.parallel) {
       this.again = true;
       return;
     }
-    this.running = this.drain()
-      .catch((err: unknown) => this.log.error({ err }, 'code generation failed; the job retries'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.continue();
-        }
-      });
+    while (this.workers.size < this.parallel) {
+      const worker: Promise<void> = this.drain()
+        .catch((err: unknown) => this.log.error({ err }, 'code generation failed; the job retries'))
+        .finally(() => {
+          this.workers.delete(worker);
+          if (this.again && this.workers.size === 0) {
+            this.again = false;
+            this.continue();
+          }
+        });
+      this.workers.add(worker);
+    }
   }
 
   /** Resolves when nothing is generating in this process any more. */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.workers.size) await Promise.all([...this.workers]);
   }
 
   async drain(): Promise<void> {
-    for (;;) {
-      const [next] = await sql<{ tenant_id: string; id: string }>(
-        this.db,
-        `SELECT tenant_id, id FROM code_batches WHERE state = 'generating' ORDER BY created_at LIMIT 1`,
-      );
-      if (!next) return;
-      await this.db.transaction((tx) => generateChunk(tx, next.tenant_id, next.id, this.clock()));
-    }
+    while (await this.db.transaction((tx) => writeNextChunk(tx, this.clock())));
   }
 }
 
@@ -159,11 +195,25 @@ export async function generateCodes(ctx: PromotionContext, input: ParsedRequestO
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [ctx.tenantId, batchId, input.advantageId, input.contactId, input.count, input.locale, input.destination, input.note ?? null, ctx.now],
       );
-      return batchOf(await generateChunk(tx, ctx.tenantId, batchId, ctx.now));
+      const chunks = Math.ceil(input.count / GENERATION_CHUNK);
+      await tx.query(
+        `INSERT INTO code_batch_chunks (tenant_id, batch_id, chunk_no, size)
+         SELECT $1, $2, n, least($3, $4 - n * $3) FROM generate_series(0, $5 - 1) n`,
+        [ctx.tenantId, batchId, GENERATION_CHUNK, input.count, chunks],
+      );
+      // The first chunk is written before the reply: a small batch is complete when it returns.
+      await writeChunk(tx, { tenant_id: ctx.tenantId, batch_id: batchId, chunk_no: 0, size: Math.min(GENERATION_CHUNK, input.count) }, ctx.now);
+      return getCodeBatchIn(tx, ctx.tenantId, batchId);
     }),
   );
   if (batch.state === 'generating') ctx.continueGeneration();
   return batch;
+}
+
+async function getCodeBatchIn(tx: Tx, tenantId: string, batchId: string): Promise<z.infer<typeof CodeBatch>> {
+  const [b] = await sql<BatchRow>(tx, `SELECT ${BATCH_COLUMNS} FROM code_batches WHERE tenant_id = $1 AND id = $2`, [tenantId, batchId]);
+  if (!b) throw notFound('Code batch');
+  return batchOf(b);
 }
 
 async function findBatch(q: DataSource, tenantId: string, batchId: string): Promise<BatchRow> {

@@ -83,6 +83,17 @@ export class PromotionTables1763900000000 implements MigrationInterface {
         PRIMARY KEY (tenant_id, id)
       )`);
     await q.query(`CREATE INDEX code_batches_generating ON code_batches (created_at) WHERE state = 'generating'`);
+    // A batch is written in chunks that workers (in this process and in other replicas) claim with SKIP LOCKED.
+    await q.query(`
+      CREATE TABLE code_batch_chunks (
+        tenant_id text NOT NULL,
+        batch_id uuid NOT NULL,
+        chunk_no int NOT NULL,
+        size int NOT NULL CHECK (size > 0),
+        done boolean NOT NULL DEFAULT false,
+        PRIMARY KEY (tenant_id, batch_id, chunk_no)
+      )`);
+    await q.query(`CREATE INDEX code_batch_chunks_todo ON code_batch_chunks (batch_id, chunk_no) WHERE NOT done`);
     await q.query(`
       CREATE TABLE single_use_codes (
         tenant_id text NOT NULL,
@@ -133,7 +144,7 @@ export class PromotionTables1763900000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['scanned_tickets', 'holds', 'single_use_codes', 'code_batches', 'target_contacts', 'access_codes', 'promo_codes', 'advantages']) {
+    for (const t of ['scanned_tickets', 'holds', 'single_use_codes', 'code_batch_chunks', 'code_batches', 'target_contacts', 'access_codes', 'promo_codes', 'advantages']) {
       await q.query(`DROP TABLE ${t}`);
     }
   }
