@@ -8,6 +8,8 @@ export const PartnerSyncConfig = z.object({
   /** How often the delivery job looks for due messages. */
   DELIVERY_POLL_MS: ms(1000),
   DELIVERY_BATCH: z.coerce.number().int().min(1).max(5000).default(200),
+  /** Messages in flight at once to one partner (never two for the same member). */
+  DELIVERY_WIDTH: z.coerce.number().int().min(1).max(64).default(8),
   DELIVERY_BASE_DELAY_MS: ms(5000),
   DELIVERY_BACKOFF_FACTOR: z.coerce.number().min(1).max(10).default(4),
   DELIVERY_MAX_DELAY_MS: ms(10 * 3600_000),

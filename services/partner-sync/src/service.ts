@@ -35,6 +35,7 @@ export const partnerSyncService: ServiceDefinition<typeof PartnerSyncConfig> = {
           maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
         },
         deliveryBatch: config.DELIVERY_BATCH,
+        deliveryWidth: config.DELIVERY_WIDTH,
         deliveryRunBudgetMs: Math.max(2000, config.DELIVERY_POLL_MS * 2),
         webhookToleranceSeconds: config.WEBHOOK_TOLERANCE_SECONDS,
         balanceFreshMs: config.BALANCE_FRESH_MS,

@@ -7,7 +7,7 @@ const sims: RunningSimulator[] = [];
 
 beforeAll(async () => {
   // A partner timeout far above the job's period: a hanging partner would be felt by the others if lanes waited on each other.
-  h = await startHarness('partner delivery', { DELIVERY_MAX_ATTEMPTS: '8', PARTNER_TIMEOUT_MS: '2500' });
+  h = await startHarness('partner delivery', { DELIVERY_MAX_ATTEMPTS: '8', PARTNER_TIMEOUT_MS: '4000' });
 });
 
 afterAll(async () => {
@@ -48,12 +48,12 @@ describe('delivery to partners', () => {
     const started = Date.now();
     for (let i = 0; i < 3; i++) await h.publish(ContactRegistered, 'club-up', contact(`u-${i}`));
     await eventually(async () => (upSim.books(up.apiKey)?.members.length === 3 ? true : undefined), 5000, 20);
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(2500);
     for (let i = 0; i < 5; i++) {
       const t0 = Date.now();
       await h.bus.request(partnerSyncHealth, ctxOf('club-up'), {});
       await h.bus.request(balancesGet, ctxOf('club-up'), { partnerId: upPartner.partnerId, contactId: 'u-0' });
-      expect(Date.now() - t0).toBeLessThan(500);
+      expect(Date.now() - t0).toBeLessThan(1000);
     }
 
     // The partner was tried and failed: everything is queued, nothing booked.

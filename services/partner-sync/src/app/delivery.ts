@@ -14,10 +14,25 @@ export const endpointOf = (p: PartnerRecord, now: Date): PartnerEndpoint => ({
 
 type Outcome = 'delivered' | 'retry' | 'dead' | 'skipped';
 
+/** Messages about the same member go out one after the other (a share before its earn). */
+const memberOf = (d: DeliveryRecord): string => String(d.payload.externalRef ?? d.payload.authorisationId ?? d.deliveryId);
+
+/** The next messages that may be in flight together: up to `width`, never two for one member. */
+export function nextWave(queue: readonly DeliveryRecord[], width: number): DeliveryRecord[] {
+  const wave: DeliveryRecord[] = [];
+  const members = new Set<string>();
+  for (const d of queue) {
+    if (wave.length >= width || members.has(memberOf(d))) break;
+    members.add(memberOf(d));
+    wave.push(d);
+  }
+  return wave;
+}
+
 /**
  * The delivery job's engine. Each run takes the due messages of partners that are not busy and
- * starts one lane per partner: its messages in order, until one fails (the rest wait for a later
- * run) or the run budget is spent. Lanes are not awaited by the run, so a partner that hangs until
+ * starts one lane per partner: its messages in order, in waves of a few in flight at once, until
+ * one fails (the rest wait for a later run) or the run budget is spent. Lanes are not awaited by the run, so a partner that hangs until
  * its timeout holds up only its own lane, never another partner's messages; while a partner's
  * breaker is open nothing is sent to it and no attempt is spent.
  */
@@ -53,11 +68,15 @@ export class DeliveryLanes {
     // A partner switched off keeps its messages queued until it is switched on again.
     if (!partner?.active) return;
     const deadline = Date.now() + this.ports.settings.deliveryRunBudgetMs;
-    for (const d of queue) {
-      if (Date.now() > deadline) break;
-      const outcome = await deliverOne(this.ports, partner, d);
-      this.counts[outcome]++;
-      if (outcome === 'retry' || outcome === 'skipped') break;
+    let rest = queue;
+    while (rest.length && Date.now() <= deadline) {
+      const wave = nextWave(rest, this.ports.settings.deliveryWidth);
+      rest = rest.slice(wave.length);
+      const outcomes = await Promise.all(wave.map((d) => deliverOne(this.ports, partner, d)));
+      // Marked in one statement: a crash before it resends them, and the partner's dedupe drops the copies.
+      await markDelivered(this.ports.db, wave.filter((_, n) => outcomes[n] === 'delivered').map((d) => d.deliveryId));
+      for (const o of outcomes) this.counts[o]++;
+      if (outcomes.some((o) => o === 'retry' || o === 'skipped')) break;
     }
   }
 }
@@ -72,10 +91,7 @@ async function deliverOne(ports: Ports, partner: PartnerRecord, d: DeliveryRecor
   let error: string;
   try {
     const reply = await ports.api.call(endpointOf(partner, ports.now()), { method: d.method, path: d.path, body: d.payload, messageId: d.deliveryId });
-    if ((reply.status >= 200 && reply.status < 300) || satisfiedRefusal(d, reply.status)) {
-      await markDelivered(ports.db, d.deliveryId);
-      return 'delivered';
-    }
+    if ((reply.status >= 200 && reply.status < 300) || satisfiedRefusal(d, reply.status)) return 'delivered';
     error = `HTTP ${reply.status}: ${titleOf(reply.body)}`;
     if (!retryableRefusal(d, reply.status)) {
       // A refusal will not change by itself (bad credentials, invalid message): an operator looks at it.

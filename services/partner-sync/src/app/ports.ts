@@ -14,6 +14,8 @@ export interface Ports {
   settings: {
     retry: RetryPolicy;
     deliveryBatch: number;
+    /** Messages in flight at once to one partner. */
+    deliveryWidth: number;
     /** A delivery run stops starting new sends after this, so it stays inside its lease. */
     deliveryRunBudgetMs: number;
     webhookToleranceSeconds: number;

@@ -99,12 +99,13 @@ export async function dueDeliveries(q: Queryable, limit: number, busyPartners: s
   return rows.map(toRecord);
 }
 
-export async function markDelivered(q: Queryable, deliveryId: string): Promise<void> {
+export async function markDelivered(q: Queryable, deliveryIds: string[]): Promise<void> {
+  if (deliveryIds.length === 0) return;
   await sql(
     q,
     `UPDATE deliveries SET state = 'delivered', delivered_at = now(), attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL
-     WHERE delivery_id = $1 AND state = 'pending'`,
-    [deliveryId],
+     WHERE delivery_id = ANY($1::uuid[]) AND state = 'pending'`,
+    [deliveryIds],
   );
 }
 
