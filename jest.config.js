@@ -5,9 +5,9 @@ module.exports = {
   roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test-e2e'],
   testMatch: ['**/test/**/*.test.ts', '**/src/**/*.test.ts', '<rootDir>/test-e2e/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/services/web/'],
-  // jose and uuid ship ESM only: let swc turn them into CommonJS too.
+  // jose, uuid and the OpenAPI validator ship ESM only: let swc turn them into CommonJS too.
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(jose|uuid)[@/])'],
+  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(jose[@/]|uuid[@/]|@apidevtools[+/]))'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

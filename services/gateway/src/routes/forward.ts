@@ -20,6 +20,10 @@ export interface ForwardOptions {
 
 const pathParams = (path: string) => [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
 
+function missing(subject: string, key: string): never {
+  throw new Error(`${subject} has no field ${key} for the route's path`);
+}
+
 function asObject(schema: z.ZodType): z.ZodObject | undefined {
   return schema instanceof z.ZodObject ? schema : undefined;
 }
@@ -35,8 +39,11 @@ export function forward<C extends RequestContract>(contract: C, o: ForwardOption
   const inPath = pathParams(o.path);
   const hidden = o.contactField ? [o.contactField] : [];
   if (!request && (inPath.length || hidden.length)) throw new Error(`${contract.subject}: path parameters need an object schema`);
-  const pick = (keys: string[]) => request!.pick(Object.fromEntries(keys.map((k) => [k, true])) as Record<string, true>);
-  const rest = request ? request.omit(Object.fromEntries([...inPath, ...hidden].map((k) => [k, true])) as Record<string, true>) : contract.request;
+  // Built from the shape: zod refuses pick/omit on objects with refinements, which the service checks anyway.
+  const shape = (request?.shape ?? {}) as Record<string, z.ZodType>;
+  const pick = (keys: string[]) => z.object(Object.fromEntries(keys.map((k) => [k, shape[k] ?? missing(contract.subject, k)])));
+  const cut = [...inPath, ...hidden];
+  const rest = request && cut.length ? z.strictObject(Object.fromEntries(Object.entries(shape).filter(([k]) => !cut.includes(k)))) : contract.request;
   const restIsEmpty = request !== undefined && Object.keys((rest as z.ZodObject).shape).length === 0;
   const takesBody = o.method !== 'get' && o.method !== 'delete';
   return route({

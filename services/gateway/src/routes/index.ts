@@ -1,5 +1,8 @@
 import type { Route } from '../http/route';
 import { partnerRoutes } from './partner';
+import { promotionRoutes } from './promotion';
+import { renewalRoutes } from './renewal';
+import { voucherRoutes } from './voucher';
 
 /** Every route of the public API, by area. */
-export const allRoutes: Route[] = [...partnerRoutes];
+export const allRoutes: Route[] = [...promotionRoutes, ...voucherRoutes, ...renewalRoutes, ...partnerRoutes];
