@@ -1,5 +1,9 @@
 import { vouchersBalance, vouchersCapture, vouchersHistory, vouchersHold, vouchersRelease, vouchersCancel, vouchersGet } from '@tlp/contracts';
+import { BalanceChanged, VoucherRedeemed } from '@tlp/contracts';
+import { newId, sql } from '@tlp/platform';
 import { eventually } from '@tlp/testkit';
+import { captureAtOnce, holdAtOnce } from '../src/db/at-once';
+import { loadAccount } from '../src/db/accounts';
 import { ctxOf, ledgerSum, outboxCount, refusal, sell, startHarness, type Harness } from './harness';
 
 const T = 'venue-a';
@@ -117,5 +121,28 @@ describe('financial vouchers at checkout', () => {
       ['cancellation', -5_000],
     ]);
     expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 0, balance: 0 });
+  });
+
+  it('holds and captures in one statement each on the usual path, writing events that fit their contracts', async () => {
+    const v = await sell(h, T, { valueMinor: 7_000 });
+    const { db } = h.service.deps;
+    const account = (await loadAccount(db, T, v.voucherId))!;
+    const now = new Date();
+    const hold = { tenantId: T, id: newId(), accountId: v.voucherId, accountKind: 'voucher' as const, orderId: 'o-once', amountMinor: 2_500, currency: 'EUR', expiresAt: new Date(now.getTime() + 60_000) };
+    expect(await holdAtOnce(db, account, hold, now)).toBe(4_500);
+    expect(await holdAtOnce(db, account, { ...hold, id: newId() }, now)).toBeUndefined();
+    expect(await holdAtOnce(db, account, { ...hold, id: newId(), orderId: 'o-too-much', amountMinor: 4_501 }, now)).toBeUndefined();
+    const captured = await captureAtOnce(db, { tenantId: T, orderId: 'o-once', kind: 'voucher' }, now);
+    expect(captured).toMatchObject({ balanceMinor: 4_500, hold: { id: hold.id, amountMinor: 2_500, status: 'captured' } });
+    expect(await captureAtOnce(db, { tenantId: T, orderId: 'o-once', kind: 'voucher' }, now)).toBeUndefined();
+    const events = await sql<{ type: string; envelope: { data: unknown } }>(
+      db,
+      `SELECT type, envelope FROM outbox WHERE tenant_id = $1 AND envelope->'data'->>'orderId' = 'o-once' ORDER BY id`,
+      [T],
+    );
+    expect(events.map((e) => e.type)).toEqual(['evt.voucher.balance-changed', 'evt.voucher.redeemed']);
+    expect(BalanceChanged.data.parse(events[0]!.envelope.data)).toMatchObject({ balanceMinor: 4_500, deltaMinor: -2_500, entryType: 'hold' });
+    expect(VoucherRedeemed.data.parse(events[1]!.envelope.data)).toMatchObject({ voucherId: v.voucherId, amountMinor: 2_500, currency: 'EUR' });
+    expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 4_500, balance: 4_500, entries: 3 });
   });
 });

@@ -15,6 +15,7 @@ import {
   type AccountKind,
   type Hold,
 } from '../db/accounts';
+import { captureAtOnce, holdAtOnce } from '../db/at-once';
 import type { Ctx, Ports } from './ports';
 import { refused } from './refusals';
 
@@ -50,22 +51,26 @@ export interface HoldRequest {
 /**
  * Reserves part of an account's balance for an order. The hold row (unique per order and
  * account) makes a repeat a replay; the guarded debit makes concurrent holds unable to overdraw.
+ * The usual case is one statement; a repeat or a refusal takes the transaction below, which
+ * says why.
  */
 export async function placeHold(ctx: Ctx, ports: Ports, account: Account, req: HoldRequest): Promise<HoldView> {
   const now = ports.now();
   const ttlMs = req.ttlSeconds !== undefined ? req.ttlSeconds * 1000 : ports.settings.holdTtlMs;
+  const hold: Hold = {
+    tenantId: ctx.tenantId,
+    id: newId(),
+    accountId: account.id,
+    accountKind: account.kind,
+    orderId: req.orderId,
+    amountMinor: req.amountMinor,
+    currency: req.currency,
+    status: 'held',
+    expiresAt: new Date(now.getTime() + ttlMs),
+  };
+  const heldAtOnce = await holdAtOnce(ports.db, account, hold, now);
+  if (heldAtOnce !== undefined) return view(hold, heldAtOnce);
   return ports.db.transaction(async (tx) => {
-    const hold: Hold = {
-      tenantId: ctx.tenantId,
-      id: newId(),
-      accountId: account.id,
-      accountKind: account.kind,
-      orderId: req.orderId,
-      amountMinor: req.amountMinor,
-      currency: req.currency,
-      status: 'held',
-      expiresAt: new Date(now.getTime() + ttlMs),
-    };
     if (!(await insertHold(tx, hold))) return replayHold(tx, ctx, account, req);
     const balance = await debit(tx, ctx.tenantId, account.id, req.amountMinor, req.currency, now);
     if (balance === undefined) {
@@ -103,6 +108,10 @@ export interface HoldSelection {
  */
 export async function settleOrderHolds(ctx: Ctx, ports: Ports, sel: HoldSelection, action: 'capture' | 'release'): Promise<{ holds: HoldView[] }> {
   const now = ports.now();
+  if (action === 'capture') {
+    const captured = await captureAtOnce(ports.db, { tenantId: ctx.tenantId, ...sel }, now);
+    if (captured) return { holds: [view(captured.hold, captured.balanceMinor)] };
+  }
   return ports.db.transaction(async (tx) => {
     const holds = await lockOrderHolds(tx, ctx.tenantId, sel.orderId, sel.kind, sel.accountId);
     if (holds.length === 0) throw refused('VOUCHER_HOLD_NOT_FOUND', { orderId: sel.orderId });
