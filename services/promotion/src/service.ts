@@ -1,6 +1,8 @@
-import type { ServiceDefinition } from '@tlp/platform';
+import type { HandlerContext, ServiceDefinition } from '@tlp/platform';
+import type { PromotionContext } from './app/context';
 import { expireDueHolds } from './app/holds';
 import { CodeGenerator } from './app/codes';
+import { Gate } from './app/gate';
 import { LiveCatalog } from './app/live-catalog';
 import { PromotionTables1763900000000 } from './db/migrations';
 import { eventHandlers, requestHandlers } from './transport/handlers';
@@ -30,16 +32,19 @@ export function createPromotionService(opts: PromotionOptions = {}, runtime: Pro
       const generator = new CodeGenerator(deps.db, clock, deps.logger);
       runtime.generator = generator;
       const everyMs = opts.jobEveryMs ?? 1000;
+      const contextOf = (req: HandlerContext): PromotionContext => ({
+        tenantId: req.tenantId,
+        idempotencyKey: req.idempotencyKey,
+        log: req.log,
+        now: clock(),
+        db: deps.db,
+        catalog,
+        continueGeneration: () => generator.continue(),
+      });
+      // Leaves connections for the outbox relay, the consumers, the jobs and the code generator.
+      const gate = new Gate(Math.max(1, deps.config.DB_POOL_SIZE - 4));
       return {
-        handlers: requestHandlers((req) => ({
-          tenantId: req.tenantId,
-          idempotencyKey: req.idempotencyKey,
-          log: req.log,
-          now: clock(),
-          db: deps.db,
-          catalog,
-          continueGeneration: () => generator.continue(),
-        })),
+        handlers: requestHandlers(contextOf, gate),
         consumers: eventHandlers(),
         jobs: [
           {

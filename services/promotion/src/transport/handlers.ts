@@ -1,5 +1,6 @@
 import * as c from '@tlp/contracts';
 import { handle, onEvent, type EventHandler, type HandlerContext, type RequestHandler } from '@tlp/platform';
+import type { Gate } from '../app/gate';
 import * as advantages from '../app/advantages';
 import * as codes from '../app/codes';
 import type { PromotionContext } from '../app/context';
@@ -9,9 +10,9 @@ import * as promos from '../app/promo-codes';
 
 export type ContextOf = (req: HandlerContext) => PromotionContext;
 
-/** Thin: the contract has checked the payload; each subject calls one use case. */
-export function requestHandlers(ctxOf: ContextOf): RequestHandler[] {
-  return [
+/** Thin: the contract has checked the payload; each subject calls one use case, through the gate. */
+export function requestHandlers(ctxOf: ContextOf, gate: Gate): RequestHandler[] {
+  const handlers = [
     handle(c.createAdvantage, (req, input) => advantages.createAdvantage(ctxOf(req), input)),
     handle(c.getAdvantage, (req, input) => advantages.getAdvantage(ctxOf(req), input.advantageId)),
     handle(c.listAdvantages, async (req, input) => ({ advantages: await advantages.listAdvantages(ctxOf(req), input.season, input.state) })),
@@ -32,6 +33,7 @@ export function requestHandlers(ctxOf: ContextOf): RequestHandler[] {
     handle(c.invalidateCodes, (req, input) => codes.invalidateCodes(ctxOf(req), input)),
     handle(c.codeDashboard, (req, input) => dashboard(ctxOf(req), input.season, input.perContact)),
   ];
+  return handlers.map((h) => ({ contract: h.contract, handle: (req, input) => gate.run(() => h.handle(req, input)) }));
 }
 
 export const eventHandlers = (): EventHandler[] => [
