@@ -31,7 +31,7 @@ async function pool(count: number, fn: (n: number) => Promise<void>): Promise<vo
 async function main(): Promise<void> {
   const i = await infra();
   const iso = isolation('bench voucher redeem');
-  const service = await startService(voucherService, serviceEnv(i, iso, { LOG_LEVEL: 'warn', DB_POOL_SIZE: '20' }));
+  const service = await startService(voucherService, serviceEnv(i, iso, { LOG_LEVEL: 'warn', DB_POOL_SIZE: process.env.BENCH_POOL ?? '20' }));
   const nc = await connectNats(i);
   const bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix, timeoutMs: 30_000 });
   try {

@@ -71,6 +71,8 @@ export async function placeHold(ctx: Ctx, ports: Ports, account: Account, req: H
   const heldAtOnce = await holdAtOnce(ports.db, account, hold, now);
   if (heldAtOnce !== undefined) return view(hold, heldAtOnce);
   return ports.db.transaction(async (tx) => {
+    // The account before the hold row, as the one-statement path takes them: no deadlock between the two.
+    await loadAccount(tx, ctx.tenantId, account.id, true);
     if (!(await insertHold(tx, hold))) return replayHold(tx, ctx, account, req);
     const balance = await debit(tx, ctx.tenantId, account.id, req.amountMinor, req.currency, now);
     if (balance === undefined) {
