@@ -103,9 +103,11 @@ describe('financial vouchers at checkout', () => {
     expect(history.holds[0]?.status).toBe('released');
   });
 
-  it('lets an operator cancel a voucher: holds in flight are released and the balance voided', async () => {
+  it('lets an operator, not a fan, cancel a voucher: holds in flight are released and the balance voided', async () => {
     const v = await sell(h, T, { valueMinor: 5_000 });
     await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-cancel', code: v.code, amountMinor: 1_000, currency: 'EUR' });
+    const fan = { ...ctxOf(T), actor: { sub: 'fan-1', roles: ['fan' as const] } };
+    expect(await refusal(h.bus.request(vouchersCancel, fan, { voucherId: v.voucherId, reason: 'mine' }))).toBe('FORBIDDEN');
     const cancelled = await h.bus.request(vouchersCancel, ctxOf(T), { voucherId: v.voucherId, reason: 'reported stolen' });
     expect(cancelled).toMatchObject({ status: 'cancelled', balanceMinor: 0, heldMinor: 0 });
     await h.bus.request(vouchersCancel, ctxOf(T), { voucherId: v.voucherId, reason: 'reported stolen' });

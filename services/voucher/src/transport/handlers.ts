@@ -20,18 +20,38 @@ import {
   voucherSettingsGet,
   voucherSettingsSet,
 } from '@tlp/contracts';
+import { DomainError, type RequestContext, type Role } from '@tlp/contracts';
 import { handle, type RequestHandler } from '@tlp/platform';
 import { convertToPoints, creditRefund, getCreditNote, holdCreditNote, settleCreditNoteHolds } from '../app/credit-notes';
 import { getVatSetting, listOpenProducts, redeemExperience, sellExperience, setOpenProduct, setVatSetting } from '../app/experience';
 import type { Ports } from '../app/ports';
 import { balanceByCode, cancelVoucher, getVoucher, holdVoucher, sellVoucher, settleVoucherHolds, voucherHistory } from '../app/vouchers';
 
+const backOffice: Role[] = ['operator', 'admin'];
+
+/**
+ * Set-up and cancellation belong to the venue's operators. The gateway checks roles first; this
+ * is the second lock, for a person's request that reached the bus another way. Calls between
+ * services carry no actor and are trusted.
+ */
+function requireBackOffice(ctx: RequestContext): void {
+  if (ctx.actor && !ctx.actor.roles.some((r) => backOffice.includes(r))) {
+    throw new DomainError('FORBIDDEN', 'Only an operator may do this', { roles: ctx.actor.roles });
+  }
+}
+
 /** The request/reply subjects: the kit checks the payload against the contract, the use case does the rest. */
 export function voucherHandlers(ports: Ports): RequestHandler[] {
   return [
-    handle(voucherSettingsSet, (ctx, input) => setVatSetting(ctx, ports, input.vatTiming)),
+    handle(voucherSettingsSet, async (ctx, input) => {
+      requireBackOffice(ctx);
+      return setVatSetting(ctx, ports, input.vatTiming);
+    }),
     handle(voucherSettingsGet, (ctx) => getVatSetting(ctx, ports)),
-    handle(voucherOpenProductsSet, (ctx, input) => setOpenProduct(ctx, ports, input)),
+    handle(voucherOpenProductsSet, async (ctx, input) => {
+      requireBackOffice(ctx);
+      return setOpenProduct(ctx, ports, input);
+    }),
     handle(voucherOpenProductsList, (ctx, input) => listOpenProducts(ctx, ports, input.season)),
     handle(vouchersSell, (ctx, input) => sellVoucher(ctx, ports, input, { kind: 'financial', valueMinor: input.valueMinor })),
     handle(vouchersBalance, (ctx, input) => balanceByCode(ctx, ports, input.code, input.pin)),
@@ -40,7 +60,10 @@ export function voucherHandlers(ports: Ports): RequestHandler[] {
     handle(vouchersHold, (ctx, input) => holdVoucher(ctx, ports, input)),
     handle(vouchersCapture, (ctx, input) => settleVoucherHolds(ctx, ports, input, 'capture')),
     handle(vouchersRelease, (ctx, input) => settleVoucherHolds(ctx, ports, input, 'release')),
-    handle(vouchersCancel, (ctx, input) => cancelVoucher(ctx, ports, input)),
+    handle(vouchersCancel, async (ctx, input) => {
+      requireBackOffice(ctx);
+      return cancelVoucher(ctx, ports, input);
+    }),
     handle(experienceSell, (ctx, input) => sellExperience(ctx, ports, input)),
     handle(experienceRedeem, (ctx, input) => redeemExperience(ctx, ports, input)),
     handle(creditNotesCredit, (ctx, input) => creditRefund(ctx, ports, input)),
