@@ -52,7 +52,7 @@ export async function transitionAdvantage(ctx: PromotionContext, advantageId: st
 
 /** Imports or changes a campaign's target list; the reply gives the list's size afterwards. */
 export async function changeTargets(ctx: PromotionContext, input: ParsedRequestOf<typeof changeTargetList>): Promise<{ advantageId: string; contacts: number }> {
-  return ctx.db.transaction(async (tx) => {
+  const changed = await ctx.db.transaction(async (tx) => {
     const row = await findAdvantage(tx, ctx.tenantId, input.advantageId, true);
     if (!row) throw notFound('Advantage');
     if (row.target.type !== 'contacts') {
@@ -74,10 +74,17 @@ export async function changeTargets(ctx: PromotionContext, input: ParsedRequestO
         [ctx.tenantId, input.advantageId, ids],
       );
     }
+    await tx.query(
+      `INSERT INTO target_versions (tenant_id, version) VALUES ($1, 1)
+       ON CONFLICT (tenant_id) DO UPDATE SET version = target_versions.version + 1`,
+      [ctx.tenantId],
+    );
     const [count] = await sql<{ n: number }>(tx, `SELECT count(*)::int AS n FROM target_contacts WHERE tenant_id = $1 AND advantage_id = $2`, [
       ctx.tenantId,
       input.advantageId,
     ]);
     return { advantageId: input.advantageId, contacts: count?.n ?? 0 };
   });
+  ctx.catalog.forget(ctx.tenantId);
+  return changed;
 }

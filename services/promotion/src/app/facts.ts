@@ -47,13 +47,15 @@ export async function loadFacts(q: Queryable, tenantId: string, cart: Cart, cata
   const [singleUse, otherPromos, targeted] = await Promise.all([
     codeRows(q, tenantId, singleUseCandidates),
     missingPromos.length ? promoRows(q, tenantId, missingPromos, now) : Promise.resolve([]),
-    cart.contact && contactsTargeted.length
-      ? sql<{ advantage_id: string }>(
+    !cart.contact || contactsTargeted.length === 0
+      ? Promise.resolve([])
+      : catalog.targets
+        ? (catalog.targets.byContact.get(cart.contact.contactId) ?? []).map((advantage_id) => ({ advantage_id }))
+        : sql<{ advantage_id: string }>(
           q,
           `SELECT advantage_id FROM target_contacts WHERE tenant_id = $1 AND contact_id = $2 AND advantage_id = ANY($3::uuid[])`,
           [tenantId, cart.contact.contactId, contactsTargeted],
-        )
-      : Promise.resolve([]),
+        ),
   ]);
   for (const c of singleUse) {
     codes.set(c.code, {

@@ -1,3 +1,4 @@
+import { sql } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import { accessCodeRows, advantageRuleOf, liveAdvantageRows, promoRows, promoRuleOf } from '../db/catalog';
 import type { AdvantageRule, PromoRule } from '../domain/evaluation';
@@ -8,7 +9,15 @@ export interface CatalogSnapshot {
   byProduct: Map<string, AdvantageRule[]>;
   promoCodes: PromoRule[];
   accessCodes: Map<string, { kind: 'partner' | 'promo'; ref: string }>;
+  /**
+   * Contact → the "contacts" advantages whose target list holds them, with the version of the
+   * lists it was read at; absent when the lists are too big to keep (then each quote asks the database).
+   */
+  targets?: { version: number; byContact: Map<string, string[]> };
 }
+
+/** Past this many list entries per tenant, quotes look target lists up in the database instead. */
+const MAX_CACHED_TARGETS = 300_000;
 
 /**
  * A short-lived per-tenant copy of what is in operation, for quotes. A quote is read-only and may
@@ -17,6 +26,7 @@ export interface CatalogSnapshot {
  */
 export class LiveCatalog {
   private readonly snapshots = new Map<string, { at: number; snapshot: Promise<CatalogSnapshot> }>();
+  private readonly targetLists = new Map<string, NonNullable<CatalogSnapshot['targets']>>();
 
   constructor(
     private readonly db: DataSource,
@@ -35,13 +45,15 @@ export class LiveCatalog {
 
   forget(tenantId: string): void {
     this.snapshots.delete(tenantId);
+    this.targetLists.delete(tenantId);
   }
 
   private async load(tenantId: string): Promise<CatalogSnapshot> {
-    const [advantageRows, promos, codes] = await Promise.all([
+    const [advantageRows, promos, codes, targets] = await Promise.all([
       liveAdvantageRows(this.db, tenantId, null, this.clock()),
       promoRows(this.db, tenantId, [], this.clock()),
       accessCodeRows(this.db, tenantId, null),
+      this.loadTargets(tenantId),
     ]);
     const advantages = advantageRows.map(advantageRuleOf);
     return {
@@ -49,7 +61,26 @@ export class LiveCatalog {
       byProduct: indexByProduct(advantages),
       promoCodes: promos.map(promoRuleOf),
       accessCodes: new Map(codes.map((c) => [c.code, { kind: c.kind, ref: c.ref }])),
+      targets,
     };
+  }
+
+  /** Target lists are read again only when their version moved. */
+  private async loadTargets(tenantId: string): Promise<CatalogSnapshot['targets']> {
+    const [v] = await sql<{ version: string }>(this.db, `SELECT version FROM target_versions WHERE tenant_id = $1`, [tenantId]);
+    const version = Number(v?.version ?? 0);
+    const known = this.targetLists.get(tenantId);
+    if (known?.version === version) return known;
+    const [size] = await sql<{ n: number }>(this.db, `SELECT count(*)::int AS n FROM target_contacts WHERE tenant_id = $1`, [tenantId]);
+    if ((size?.n ?? 0) > MAX_CACHED_TARGETS) return undefined;
+    const rows = await sql<{ contact_id: string; advantage_ids: string[] }>(
+      this.db,
+      `SELECT contact_id, array_agg(advantage_id::text) AS advantage_ids FROM target_contacts WHERE tenant_id = $1 GROUP BY contact_id`,
+      [tenantId],
+    );
+    const lists = { version, byContact: new Map(rows.map((r) => [r.contact_id, r.advantage_ids])) };
+    this.targetLists.set(tenantId, lists);
+    return lists;
   }
 }
 

@@ -66,6 +66,12 @@ export class PromotionTables1763900000000 implements MigrationInterface {
         PRIMARY KEY (tenant_id, advantage_id, contact_id)
       )`);
     await q.query(`CREATE INDEX target_contacts_contact ON target_contacts (tenant_id, contact_id)`);
+    // Bumped with every target-list change, so quote caches reload the lists only when they change.
+    await q.query(`
+      CREATE TABLE target_versions (
+        tenant_id text PRIMARY KEY,
+        version bigint NOT NULL
+      )`);
     await q.query(`
       CREATE TABLE code_batches (
         tenant_id text NOT NULL,
@@ -144,7 +150,7 @@ export class PromotionTables1763900000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['scanned_tickets', 'holds', 'single_use_codes', 'code_batch_chunks', 'code_batches', 'target_contacts', 'access_codes', 'promo_codes', 'advantages']) {
+    for (const t of ['scanned_tickets', 'holds', 'single_use_codes', 'code_batch_chunks', 'code_batches', 'target_versions', 'target_contacts', 'access_codes', 'promo_codes', 'advantages']) {
       await q.query(`DROP TABLE ${t}`);
     }
   }
