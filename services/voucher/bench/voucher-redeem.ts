@@ -56,6 +56,7 @@ async function main(): Promise<void> {
 
     const latencies: number[] = [];
     const request = testContext(tenantId);
+    const cpu = process.cpuUsage();
     const started = performance.now();
     await pool(pairs, async (n) => {
       const v = codes[Math.floor(Math.random() * codes.length)]!;
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
       latencies.push(performance.now() - t0);
     });
     const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    console.error(`this process (callers and service) used ${round((used.user + used.system) / 1e6 / seconds)} of a core`);
 
     const [check] = await sql<{ drift: string; captured: string }>(
       deps.db,
