@@ -3,7 +3,10 @@ import type { ServiceDefinition } from '@tlp/platform';
 import { z } from 'zod';
 import { createVerifier } from './auth';
 import { Backends } from './backends';
-import { HttpIdempotency1763856100000 } from './db/migrations';
+import { Checkout } from './checkout/checkout';
+import { withoutLoyalty } from './checkout/loyalty';
+import { CheckoutSagas } from './checkout/saga';
+import { CheckoutSagas1763856100001, HttpIdempotency1763856100000 } from './db/migrations';
 import { mountApi } from './http/api';
 import { HttpIdempotency } from './http/idempotency';
 import { RateLimiter } from './http/rate-limit';
@@ -23,6 +26,8 @@ const GatewayConfig = z
     RATE_LIMIT_CLIENT_PER_MIN: z.coerce.number().int().positive().default(1_200),
     RATE_LIMIT_ATTEMPTS_PER_MIN: z.coerce.number().int().positive().default(20),
     BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
+    CHECKOUT_HOLD_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(900),
+    CHECKOUT_RECOVERY_EVERY_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   })
   .refine((c) => c.JWT_SECRET || c.JWT_PUBLIC_KEY || c.JWKS_URL, {
     message: 'set JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL',
@@ -34,7 +39,7 @@ const probeContext: RequestContext = { tenantId: 'platform', requestId: 'readine
 export const gatewayService: ServiceDefinition<typeof GatewayConfig> = {
   name: 'gateway',
   config: GatewayConfig,
-  migrations: [HttpIdempotency1763856100000],
+  migrations: [HttpIdempotency1763856100000, CheckoutSagas1763856100001],
   build: async ({ bus, db, redis, keys, logger, metrics, config }) => {
     const backends = new Backends(bus, logger, metrics, config.BACKEND_TIMEOUT_MS);
     const verify = await createVerifier(config);
@@ -48,13 +53,18 @@ export const gatewayService: ServiceDefinition<typeof GatewayConfig> = {
       },
       logger,
     );
+    const checkout = new Checkout(backends, db, withoutLoyalty);
+    const sagas = new CheckoutSagas(db, checkout, logger, config.CHECKOUT_HOLD_TTL_SECONDS * 1000);
+    // Confirms accepted before a crash are finished before the gateway takes new requests.
+    await sagas.resume();
     return {
       handlers: [],
+      jobs: [{ name: 'checkout-recovery', everyMs: config.CHECKOUT_RECOVERY_EVERY_MS, run: async () => void (await sagas.resume()) }],
       readiness: Object.fromEntries(
         backendServices.map((s) => [s, async () => void (await bus.request(healthContract(s), probeContext, {}, { timeoutMs: 1500 }))]),
       ),
       http: (app) =>
-        mountApi(app, { routes: allRoutes, verify, backends, bus, idempotency: new HttpIdempotency(db), rateLimiter, logger, version: '1.0.0' }),
+        mountApi(app, { routes: allRoutes, verify, backends, bus, idempotency: new HttpIdempotency(db), rateLimiter, logger, version: '1.0.0', checkout, sagas }),
       onStop: async () => backends.shutdown(),
     };
   },

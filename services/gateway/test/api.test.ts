@@ -9,6 +9,9 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { createVerifier } from '../src/auth';
 import { Backends } from '../src/backends';
+import { Checkout } from '../src/checkout/checkout';
+import { withoutLoyalty } from '../src/checkout/loyalty';
+import { CheckoutSagas } from '../src/checkout/saga';
 import { HttpIdempotency1763856100000 } from '../src/db/migrations';
 import { mountApi } from '../src/http/api';
 import { HttpIdempotency } from '../src/http/idempotency';
@@ -79,10 +82,14 @@ beforeAll(async () => {
   redis = await connectRedis(i.redisUrl, logger);
   const bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix });
   const app = express();
+  const backends = new Backends(bus, logger, createMetrics('gateway-test'));
+  const checkout = new Checkout(backends, db, withoutLoyalty);
   mountApi(app, {
     routes,
     verify: await createVerifier({ JWT_SECRET: secret }),
-    backends: new Backends(bus, logger, createMetrics('gateway-test')),
+    backends,
+    checkout,
+    sagas: new CheckoutSagas(db, checkout, logger, 60_000),
     bus,
     idempotency: new HttpIdempotency(db),
     rateLimiter: new RateLimiter(redis, new RedisKeys(iso.redisPrefix), { tenantPerMinute: 1000, clientPerMinute: 1000, attemptsPerMinute: 3 }, logger),

@@ -22,7 +22,7 @@ describe('OpenAPI document', () => {
       expect(op).toBeDefined();
       const names = (op?.parameters ?? []).map((p) => `${p.in}:${p.name}`);
       for (const m of r.path.matchAll(/:([A-Za-z0-9_]+)/g)) expect(names).toContain(`path:${m[1]}`);
-      if (isMutating(r.method)) expect(names).toContain('header:Idempotency-Key');
+      if (isMutating(r)) expect(names).toContain('header:Idempotency-Key');
     }
   });
 });

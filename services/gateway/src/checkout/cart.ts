@@ -63,6 +63,8 @@ export const Quote = z.object({
   lines: z.array(QuotedLine),
   subtotalMinor: z.int(),
   discountMinor: z.int(),
+  /** After advantages and promo codes, before loyalty rewards: what the promotion service holds. */
+  totalBeforeRewardsMinor: z.int(),
   totalMinor: z.int(),
   payments: z.array(PaymentLine),
   amountDueMinor: z.int(),

@@ -47,7 +47,7 @@ const errorOf = (e: unknown) =>
  */
 export class CheckoutSagas<Cart, Priced> {
   constructor(
-    private readonly db: DataSource,
+    readonly db: DataSource,
     private readonly ports: SagaPorts<Cart, Priced>,
     private readonly logger: Logger,
     private readonly holdTtlMs: number,

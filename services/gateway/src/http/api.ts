@@ -16,6 +16,8 @@ export interface ApiDeps {
   backends: Backends;
   bus: GatewayContext['bus'];
   idempotency: HttpIdempotency;
+  checkout: GatewayContext['checkout'];
+  sagas: GatewayContext['sagas'];
   rateLimiter: RateLimiter;
   logger: Logger;
   version: string;
@@ -85,7 +87,7 @@ export function mountApi(app: Express, deps: ApiDeps): void {
           body: parsePart(r.body, req.body, 'body'),
         };
         const key = req.header('idempotency-key');
-        if (isMutating(r.method) && (!key || key.length > 200)) {
+        if (isMutating(r) && (!key || key.length > 200)) {
           throw new DomainError('VALIDATION_FAILED', 'Mutating requests need an Idempotency-Key header (1 to 200 characters)');
         }
         const request: RequestContext = {
@@ -94,7 +96,15 @@ export function mountApi(app: Express, deps: ApiDeps): void {
           actor: { sub: principal.sub, roles: principal.roles, ...(principal.contactId ? { contactId: principal.contactId } : {}) },
           ...(key ? { idempotencyKey: key } : {}),
         };
-        const ctx: GatewayContext = { principal, request, backends: deps.backends, bus: deps.bus, log: log.child({ tenantId: principal.tenantId }) };
+        const ctx: GatewayContext = {
+          principal,
+          request,
+          backends: deps.backends,
+          bus: deps.bus,
+          log: log.child({ tenantId: principal.tenantId }),
+          checkout: deps.checkout,
+          sagas: deps.sagas,
+        };
         const execute = async (): Promise<StoredResponse> => {
           try {
             const result = await r.handle(ctx, input);
@@ -108,7 +118,7 @@ export function mountApi(app: Express, deps: ApiDeps): void {
             return toProblem(e, log);
           }
         };
-        if (!isMutating(r.method) || !key) return send(res, await execute());
+        if (!isMutating(r) || !key) return send(res, await execute());
         const outcome = await deps.idempotency.run(
           { tenantId: principal.tenantId, sub: principal.sub, key },
           { method: r.method, path: req.path, body: req.body },

@@ -35,7 +35,7 @@ export function buildOpenApi(routes: Route[], version: string): JsonSchema {
     const path = `/v1${openApiPath(r.path)}`;
     const status = String(r.status ?? 200);
     const parameters = [...parametersOf(r.params, 'path'), ...parametersOf(r.query, 'query')];
-    if (isMutating(r.method)) {
+    if (isMutating(r)) {
       parameters.push({ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 200 } });
     }
     (paths[path] ??= {})[r.method] = {

@@ -23,6 +23,8 @@ export interface Route<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.
   query?: Q;
   body?: B;
   response: R;
+  /** A POST that changes nothing (a quote): no Idempotency-Key needed. */
+  readOnly?: boolean;
   /** 201 for creations; 200 otherwise. */
   status?: number;
   handle(ctx: GatewayContext, input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> }): Promise<z.input<R>>;
@@ -32,7 +34,7 @@ export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   return r as unknown as Route;
 }
 
-export const isMutating = (m: Method) => m !== 'get';
+export const isMutating = (r: Pick<Route, 'method' | 'readOnly'>) => r.method !== 'get' && !r.readOnly;
 
 /** The schema under optional/default/nullable wrappers. */
 function unwrap(s: z.ZodType): z.ZodType {

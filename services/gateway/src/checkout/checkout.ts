@@ -1,0 +1,370 @@
+import {
+  balancesGet,
+  captureHold,
+  creditNotesCapture,
+  creditNotesConvert,
+  creditNotesCredit,
+  creditNotesGet,
+  creditNotesHold,
+  creditNotesRelease,
+  DomainError,
+  evaluateCart,
+  OrderCompleted,
+  OrderRefunded,
+  partnersList,
+  placeHold,
+  releaseHold,
+  spendCapture,
+  spendHold,
+  spendRelease,
+  vouchersCapture,
+  vouchersHold,
+  vouchersRelease,
+  type Cart,
+  type Evaluation,
+  type RequestContext,
+} from '@tlp/contracts';
+import { enqueueEvents, type NewEvent } from '@tlp/platform';
+import type { DataSource } from 'typeorm';
+import type { Backends } from '../backends';
+import { allocatePayments, type CheckoutCart, type PaymentLine, type Quote, type RefundRequest } from './cart';
+import type { HoldStep, SagaPorts, SagaRecord } from './saga';
+
+export const HOLD_TTL_SECONDS = 900;
+
+/** What loyalty adds to a checkout: rewards applied automatically, points balance, paying with points. */
+export interface LoyaltyCheckout {
+  quote(
+    ctx: RequestContext,
+    cart: CheckoutCart,
+    contactId: string | null,
+    evaluation: Evaluation,
+  ): Promise<{
+    rewardReductions: (Quote['lines'][number]['reductions'][number] & { lineId: string })[];
+    rewards: Quote['rewards'];
+    balance: Quote['balances']['points'];
+    payments: PaymentLine[];
+    pointsEarnable: number;
+  }>;
+  steps(ctx: RequestContext, saga: SagaRecord<CheckoutCart, Quote>): HoldStep[];
+}
+
+/** The cart as the promotion service prices it. */
+function promotionCart(cart: CheckoutCart, contactId: string | null): Cart {
+  return {
+    channel: cart.channel,
+    ...(cart.pointOfSale ? { pointOfSale: cart.pointOfSale } : {}),
+    ...(contactId ? { contact: { contactId, indicators: cart.indicators } } : {}),
+    lines: cart.lines.map(({ seats: _seats, sectionId: _section, beneficiaryContactId: _b, ...line }) => ({ ...line, currency: cart.currency })),
+    codes: cart.codes,
+  } as Cart;
+}
+
+const isNotFound = (e: unknown) => e instanceof DomainError && /NOT_FOUND$/.test(e.code);
+
+/**
+ * The checkout across services: the quote reads from each, the hold takes what the quote
+ * priced, the confirm captures and publishes the order. Each service is addressed by order id,
+ * so every step can be repeated after a crash.
+ */
+export class Checkout implements SagaPorts<CheckoutCart, Quote> {
+  constructor(
+    private readonly backends: Backends,
+    private readonly db: DataSource,
+    private readonly loyalty: LoyaltyCheckout,
+  ) {}
+
+  async quote(ctx: RequestContext, cart: CheckoutCart, contactId: string | null): Promise<Quote> {
+    const evaluation: Evaluation = await this.backends.call(evaluateCart, ctx, { cart: promotionCart(cart, contactId) });
+    const loyalty = await this.loyalty.quote(ctx, cart, contactId, evaluation);
+    const lines = evaluation.lines.map((l) => {
+      const rewardCut = loyalty.rewardReductions.filter((r) => r.lineId === l.lineId);
+      const cut = rewardCut.reduce((s, r) => s + r.amountMinor, 0);
+      return {
+        lineId: l.lineId,
+        productId: cart.lines.find((c) => c.lineId === l.lineId)?.productId ?? '',
+        quantity: l.quantity,
+        unitPriceMinor: l.unitPriceMinor,
+        originalMinor: l.originalMinor,
+        priceMinor: Math.max(0, l.priceMinor - cut),
+        reductions: [...l.reductions, ...rewardCut.map(({ lineId: _l, ...r }) => r)],
+      };
+    });
+    const subtotalMinor = lines.reduce((s, l) => s + l.originalMinor, 0);
+    const totalMinor = lines.reduce((s, l) => s + l.priceMinor, 0);
+    const [creditNoteMinor, partners] = contactId
+      ? await Promise.all([this.creditNoteBalance(ctx, contactId, cart.currency), this.partnerBalances(ctx, contactId)])
+      : [0, []];
+    const payments: PaymentLine[] = [...loyalty.payments];
+    for (const v of cart.pay.vouchers) payments.push({ method: 'voucher', amountMinor: v.amountMinor, ref: `…${v.code.slice(-4)}` });
+    if (cart.pay.creditNoteMinor) {
+      if (!contactId) throw new DomainError('VALIDATION_FAILED', 'Paying with the credit note needs a contact');
+      if (cart.pay.creditNoteMinor > creditNoteMinor) {
+        throw new DomainError('VOUCHER_INSUFFICIENT_BALANCE', 'The credit note balance is too low for this amount', { balanceMinor: creditNoteMinor });
+      }
+      payments.push({ method: 'credit-note', amountMinor: cart.pay.creditNoteMinor });
+    }
+    if (cart.pay.partnerPoints) {
+      if (!contactId) throw new DomainError('VALIDATION_FAILED', 'Paying with partner points needs a contact');
+      payments.push({ method: 'partner-points', amountMinor: cart.pay.partnerPoints.amountMinor, ref: cart.pay.partnerPoints.partnerId });
+    }
+    const { amountDueMinor, overBy } = allocatePayments(totalMinor, payments);
+    if (overBy > 0) throw new DomainError('PAYMENT_EXCEEDS_TOTAL', `The chosen payments exceed the total by ${overBy} minor units`, { overByMinor: overBy });
+    return {
+      currency: cart.currency,
+      lines,
+      subtotalMinor,
+      discountMinor: subtotalMinor - totalMinor,
+      totalBeforeRewardsMinor: evaluation.totalMinor,
+      totalMinor,
+      payments,
+      amountDueMinor,
+      notApplied: evaluation.notApplied,
+      balances: { points: loyalty.balance, creditNoteMinor, partners },
+      rewards: loyalty.rewards,
+      pointsEarnable: loyalty.pointsEarnable,
+    };
+  }
+
+  private async creditNoteBalance(ctx: RequestContext, contactId: string, currency: string): Promise<number> {
+    try {
+      return (await this.backends.call(creditNotesGet, ctx, { contactId, currency })).balanceMinor;
+    } catch (e) {
+      if (isNotFound(e)) return 0;
+      throw e;
+    }
+  }
+
+  /** Partner points for the tooltip; a partner that is down shows its last balance, marked stale. */
+  private async partnerBalances(ctx: RequestContext, contactId: string): Promise<Quote['balances']['partners']> {
+    const { partners } = await this.backends.call(partnersList, ctx, {});
+    const balances = await Promise.all(
+      partners
+        .filter((p) => p.active)
+        .map((p) =>
+          this.backends.call(balancesGet, ctx, { partnerId: p.partnerId, contactId }).then(
+            (b) => ({ partnerId: b.partnerId, points: b.points, valueMinor: b.value.amountMinor, stale: b.stale }),
+            () => undefined,
+          ),
+        ),
+    );
+    return balances.filter((b): b is NonNullable<typeof b> => b !== undefined);
+  }
+
+  stepsFor(ctx: RequestContext, saga: SagaRecord<CheckoutCart, Quote>): HoldStep[] {
+    const { orderId, cart, priced } = saga;
+    const contactId = saga.contactId;
+    const steps: HoldStep[] = [
+      {
+        name: 'promotion',
+        hold: () =>
+          this.backends.call(placeHold, ctx, {
+            orderId,
+            cart: promotionCart(cart, contactId),
+            expectedTotalMinor: priced.totalBeforeRewardsMinor,
+            ttlSeconds: HOLD_TTL_SECONDS + 300,
+          }),
+        capture: async () => void (await this.backends.call(captureHold, ctx, { orderId })),
+        release: async () => void (await this.backends.call(releaseHold, ctx, { orderId })),
+      },
+      ...this.loyalty.steps(ctx, saga),
+    ];
+    cart.pay.vouchers.forEach((v, n) => {
+      steps.push({
+        name: `voucher-${n + 1}`,
+        hold: () => this.backends.call(vouchersHold, ctx, { orderId, code: v.code, ...(v.pin ? { pin: v.pin } : {}), amountMinor: v.amountMinor, currency: cart.currency, ttlSeconds: HOLD_TTL_SECONDS + 300 }),
+        capture: async (detail) => void (await this.backends.call(vouchersCapture, ctx, { orderId, ...voucherOf(detail) })),
+        release: async (detail) => void (await this.backends.call(vouchersRelease, ctx, { orderId, ...voucherOf(detail) })),
+      });
+    });
+    if (cart.pay.creditNoteMinor && contactId) {
+      const amountMinor = cart.pay.creditNoteMinor;
+      steps.push({
+        name: 'credit-note',
+        hold: () => this.backends.call(creditNotesHold, ctx, { orderId, contactId, amountMinor, currency: cart.currency, ttlSeconds: HOLD_TTL_SECONDS + 300 }),
+        capture: async () => void (await this.backends.call(creditNotesCapture, ctx, { orderId })),
+        release: async () => void (await this.backends.call(creditNotesRelease, ctx, { orderId })),
+      });
+    }
+    const partner = cart.pay.partnerPoints;
+    if (partner && contactId) {
+      steps.push({
+        name: 'partner-points',
+        hold: () =>
+          this.backends.call(spendHold, ctx, {
+            partnerId: partner.partnerId,
+            orderId,
+            contactId,
+            channel: cart.channel,
+            ...(cart.pointOfSale ? { pointOfSale: cart.pointOfSale } : {}),
+            amountMinor: partner.amountMinor,
+            currency: cart.currency,
+            lines: priced.lines.map((l) => ({
+              lineId: l.lineId,
+              productFamily: cart.lines.find((c) => c.lineId === l.lineId)!.productFamily,
+              amountMinor: l.priceMinor,
+            })),
+          }),
+        capture: async () => void (await this.backends.call(spendCapture, ctx, { orderId })),
+        release: async () => void (await this.releaseUnlessUnknown(() => this.backends.call(spendRelease, ctx, { orderId }))),
+      });
+    }
+    return steps;
+  }
+
+  /** Releasing what was never held (a crash before the hold) is not an error. */
+  private async releaseUnlessUnknown(release: () => Promise<unknown>): Promise<void> {
+    try {
+      await release();
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  completedEvents(saga: SagaRecord<CheckoutCart, Quote>): NewEvent[] {
+    const { cart, priced } = saga;
+    const payments: { method: PaymentLine['method'] | 'card'; amountMinor: number; ref?: string }[] = priced.payments.map((p) => ({
+      method: p.method,
+      amountMinor: p.amountMinor,
+      ...(p.ref ? { ref: p.ref } : {}),
+    }));
+    if (priced.amountDueMinor > 0) payments.push({ method: 'card', amountMinor: priced.amountDueMinor });
+    return [
+      {
+        contract: OrderCompleted,
+        tenantId: saga.tenantId,
+        data: {
+          orderId: saga.orderId,
+          ...(saga.contactId ? { contactId: saga.contactId } : {}),
+          channel: cart.channel,
+          ...(cart.pointOfSale ? { pointOfSale: cart.pointOfSale } : {}),
+          currency: cart.currency,
+          totalPaidMinor: priced.totalMinor,
+          lines: priced.lines.map((l) => {
+            const line = cart.lines.find((c) => c.lineId === l.lineId)!;
+            return {
+              lineId: l.lineId,
+              productId: line.productId,
+              productFamily: line.productFamily,
+              ...(line.performanceId ? { performanceId: line.performanceId } : {}),
+              ...(line.sectionId ? { sectionId: line.sectionId } : {}),
+              ...(line.audienceSubcategory ? { audienceSubcategory: line.audienceSubcategory } : {}),
+              ...(line.seatCategory ? { seatCategory: line.seatCategory } : {}),
+              ...(line.beneficiaryContactId ? { beneficiaryContactId: line.beneficiaryContactId } : {}),
+              quantity: l.quantity,
+              unitPriceMinor: l.unitPriceMinor,
+              paidMinor: l.priceMinor,
+              reductions: l.reductions.map(({ label: _label, ...r }) => r),
+              seats: line.seats,
+            };
+          }),
+          payments,
+          completedAt: new Date().toISOString(),
+        },
+      },
+    ];
+  }
+
+  /**
+   * A refund: what goes back to the credit note (including the part then turned into points,
+   * seed 000's intermediate step) is credited there; the order event tells loyalty to reverse
+   * earned points and partner-sync to report the reversal. Idempotent by refund id.
+   */
+  async refund(ctx: RequestContext, saga: SagaRecord<CheckoutCart, Quote>, request: RefundRequest): Promise<{ refundId: string; totalRefundedMinor: number; creditNoteMinor: number; pointsConvertedMinor: number }> {
+    if (saga.state !== 'confirmed') throw new DomainError('ORDER_NOT_HELD', `Order ${saga.orderId} is ${saga.state}, not confirmed`);
+    const total = request.lines.reduce((s, l) => s + l.amountMinor, 0);
+    const { original, creditNote, points, partnerPoints } = request.split;
+    if (original + creditNote + points + partnerPoints !== total) {
+      throw new DomainError('VALIDATION_FAILED', `The split adds up to ${original + creditNote + points + partnerPoints}, not ${total}`);
+    }
+    for (const l of request.lines) {
+      const paid = saga.priced.lines.find((p) => p.lineId === l.lineId);
+      if (!paid) throw new DomainError('VALIDATION_FAILED', `Order ${saga.orderId} has no line ${l.lineId}`);
+      const before = await this.refundedSoFar(ctx.tenantId, saga.orderId, l.lineId, request.refundId);
+      if (before + l.amountMinor > paid.priceMinor) {
+        throw new DomainError('REFUND_EXCEEDS_PAID', `Line ${l.lineId} was paid ${paid.priceMinor}; ${before} already refunded`);
+      }
+    }
+    const paidWithPartner = saga.priced.payments.filter((p) => p.method === 'partner-points').reduce((s, p) => s + p.amountMinor, 0);
+    if (partnerPoints > paidWithPartner) throw new DomainError('REFUND_EXCEEDS_PAID', `Only ${paidWithPartner} was paid with partner points`);
+    const toCreditNote = creditNote + points;
+    if (toCreditNote > 0 && !saga.contactId) throw new DomainError('VALIDATION_FAILED', 'A refund to the credit note needs the order to have a contact');
+
+    await this.db.query(
+      `INSERT INTO checkout_refunds (tenant_id, order_id, refund_id, state, request) VALUES ($1, $2, $3, 'refunding', $4) ON CONFLICT DO NOTHING`,
+      [ctx.tenantId, saga.orderId, request.refundId, JSON.stringify(request)],
+    );
+    const [row] = (await this.db.query(`SELECT order_id, state, request, result FROM checkout_refunds WHERE tenant_id = $1 AND refund_id = $2`, [
+      ctx.tenantId,
+      request.refundId,
+    ])) as { order_id: string; state: string; request: unknown; result: unknown }[];
+    if (row?.order_id !== saga.orderId) throw new DomainError('CONFLICT', `Refund ${request.refundId} belongs to another order`);
+    if (row.state === 'refunded') return row.result as Awaited<ReturnType<Checkout['refund']>>;
+
+    if (toCreditNote > 0) {
+      await this.backends.call(creditNotesCredit, ctx, {
+        refundId: request.refundId,
+        contactId: saga.contactId!,
+        amountMinor: toCreditNote,
+        currency: saga.cart.currency,
+        orderId: saga.orderId,
+      });
+    }
+    if (points > 0) {
+      await this.backends.call(creditNotesConvert, ctx, {
+        conversionId: `${request.refundId}:points`,
+        contactId: saga.contactId!,
+        amountMinor: points,
+        currency: saga.cart.currency,
+        ...(saga.cart.pay.points?.programId ? { programId: saga.cart.pay.points.programId } : {}),
+      });
+    }
+    const result = { refundId: request.refundId, totalRefundedMinor: total, creditNoteMinor: creditNote, pointsConvertedMinor: points };
+    await this.db.transaction(async (tx) => {
+      await tx.query(`UPDATE checkout_refunds SET state = 'refunded', result = $3 WHERE tenant_id = $1 AND refund_id = $2`, [
+        ctx.tenantId,
+        request.refundId,
+        JSON.stringify(result),
+      ]);
+      const split = [
+        { method: 'card' as const, amountMinor: original },
+        { method: 'credit-note' as const, amountMinor: creditNote },
+        { method: 'points' as const, amountMinor: points },
+        { method: 'partner-points' as const, amountMinor: partnerPoints },
+      ].filter((p) => p.amountMinor > 0);
+      await enqueueEvents(tx, [
+        {
+          contract: OrderRefunded,
+          tenantId: ctx.tenantId,
+          data: {
+            orderId: saga.orderId,
+            refundId: request.refundId,
+            ...(saga.contactId ? { contactId: saga.contactId } : {}),
+            currency: saga.cart.currency,
+            lines: request.lines,
+            totalRefundedMinor: total,
+            split,
+            reductions: [],
+            refundedAt: new Date().toISOString(),
+          },
+        },
+      ]);
+    });
+    return result;
+  }
+
+  private async refundedSoFar(tenantId: string, orderId: string, lineId: string, exceptRefundId: string): Promise<number> {
+    const rows = (await this.db.query(
+      `SELECT coalesce(sum((l->>'amountMinor')::int), 0)::int AS total
+       FROM checkout_refunds, jsonb_array_elements(request->'lines') AS l
+       WHERE tenant_id = $1 AND order_id = $2 AND refund_id <> $4 AND l->>'lineId' = $3`,
+      [tenantId, orderId, lineId, exceptRefundId],
+    )) as { total: number }[];
+    return rows[0]?.total ?? 0;
+  }
+}
+
+const voucherOf = (detail: unknown): { voucherId?: string } => {
+  const id = (detail as { accountId?: string } | null)?.accountId;
+  return id ? { voucherId: id } : {};
+};

@@ -1,0 +1,173 @@
+import { Platform } from '../harness';
+
+/**
+ * The checkout across services, through HTTP only: advantages and promo codes from promotion,
+ * a voucher and the credit note from voucher, held together, confirmed or released together.
+ */
+const platform = new Platform({ label: 'gw_checkout' });
+const tenant = 'arena';
+type Call = ReturnType<Platform['client']>;
+let operator: Call;
+let boxOffice: Call;
+let fan: Call;
+let otherFan: Call;
+let otherTenant: Call;
+let advantageId = '';
+
+const line = (lineId: string, unitPriceMinor: number) => ({
+  lineId,
+  productId: 'concert-1',
+  productFamily: 'event',
+  season: '2026-2027',
+  audienceSubcategory: 'adult',
+  seatCategory: 'cat-1',
+  unitPriceMinor,
+  quantity: 1,
+});
+
+beforeAll(async () => {
+  await platform.start();
+  operator = platform.client(await platform.token({ tenant, roles: ['admin'] }));
+  boxOffice = platform.client(await platform.token({ tenant, roles: ['box-office'] }));
+  fan = platform.client(await platform.token({ tenant, roles: ['fan'], contactId: 'fan-1' }));
+  otherFan = platform.client(await platform.token({ tenant, roles: ['fan'], contactId: 'fan-2' }));
+  otherTenant = platform.client(await platform.token({ tenant: 'elsewhere', roles: ['admin'], contactId: 'fan-1' }));
+
+  const advantage = await operator('POST', '/v1/advantages', {
+    season: '2026-2027',
+    family: 'event',
+    names: { internal: { en: 'Opening night' }, public: { en: 'Opening night offer' } },
+    target: { type: 'public' },
+    quota: 100,
+    fundedBy: 'promoter',
+    prices: [{ productId: 'concert-1', audienceSubcategory: 'adult', seatCategory: 'cat-1', priceMinor: 6000, currency: 'EUR' }],
+  });
+  expect(advantage.status).toBe(201);
+  advantageId = (advantage.body as { advantageId: string }).advantageId;
+  expect((await operator('POST', `/v1/advantages/${advantageId}/transitions`, { to: 'in-operation' })).status).toBe(200);
+  const promo = await operator('POST', '/v1/promo-codes', {
+    accessCode: 'COUPON3',
+    names: { internal: { fr: 'Coupon 3%' }, public: { fr: 'Coupon 3%' } },
+    discount: { kind: 'percent', basisPoints: 300 },
+  });
+  expect(promo.status).toBe(201);
+  const promoId = (promo.body as { promoCodeId: string }).promoCodeId;
+  expect((await operator('POST', `/v1/promo-codes/${promoId}/transitions`, { to: 'in-operation' })).status).toBe(200);
+}, 180_000);
+
+afterAll(() => platform.stop(), 60_000);
+
+async function sellVoucher(valueMinor: number): Promise<string> {
+  const sold = await boxOffice('POST', '/v1/vouchers', {
+    saleId: crypto.randomUUID(),
+    currency: 'EUR',
+    valueMinor,
+    validUntil: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+  });
+  expect(sold.status).toBe(201);
+  return (sold.body as { code: string }).code;
+}
+
+describe('checkout through the gateway', () => {
+  it('prices two tickets with an advantage and a promo code, holds them with a voucher, confirms, and uses the voucher once', async () => {
+    const code = await sellVoucher(5000);
+    const cart = { channel: 'web', currency: 'EUR', lines: [line('l1', 8000), line('l2', 8000)], codes: ['coupon3'], pay: { vouchers: [{ code, amountMinor: 3000 }] } };
+    const quote = await fan<{ totalMinor: number; amountDueMinor: number; lines: { priceMinor: number; reductions: { source: string; fundedBy: string }[] }[] }>(
+      'POST',
+      '/v1/checkout/quote',
+      cart,
+    );
+    expect(quote.status).toBe(200);
+    // 2 × 60.00 with the advantage, then 3 % off: 116.40; 30.00 paid by the voucher.
+    expect(quote.body.totalMinor).toBe(11640);
+    expect(quote.body.amountDueMinor).toBe(8640);
+    expect(quote.body.lines[0]!.reductions.map((r) => [r.source, r.fundedBy])).toEqual([
+      ['advantage', 'promoter'],
+      ['promo-code', 'organizer'],
+    ]);
+
+    const held = await fan<{ state: string; steps: { step: string; state: string }[] }>('POST', '/v1/checkout/holds', { ...cart, orderId: 'order-1' });
+    expect(held.status).toBe(201);
+    expect(held.body.state).toBe('held');
+    expect(held.body.steps.map((s) => s.step)).toEqual(['promotion', 'voucher-1']);
+
+    const key = crypto.randomUUID();
+    const confirmed = await fan<{ state: string }>('POST', '/v1/checkout/order-1/confirmation', undefined, key);
+    const again = await fan<{ state: string }>('POST', '/v1/checkout/order-1/confirmation', undefined, key);
+    expect(confirmed.body.state).toBe('confirmed');
+    expect(again.body).toEqual(confirmed.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+
+    const balance = await fan<{ balanceMinor: number }>('POST', '/v1/voucher-balance', { code });
+    expect(balance.body.balanceMinor).toBe(2000);
+    const events = await platform.sql<{ n: number }>('gateway', `SELECT count(*)::int AS n FROM outbox WHERE type = 'evt.order.completed' AND envelope->'data'->>'orderId' = 'order-1'`);
+    expect(events[0]!.n).toBe(1);
+  });
+
+  it('releases everything held when a later hold fails, and names the failing step', async () => {
+    const code = await sellVoucher(1000);
+    const cart = { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)], codes: ['COUPON3'], pay: { vouchers: [{ code, amountMinor: 1000 }] } };
+    // Someone spends the voucher between the quote and the hold.
+    expect((await fan('POST', '/v1/checkout/quote', cart)).status).toBe(200);
+    const spent = await boxOffice('POST', '/v1/checkout/holds', { ...cart, orderId: 'order-spend', codes: [] });
+    expect(spent.status).toBe(201);
+    const quotaTaken = async () => (await operator<{ quotaTaken: number }>('GET', `/v1/advantages/${advantageId}`)).body.quotaTaken;
+    const takenBefore = await quotaTaken();
+    const failed = await fan<{ code: string; details: { step: string; code: string; released: string[] } }>('POST', '/v1/checkout/holds', { ...cart, orderId: 'order-2' });
+    expect(failed.status).toBe(409);
+    expect(failed.body.code).toBe('CHECKOUT_HOLD_FAILED');
+    expect(failed.body.details).toMatchObject({ step: 'voucher-1', code: 'VOUCHER_INSUFFICIENT_BALANCE', released: ['promotion'] });
+    expect(await quotaTaken()).toBe(takenBefore);
+    const view = await fan<{ state: string; steps: { step: string; state: string }[] }>('GET', '/v1/checkout/order-2');
+    expect(view.body.state).toBe('failed');
+    expect(view.body.steps).toEqual([{ step: 'promotion', state: 'released' }]);
+  });
+
+  it('cancels an order and frees its quota and voucher money', async () => {
+    const code = await sellVoucher(2000);
+    const cart = { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)], pay: { vouchers: [{ code, amountMinor: 2000 }] } };
+    expect((await fan('POST', '/v1/checkout/holds', { ...cart, orderId: 'order-3' })).status).toBe(201);
+    expect((await fan<{ balanceMinor: number }>('POST', '/v1/voucher-balance', { code })).body.balanceMinor).toBe(0);
+    const cancelled = await fan<{ state: string }>('POST', '/v1/checkout/order-3/cancellation');
+    expect(cancelled.body.state).toBe('cancelled');
+    expect((await fan<{ balanceMinor: number }>('POST', '/v1/voucher-balance', { code })).body.balanceMinor).toBe(2000);
+  });
+
+  it('refunds part of a confirmed order to the credit note once, which then pays another order', async () => {
+    const cart = { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)] };
+    await fan('POST', '/v1/checkout/holds', { ...cart, orderId: 'order-4' });
+    expect((await fan<{ state: string }>('POST', '/v1/checkout/order-4/confirmation')).body.state).toBe('confirmed');
+    const refund = { refundId: 'refund-4', lines: [{ lineId: 'l1', amountMinor: 6000 }], split: { creditNote: 6000 } };
+    const first = await boxOffice('POST', '/v1/checkout/order-4/refunds', refund);
+    const retried = await boxOffice('POST', '/v1/checkout/order-4/refunds', refund);
+    expect(first.status).toBe(201);
+    expect(retried.status).toBe(201);
+    const note = await fan<{ balanceMinor: number }>('GET', '/v1/me/credit-notes/EUR');
+    expect(note.body.balanceMinor).toBe(6000);
+    expect((await boxOffice('POST', '/v1/checkout/order-4/refunds', { ...refund, refundId: 'refund-4b', lines: [{ lineId: 'l1', amountMinor: 1 }], split: { creditNote: 1 } })).body).toMatchObject({
+      code: 'REFUND_EXCEEDS_PAID',
+    });
+
+    const paid = await fan<{ payments: { method: string; amountMinor: number }[]; amountDueMinor: number }>('POST', '/v1/checkout/quote', {
+      ...cart,
+      pay: { creditNoteMinor: 2500 },
+    });
+    expect(paid.body.payments).toEqual([{ method: 'credit-note', amountMinor: 2500 }]);
+    expect(paid.body.amountDueMinor).toBe(3500);
+  });
+
+  it('keeps orders to their tenant and their fan', async () => {
+    await fan('POST', '/v1/checkout/holds', { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)], orderId: 'order-5' });
+    expect((await otherFan('GET', '/v1/checkout/order-5')).status).toBe(404);
+    expect((await otherFan('POST', '/v1/checkout/order-5/confirmation')).status).toBe(404);
+    expect((await otherTenant('GET', '/v1/checkout/order-5')).status).toBe(404);
+    expect((await fan('POST', '/v1/checkout/quote', { channel: 'web', currency: 'EUR', contactId: 'fan-2', lines: [line('l1', 8000)] })).status).toBe(403);
+  });
+
+  it('refuses payments larger than the total', async () => {
+    const code = await sellVoucher(50000);
+    const over = await fan('POST', '/v1/checkout/quote', { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)], pay: { vouchers: [{ code, amountMinor: 9000 }] } });
+    expect(over.body).toMatchObject({ code: 'PAYMENT_EXCEEDS_TOTAL' });
+    expect(over.status).toBe(422);
+  });
+});
