@@ -1,5 +1,7 @@
 import * as c from '@tlp/contracts';
 import { newId } from '@tlp/platform';
+import { randomBytes } from 'node:crypto';
+import { writeChunk } from '../src/app/codes';
 import { eventually, testContext } from '@tlp/testkit';
 import { codesFor, command, line, liveAdvantage, startPromotion, type Harness } from './fixtures';
 
@@ -66,6 +68,31 @@ describe('generating single-use codes', () => {
     await expect(h.bus.request(c.generateCodes, ctx(), input)).rejects.toMatchObject({ code: 'PROMOTION_IDEMPOTENCY_KEY_REQUIRED' });
     await expect(h.bus.request(c.generateCodes, command(TENANT), input)).rejects.toMatchObject({ code: 'PROMOTION_NOT_SINGLE_USE' });
     await expect(h.bus.request(c.generateCodes, command(TENANT), { ...input, advantageId: newId() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('code collisions', () => {
+  it('replaces a code that collides with an existing one, so the batch still gets every code, all distinct', async () => {
+    const adv = await liveAdvantage(h.bus, TENANT, { target: { type: 'single-use-codes' }, prices: [{ productId: 'coll', priceMinor: 1000, currency: 'EUR' }] });
+    const [existing] = await codesFor(h, TENANT, adv.advantageId, 1);
+    const batchId = newId();
+    const db = h.service.deps.db;
+    await db.query(
+      `INSERT INTO code_batches (tenant_id, id, advantage_id, requested_by, count, locale, destination) VALUES ($1, $2, $3, 'SECUTX', 10, 'fr', 'download')`,
+      [TENANT, batchId, adv.advantageId],
+    );
+    await db.query(`INSERT INTO code_batch_chunks (tenant_id, batch_id, chunk_no, size) VALUES ($1, $2, 0, 10)`, [TENANT, batchId]);
+    // The first draw yields ten copies of the code that already exists; later draws are random.
+    const symbols = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+    const rigged = Buffer.from([...existing!].map((ch) => symbols.indexOf(ch)));
+    let draws = 0;
+    const random = (n: number) => (draws++ === 0 ? Buffer.concat(Array.from({ length: Math.ceil(n / 13) }, () => rigged)).subarray(0, n) : randomBytes(n));
+    await db.transaction((tx) => writeChunk(tx, { tenant_id: TENANT, batch_id: batchId, chunk_no: 0, size: 10 }, h.clock.now, random));
+    const page = await h.bus.request(c.listCodes, ctx(), { batchId });
+    expect(page.codes.map((x) => x.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(new Set(page.codes.map((x) => x.code)).size).toBe(10);
+    expect(page.codes.map((x) => x.code)).not.toContain(existing);
+    expect(await h.bus.request(c.getCodeBatch, ctx(), { batchId })).toMatchObject({ state: 'ready', generated: 10 });
   });
 });
 

@@ -13,6 +13,7 @@ import {
   type invalidateCodes as InvalidateCodes,
   type listCodes as ListCodes,
 } from '@tlp/contracts';
+import { randomBytes } from 'node:crypto';
 import { enqueueEvent, newId, onceByKey, sql, type Logger, type Tx } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
@@ -57,7 +58,7 @@ async function affectedRows(tx: Tx, query: string, parameters: unknown[]): Promi
   return result.affected ?? 0;
 }
 
-interface Chunk {
+export interface Chunk {
   tenant_id: string;
   batch_id: string;
   chunk_no: number;
@@ -69,14 +70,14 @@ interface Chunk {
  * with an existing one is skipped by the unique index, and its seq filled with a new code. The
  * chunk that completes the batch marks it ready and writes `evt.promotion.codes-generated`.
  */
-async function writeChunk(tx: Tx, chunk: Chunk, now: Date): Promise<void> {
+export async function writeChunk(tx: Tx, chunk: Chunk, now: Date, random: (n: number) => Buffer = randomBytes): Promise<void> {
   const [b] = await sql<BatchRow>(tx, `SELECT ${BATCH_COLUMNS} FROM code_batches WHERE tenant_id = $1 AND id = $2`, [chunk.tenant_id, chunk.batch_id]);
   if (!b) throw notFound('Code batch');
   const base = chunk.chunk_no * GENERATION_CHUNK;
   let seqs: number[] | null = null;
   for (let written = 0; written < chunk.size; ) {
     // Sorted, the chunk lands in neighbouring pages of the code index instead of all over it.
-    const codes = randomCodes(seqs ? seqs.length : chunk.size).sort();
+    const codes = randomCodes(seqs ? seqs.length : chunk.size, random).sort();
     written += await affectedRows(
       tx,
       `INSERT INTO single_use_codes (tenant_id, code, batch_id, seq, advantage_id, generated_at)
