@@ -72,12 +72,11 @@ export async function placeHold(ctx: Ctx, ports: Ports, account: Account, req: H
   if (heldAtOnce !== undefined) return view(hold, heldAtOnce);
   return ports.db.transaction(async (tx) => {
     // The account before the hold row, as the one-statement path takes them: no deadlock between the two.
-    await loadAccount(tx, ctx.tenantId, account.id, true);
+    const current = await loadAccount(tx, ctx.tenantId, account.id, true);
+    if (!current) throw refused('VOUCHER_NOT_FOUND');
     if (!(await insertHold(tx, hold))) return replayHold(tx, ctx, account, req);
     const balance = await debit(tx, ctx.tenantId, account.id, req.amountMinor, req.currency, now);
     if (balance === undefined) {
-      const current = await loadAccount(tx, ctx.tenantId, account.id);
-      if (!current) throw refused('VOUCHER_NOT_FOUND');
       const refusal = spendRefusal(current, req.currency, now);
       throw refusal
         ? refused(refusal)
