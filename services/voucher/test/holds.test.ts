@@ -147,4 +147,19 @@ describe('financial vouchers at checkout', () => {
     expect(VoucherRedeemed.data.parse(events[1]!.envelope.data)).toMatchObject({ voucherId: v.voucherId, amountMinor: 2_500, currency: 'EUR' });
     expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 4_500, balance: 4_500, entries: 3 });
   });
+
+  it('settles an order paid with two vouchers together, or one voucher at a time', async () => {
+    const [a, b] = [await sell(h, T, { valueMinor: 3_000 }), await sell(h, T, { valueMinor: 3_000 })];
+    for (const v of [a, b]) await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-two', code: v.code, amountMinor: 2_000, currency: 'EUR' });
+    const released = await h.bus.request(vouchersRelease, ctxOf(T), { orderId: 'o-two', voucherId: b.voucherId });
+    expect(released.holds.map((x) => [x.accountId, x.status])).toEqual([[b.voucherId, 'released']]);
+    await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-three', code: b.code, amountMinor: 500, currency: 'EUR' });
+    await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-three', code: a.code, amountMinor: 500, currency: 'EUR' });
+    const captured = await h.bus.request(vouchersCapture, ctxOf(T), { orderId: 'o-three' });
+    expect(captured.holds.map((x) => x.status)).toEqual(['captured', 'captured']);
+    expect(await refusal(h.bus.request(vouchersCapture, ctxOf(T), { orderId: 'o-two' }))).toBe('VOUCHER_HOLD_RELEASED');
+    await h.bus.request(vouchersCapture, ctxOf(T), { orderId: 'o-two', voucherId: a.voucherId });
+    expect(await ledgerSum(h, T, a.voucherId)).toMatchObject({ sum: 500, balance: 500 });
+    expect(await ledgerSum(h, T, b.voucherId)).toMatchObject({ sum: 2_500, balance: 2_500 });
+  });
 });
