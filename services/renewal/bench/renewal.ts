@@ -13,7 +13,7 @@ import { RenewalSchema1763900000000 } from '../src/db/migrations';
 const HOLDERS = 100_000;
 const tenant = 'bench';
 const schema = `bench_renewal_${randomBytes(4).toString('hex')}`;
-const log = createLogger('renewal-bench', 'warn');
+const log = createLogger('renewal-bench', process.env.LOG_LEVEL === 'debug' ? 'debug' : 'warn');
 
 async function main(): Promise<void> {
   const db = await openDatabase({

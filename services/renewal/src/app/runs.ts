@@ -11,7 +11,7 @@ import {
 } from '@tlp/contracts';
 import { enqueueEvent, enqueueEvents, newId, onceByKey, sql, type Logger, type NewEvent, type Tx } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
-import type { GroupDecision } from '../domain/decision-table';
+import { RATIONALE, type GroupDecision } from '../domain/decision-table';
 import { RenewalBatch, type BatchGroup, type BatchHolder, type HolderDecision } from '../domain/renewal-batch';
 import { SeatPool, type PoolSeat } from '../domain/seat-pool';
 import type { RenewalContext } from './context';
@@ -67,7 +67,7 @@ export async function getRun(ctx: RenewalContext, input: ParsedRequestOf<typeof 
      FROM renewal_decisions WHERE tenant_id = $1 AND run_id = $2 GROUP BY outcome, reason`,
     [ctx.tenantId, run.id],
   );
-  const decisions = await sql<Omit<RenewalDecision, 'originHoldingId'> & { originHoldingId: string }>(
+  const decisions = await sql<Omit<RenewalDecision, 'groups'> & { groups: Omit<RenewalDecision['groups'][number], 'rationale'>[] }>(
     ctx.db,
     `SELECT origin_holding_id AS "originHoldingId", contact_id AS "contactId", step, outcome, reason, seat_changed AS "seatChanged", reserved, groups
      FROM renewal_decisions WHERE tenant_id = $1 AND run_id = $2 ORDER BY seq LIMIT $3 OFFSET $4`,
@@ -85,7 +85,7 @@ export async function getRun(ctx: RenewalContext, input: ParsedRequestOf<typeof 
     notRenewed: sum((c) => (c.outcome === 'renewed' ? 0 : c.n)),
     seatChanges: sum((c) => (c.outcome === 'renewed' ? c.changed : 0)),
     notRenewedByReason,
-    decisions,
+    decisions: decisions.map((d) => ({ ...d, groups: d.groups.map((g) => ({ ...g, rationale: RATIONALE[g.row]! })) })),
   };
 }
 
@@ -175,8 +175,10 @@ async function runOnce(db: DataSource, log: Logger, tenantId: string, runId: str
   let seq = state!.seq;
   let chunk: HolderDecision[] = [];
   const flush = async () => {
+    const started = Date.now();
     await persistChunk(db, tenantId, run, pairs, chunk, seq);
     seq += chunk.length;
+    log.debug({ runId, decided: seq, renewed: chunk.filter((d) => d.outcome === 'renewed').length, ms: Date.now() - started }, 'renewal chunk written');
     chunk = [];
     if (opts.chunkPauseMs > 0) await new Promise((r) => setTimeout(r, opts.chunkPauseMs));
   };
@@ -270,6 +272,7 @@ async function loadHolders(db: DataSource, tenantId: string, run: RunRow, pairs:
   }));
 }
 
+/** Stored without the rationale, which the row determines: most of the bytes of a 100,000-holder run. */
 const groupJson = (pairs: GroupPair[], decisions: (GroupDecision | null)[]) =>
   decisions.flatMap((d, i) =>
     d
@@ -279,7 +282,6 @@ const groupJson = (pairs: GroupPair[], decisions: (GroupDecision | null)[]) =>
             row: d.row,
             source: d.source,
             seat: d.seat && { seatId: d.seat.seatId, area: d.seat.area, row: d.seat.row, number: d.seat.number, category: d.seat.category },
-            rationale: d.rationale,
           },
         ]
       : [],
@@ -298,6 +300,14 @@ async function persistChunk(db: DataSource, tenantId: string, run: RunRow, pairs
   const targetHolding = new Map(renewed.map((r) => [r.d.holder.originHoldingId, r]));
   await db.transaction(async (tx) => {
     if (renewed.length) {
+      // The season ticket's row lock serialises this chunk with box-office sales, which check the quota the same way.
+      const [quota] = await sql<{ quota: number | null; active: number }>(
+        tx,
+        `SELECT quota, (SELECT count(*)::int FROM holdings WHERE tenant_id = $1 AND season_ticket_id = $2 AND status <> 'expired') AS active
+         FROM season_tickets WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [tenantId, run.target],
+      );
+      if (quota!.quota !== null && quota!.active + renewed.length > quota!.quota) throw new RunStateMoved('the quota was used by sales during the run');
       const inserted = await sql(
         tx,
         `INSERT INTO holdings (tenant_id, id, season_ticket_id, contact_id, renewal_run_id, status, reserved_until)

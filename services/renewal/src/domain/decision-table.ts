@@ -25,14 +25,28 @@ export interface GroupDecision {
   rationale: string;
 }
 
-const renew = (row: number, source: SeatSource, seat: PoolSeat, rationale: string): GroupDecision => ({
-  row,
-  action: 'renew',
-  source,
-  seat,
-  rationale,
-});
-const dontRenew = (row: number, rationale: string): GroupDecision => ({ row, action: 'dont-renew', source: 'none', seat: null, rationale });
+const sameSeatTaken = 'The seat with the same area, row and number is taken';
+const noSameSeat = 'No seat with the same area, row and number in the new configuration';
+
+/** Why each row of the table decides what it does; a decision records its row, so its rationale. */
+export const RATIONALE: Readonly<Record<number, string>> = {
+  1: 'Same physical configuration: the holder keeps the same seat, free and in the same category.',
+  2: 'The holder expects to reuse the same seat but it is not available or its category (so its price) changed: the venue must contact the holder.',
+  3: 'The new physical configuration has a free seat with the same area, row and number; the holder does not expect the same category since the configuration changed.',
+  4: `${sameSeatTaken}; the preferred seat is free and in the holder's category.`,
+  5: `${sameSeatTaken}; the preferred seat is taken or in another category: best free seat in the holder's category.`,
+  6: `${sameSeatTaken}; the preferred seat is taken or in another category; no free seat left in the holder's category.`,
+  7: `${sameSeatTaken}; no valid preferred seat: best free seat in the holder's category.`,
+  8: `${sameSeatTaken}; no valid preferred seat; no free seat left in the holder's category.`,
+  9: `${noSameSeat}; the preferred seat is free and in the holder's category.`,
+  10: `${noSameSeat}; the preferred seat is taken or in another category: best free seat in the holder's category.`,
+  11: `${noSameSeat}; the preferred seat is taken or in another category; no free seat left in the holder's category.`,
+  12: `${noSameSeat}; no valid preferred seat: best free seat in the holder's category.`,
+  13: `${noSameSeat}; no valid preferred seat; no free seat left in the holder's category.`,
+};
+
+const renew = (row: number, source: SeatSource, seat: PoolSeat): GroupDecision => ({ row, action: 'renew', source, seat, rationale: RATIONALE[row]! });
+const dontRenew = (row: number): GroupDecision => ({ row, action: 'dont-renew', source: 'none', seat: null, rationale: RATIONALE[row]! });
 
 /**
  * Rows 1 to 3 of the table: the seat the holder had. Null means the origin seat settles nothing
@@ -41,40 +55,20 @@ const dontRenew = (row: number, rationale: string): GroupDecision => ({ row, act
 export function decideByOriginSeat(s: GroupSituation): GroupDecision | null {
   if (s.samePhysicalConfiguration) {
     const kept = s.originSeat?.available === true && s.originSeat.seat.category === s.originCategory;
-    return kept
-      ? renew(1, 'origin-seat', s.originSeat!.seat, 'Same physical configuration: the holder keeps the same seat, free and in the same category.')
-      : dontRenew(
-          2,
-          'The holder expects to reuse the same seat but it is not available or its category (so its price) changed: the venue must contact the holder.',
-        );
+    return kept ? renew(1, 'origin-seat', s.originSeat!.seat) : dontRenew(2);
   }
-  if (s.originSeat?.available) {
-    return renew(
-      3,
-      'origin-seat',
-      s.originSeat.seat,
-      'The new physical configuration has a free seat with the same area, row and number; the holder does not expect the same category since the configuration changed.',
-    );
-  }
-  return null;
+  return s.originSeat?.available ? renew(3, 'origin-seat', s.originSeat.seat) : null;
 }
 
 /** Rows 4 to 13: preferred seat, then best seat in the origin category. The batch's second step. */
 export function decideByOtherSeats(s: GroupSituation): GroupDecision {
-  const mapped = s.originSeat !== null;
-  const base = mapped ? 4 : 9;
-  const why = mapped ? 'The seat with the same area, row and number is taken' : 'No seat with the same area, row and number in the new configuration';
-  const best = (row: number, preferredWhy: string): GroupDecision =>
-    s.bestSeat
-      ? renew(row, 'best-seat', s.bestSeat, `${why}; ${preferredWhy}: best free seat in the holder's category.`)
-      : dontRenew(row + 1, `${why}; ${preferredWhy}; no free seat left in the holder's category.`);
+  const base = s.originSeat !== null ? 4 : 9;
+  const best = (row: number): GroupDecision => (s.bestSeat ? renew(row, 'best-seat', s.bestSeat) : dontRenew(row + 1));
   if (s.preferredSeat) {
-    if (s.preferredSeat.available && s.preferredSeat.seat.category === s.originCategory) {
-      return renew(base, 'preferred-seat', s.preferredSeat.seat, `${why}; the preferred seat is free and in the holder's category.`);
-    }
-    return best(base + 1, 'the preferred seat is taken or in another category');
+    if (s.preferredSeat.available && s.preferredSeat.seat.category === s.originCategory) return renew(base, 'preferred-seat', s.preferredSeat.seat);
+    return best(base + 1);
   }
-  return best(base + 3, 'no valid preferred seat');
+  return best(base + 3);
 }
 
 /** The whole table for one holder and one group: first the origin seat, then the other seats. */
