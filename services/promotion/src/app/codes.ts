@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { enqueueEvent, newId, onceByKey, sql, type Logger, type Tx } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
-import { findAdvantage } from '../db/catalog';
+import { findAdvantage, type Queryable } from '../db/catalog';
 import { batchCodeRows, codeRows, type CodeRow } from '../db/codes';
 import { randomCodes } from '../domain/codes';
 import { notFound, requireIdempotencyKey, type PromotionContext } from './context';
@@ -71,8 +71,7 @@ export interface Chunk {
  * chunk that completes the batch marks it ready and writes `evt.promotion.codes-generated`.
  */
 export async function writeChunk(tx: Tx, chunk: Chunk, now: Date, random: (n: number) => Buffer = randomBytes): Promise<void> {
-  const [b] = await sql<BatchRow>(tx, `SELECT ${BATCH_COLUMNS} FROM code_batches WHERE tenant_id = $1 AND id = $2`, [chunk.tenant_id, chunk.batch_id]);
-  if (!b) throw notFound('Code batch');
+  const b = await findBatch(tx, chunk.tenant_id, chunk.batch_id);
   const base = chunk.chunk_no * GENERATION_CHUNK;
   let seqs: number[] | null = null;
   for (let written = 0; written < chunk.size; ) {
@@ -204,20 +203,14 @@ export async function generateCodes(ctx: PromotionContext, input: ParsedRequestO
       );
       // The first chunk is written before the reply: a small batch is complete when it returns.
       await writeChunk(tx, { tenant_id: ctx.tenantId, batch_id: batchId, chunk_no: 0, size: Math.min(GENERATION_CHUNK, input.count) }, ctx.now);
-      return getCodeBatchIn(tx, ctx.tenantId, batchId);
+      return batchOf(await findBatch(tx, ctx.tenantId, batchId));
     }),
   );
   if (batch.state === 'generating') ctx.continueGeneration();
   return batch;
 }
 
-async function getCodeBatchIn(tx: Tx, tenantId: string, batchId: string): Promise<z.infer<typeof CodeBatch>> {
-  const [b] = await sql<BatchRow>(tx, `SELECT ${BATCH_COLUMNS} FROM code_batches WHERE tenant_id = $1 AND id = $2`, [tenantId, batchId]);
-  if (!b) throw notFound('Code batch');
-  return batchOf(b);
-}
-
-async function findBatch(q: DataSource, tenantId: string, batchId: string): Promise<BatchRow> {
+async function findBatch(q: Queryable, tenantId: string, batchId: string): Promise<BatchRow> {
   const [b] = await sql<BatchRow>(q, `SELECT ${BATCH_COLUMNS} FROM code_batches WHERE tenant_id = $1 AND id = $2`, [tenantId, batchId]);
   if (!b) throw notFound('Code batch');
   return b;
@@ -275,8 +268,7 @@ const INVALIDATABLE = `(state = 'available' OR (state = 'held' AND held_until <=
 export async function invalidateCodes(ctx: PromotionContext, input: ParsedRequestOf<typeof InvalidateCodes>): Promise<ReplyOf<typeof InvalidateCodes>> {
   return ctx.db.transaction(async (tx) => {
     if ('batchId' in input) {
-      const [b] = await sql(tx, `SELECT 1 FROM code_batches WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, input.batchId]);
-      if (!b) throw notFound('Code batch');
+      await findBatch(tx, ctx.tenantId, input.batchId);
       const [r] = await sql<{ n: number }>(
         tx,
         `WITH inv AS (UPDATE single_use_codes SET state = 'invalidated', invalidated_at = $3, hold_order_id = NULL, held_until = NULL
