@@ -97,7 +97,15 @@ export const CreateSeasonTicket = defineRequest(
 const MapSeat = SeatPosition.extend({ seatId: Uuid, category: SeatCategory });
 export const GroupedSeatMap = defineRequest(
   'renewal.v1.seat-map.grouped',
-  z.object({ seasonTicketId: Uuid, seatCategory: SeatCategory.optional(), mapByMap: z.boolean().default(false) }).strict(),
+  z
+    .object({
+      seasonTicketId: Uuid,
+      seatCategory: SeatCategory.optional(),
+      mapByMap: z.boolean().default(false),
+      /** The buyer: their preferred seat is selected by default when it is free across the group. */
+      contactId: NonEmpty.optional(),
+    })
+    .strict(),
   z.object({
     groups: z.array(
       z.object({
@@ -111,6 +119,8 @@ export const GroupedSeatMap = defineRequest(
         seats: z.array(MapSeat),
         /** Free seats per performance (map by map only). */
         maps: z.array(z.object({ performanceId: Uuid, seats: z.array(MapSeat) })),
+        /** The contact's preferred seat of this configuration, when it is among `seats`. */
+        preselectedSeat: MapSeat.nullable(),
       }),
     ),
   }),

@@ -194,6 +194,14 @@ describe('preferred seats', () => {
     expect(await seatsOf('c1')).toEqual(['B-1-1', 'A-1-3']);
   });
 
+  it('select the buyer’s seat by default on the grouped map when it is free across the group', async () => {
+    const map = await h.bus.request(GroupedSeatMap, ctx(), { seasonTicketId: ticket, seatCategory: 'CAT1', contactId: 'c1' });
+    // Hall: A-1-3 (from the web order) is free for Mozart and both Bach concerts; club: B-1-1 is c1's own, sold.
+    expect(map.groups.map((g) => g.preselectedSeat && `${g.preselectedSeat.area}-${g.preselectedSeat.row}-${g.preselectedSeat.number}`)).toEqual(['A-1-3', null]);
+    const otherCategory = await h.bus.request(GroupedSeatMap, ctx(), { seasonTicketId: ticket, seatCategory: 'CAT2', contactId: 'c1' });
+    expect(otherCategory.groups[0]!.preselectedSeat).toBeNull();
+  });
+
   it('shows a seat that no longer exists as invalid', async () => {
     await h.publish(OrderCompleted, tenant, order('web-3', new Date().toISOString(), [{ contactId: 'c7', seats: ['X-1-1'] }]));
     await eventually(async () => ((await seatsOf('c7')).length ? true : undefined));

@@ -106,7 +106,8 @@ async function freeSeatsOfPerformance(q: Queryable, tenantId: string, performanc
  * The grouped seat map of seed 004: per physical configuration, the seats free in every
  * performance of the group, with their category on the group's first performance; the chosen
  * category filters the group holding the season ticket's first performance. Map by map when
- * asked, or when no seat is free across the group.
+ * asked, or when no seat is free across the group. The buyer's preferred seat, when free across
+ * the group, is selected by default.
  */
 export async function groupedSeatMap(ctx: RenewalContext, input: ParsedRequestOf<typeof GroupedSeatMap>): Promise<ReplyOf<typeof GroupedSeatMap>> {
   await loadSeasonTicket(ctx.db, ctx.tenantId, input.seasonTicketId);
@@ -142,9 +143,20 @@ export async function groupedSeatMap(ctx: RenewalContext, input: ParsedRequestOf
           })),
         )
       : [];
-    out.push({ physicalConfigurationId: g.physicalConfigurationId, performanceIds, basedOnPerformanceId: first.id, mapByMap, seats, maps });
+    const preferred = input.contactId ? await preferredSeat(ctx, input.contactId, g.physicalConfigurationId) : undefined;
+    const preselectedSeat = (preferred && seats.find((s) => s.area === preferred.area && s.row === preferred.row && s.number === preferred.number)) ?? null;
+    out.push({ physicalConfigurationId: g.physicalConfigurationId, performanceIds, basedOnPerformanceId: first.id, mapByMap, seats, maps, preselectedSeat });
   }
   return { groups: out };
+}
+
+async function preferredSeat(ctx: RenewalContext, contactId: string, physicalConfigurationId: string): Promise<SeatPosition | undefined> {
+  const [seat] = await sql<SeatPosition>(
+    ctx.db,
+    `SELECT area, row, number FROM preferred_seats WHERE tenant_id = $1 AND contact_id = $2 AND physical_configuration_id = $3`,
+    [ctx.tenantId, contactId, physicalConfigurationId],
+  );
+  return seat;
 }
 
 type Purchase = ParsedRequestOf<typeof PurchaseSeasonTickets>;
