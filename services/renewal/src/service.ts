@@ -26,10 +26,12 @@ export const renewalService: ServiceDefinition<typeof RenewalConfig> = {
         everyMs: config.RENEWAL_RUNS_EVERY_MS,
         run: async () => {
           for (const { tenantId, runId } of await openRuns(db)) {
-            await executeRun(db, logger.child({ tenantId }), tenantId, runId, {
+            const log = logger.child({ tenantId, runId });
+            // One failing run must not hold back the others: it is retried on the next tick.
+            await executeRun(db, log, tenantId, runId, {
               chunkSize: config.RENEWAL_CHUNK_SIZE,
               chunkPauseMs: config.RENEWAL_CHUNK_PAUSE_MS,
-            });
+            }).catch((err: unknown) => log.error({ err }, 'renewal run failed; retried on the next tick'));
           }
         },
       },
