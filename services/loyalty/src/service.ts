@@ -1,8 +1,25 @@
 import type { ServiceDefinition } from '@tlp/platform';
+import { z } from 'zod';
+import { expireLots, releaseExpiredHolds } from './app/ledger';
+import { LoyaltyTables1763857000000 } from './db/migrations';
+import { loyaltyConsumers } from './transport/consumers';
+import { loyaltyHandlers } from './transport/handlers';
 
-/** The loyalty service: what it owns and how it starts (see README.md). */
-export const loyaltyService: ServiceDefinition = {
+const LoyaltyConfig = z.object({
+  EXPIRY_JOB_EVERY_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
+});
+
+/** The loyalty service: programs, accounts, the points ledger and lots, tiers and rewards (see README.md). */
+export const loyaltyService: ServiceDefinition<typeof LoyaltyConfig> = {
   name: 'loyalty',
-  migrations: [],
-  build: () => ({ handlers: [] }),
+  config: LoyaltyConfig,
+  migrations: [LoyaltyTables1763857000000],
+  build: ({ db, config }) => ({
+    handlers: loyaltyHandlers(db),
+    consumers: loyaltyConsumers,
+    jobs: [
+      { name: 'release-expired-holds', everyMs: config.EXPIRY_JOB_EVERY_MS, run: async () => void (await db.transaction((tx) => releaseExpiredHolds(tx, new Date()))) },
+      { name: 'expire-lots', everyMs: config.EXPIRY_JOB_EVERY_MS, run: async () => void (await db.transaction((tx) => expireLots(tx, new Date()))) },
+    ],
+  }),
 };

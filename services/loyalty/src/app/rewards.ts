@@ -1,0 +1,169 @@
+import { DomainError, LoyaltyRewardGranted, type Reward, type RewardInput } from '@tlp/contracts';
+import { enqueueEvent, newId, sql, type Tx } from '@tlp/platform';
+import type { z } from 'zod';
+import { meetsConditions, type Activity } from '../domain/criteria';
+
+type RewardSettings = z.output<typeof RewardInput>;
+interface RewardRow {
+  reward_id: string;
+  settings: RewardSettings;
+  active: boolean;
+  created_at: Date;
+}
+const toReward = (r: RewardRow): Reward => ({ ...r.settings, rewardId: r.reward_id, active: r.active, createdAt: new Date(r.created_at).toISOString() });
+
+export async function createReward(tx: Tx, tenantId: string, settings: RewardSettings): Promise<Reward> {
+  const [row] = await sql<RewardRow>(tx, `INSERT INTO rewards (reward_id, tenant_id, settings) VALUES ($1, $2, $3) RETURNING *`, [newId(), tenantId, JSON.stringify(settings)]);
+  return toReward(row!);
+}
+
+export async function getReward(tx: Tx, tenantId: string, rewardId: string): Promise<Reward> {
+  const [row] = await sql<RewardRow>(tx, `SELECT * FROM rewards WHERE tenant_id = $1 AND reward_id = $2`, [tenantId, rewardId]);
+  if (!row) throw new DomainError('REWARD_NOT_FOUND', `No reward ${rewardId}`);
+  return toReward(row);
+}
+
+export async function updateReward(tx: Tx, tenantId: string, rewardId: string, changes: Partial<RewardSettings>): Promise<Reward> {
+  const { rewardId: _r, active: _a, createdAt: _c, ...settings } = await getReward(tx, tenantId, rewardId);
+  const [row] = await sql<RewardRow>(tx, `UPDATE rewards SET settings = $3 WHERE tenant_id = $1 AND reward_id = $2 RETURNING *`, [
+    tenantId,
+    rewardId,
+    JSON.stringify({ ...settings, ...changes }),
+  ]);
+  return toReward(row!);
+}
+
+export async function setRewardActive(tx: Tx, tenantId: string, rewardId: string, active: boolean): Promise<Reward> {
+  const [row] = await sql<RewardRow>(tx, `UPDATE rewards SET active = $3 WHERE tenant_id = $1 AND reward_id = $2 RETURNING *`, [tenantId, rewardId, active]);
+  if (!row) throw new DomainError('REWARD_NOT_FOUND', `No reward ${rewardId}`);
+  return toReward(row);
+}
+
+export async function listRewards(tx: Tx, tenantId: string, filter: { active?: boolean; campaign?: string; type?: string }): Promise<Reward[]> {
+  const rows = await sql<RewardRow>(
+    tx,
+    `SELECT * FROM rewards WHERE tenant_id = $1 AND ($2::boolean IS NULL OR active = $2)
+       AND ($3::text IS NULL OR settings->>'campaign' = $3) AND ($4::text IS NULL OR settings->'reward'->>'type' = $4)
+     ORDER BY created_at`,
+    [tenantId, filter.active ?? null, filter.campaign ?? null, filter.type ?? null],
+  );
+  return rows.map(toReward);
+}
+
+export async function activityOf(tx: Tx, tenantId: string, contactId: string): Promise<Activity> {
+  const [row] = await sql<{ total_spending_minor: string; tickets: number; events_attended: number; first_seen_at: Date }>(
+    tx,
+    `SELECT a.total_spending_minor, a.tickets, a.events_attended, least(a.first_seen_at, coalesce(min(acc.created_at), a.first_seen_at)) AS first_seen_at
+     FROM activity a LEFT JOIN accounts acc ON acc.tenant_id = a.tenant_id AND acc.contact_id = a.contact_id
+     WHERE a.tenant_id = $1 AND a.contact_id = $2 GROUP BY a.tenant_id, a.contact_id`,
+    [tenantId, contactId],
+  );
+  return row
+    ? { totalSpendingMinor: Number(row.total_spending_minor), ticketsPurchased: row.tickets, eventsAttended: row.events_attended, memberSince: new Date(row.first_seen_at) }
+    : { totalSpendingMinor: 0, ticketsPurchased: 0, eventsAttended: 0, memberSince: new Date() };
+}
+
+const expired = (reward: Reward, now: Date) => reward.validity.kind === 'until' && new Date(reward.validity.until) <= now;
+
+/**
+ * The rewards a contact can use now: active, in date, criteria met (continuous and until-date
+ * rewards follow the criteria; one-time rewards once, unless granted by hand), not revoked.
+ */
+export async function usableRewards(tx: Tx, tenantId: string, contactId: string, now: Date): Promise<Reward[]> {
+  const activity = await activityOf(tx, tenantId, contactId);
+  const grants = new Map(
+    (await sql<{ reward_id: string; state: string }>(tx, `SELECT reward_id, state FROM reward_grants WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId])).map((g) => [g.reward_id, g.state]),
+  );
+  const used = new Set((await sql<{ reward_id: string }>(tx, `SELECT DISTINCT reward_id FROM reward_uses WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId])).map((u) => u.reward_id));
+  return (await listRewards(tx, tenantId, { active: true })).filter((r) => {
+    if (expired(r, now)) return false;
+    const grant = grants.get(r.rewardId);
+    if (grant === 'revoked') return false;
+    if (r.validity.kind === 'one-time' && (used.has(r.rewardId) || grant === 'used')) return false;
+    return grant === 'active' || meetsConditions(activity, r.conditions, now);
+  });
+}
+
+export async function eligibleContacts(tx: Tx, tenantId: string, rewardId: string, limit: number, now: Date): Promise<{ contactId: string; granted: boolean }[]> {
+  const reward = await getReward(tx, tenantId, rewardId);
+  const contacts = await sql<{ contact_id: string }>(tx, `SELECT contact_id FROM activity WHERE tenant_id = $1 ORDER BY contact_id`, [tenantId]);
+  const granted = new Set(
+    (await sql<{ contact_id: string }>(tx, `SELECT contact_id FROM reward_grants WHERE tenant_id = $1 AND reward_id = $2 AND state = 'active'`, [tenantId, rewardId])).map((g) => g.contact_id),
+  );
+  const out: { contactId: string; granted: boolean }[] = [];
+  for (const c of contacts) {
+    if (out.length >= limit) break;
+    if (granted.has(c.contact_id) || meetsConditions(await activityOf(tx, tenantId, c.contact_id), reward.conditions, now)) {
+      out.push({ contactId: c.contact_id, granted: granted.has(c.contact_id) });
+    }
+  }
+  return out;
+}
+
+/** An operator gives a reward to a contact: refused when the criteria are not met, unless forced. */
+export async function grantReward(tx: Tx, tenantId: string, rewardId: string, contactId: string, force: boolean, now: Date) {
+  const reward = await getReward(tx, tenantId, rewardId);
+  if (!force && !meetsConditions(await activityOf(tx, tenantId, contactId), reward.conditions, now)) {
+    throw new DomainError('REWARD_NOT_ELIGIBLE', `Contact ${contactId} does not meet the criteria of ${reward.name}`);
+  }
+  const [row] = await sql<{ state: 'active' | 'used' | 'revoked' }>(
+    tx,
+    `INSERT INTO reward_grants (tenant_id, reward_id, contact_id, state, manual) VALUES ($1, $2, $3, 'active', true)
+     ON CONFLICT (tenant_id, reward_id, contact_id) DO UPDATE SET state = CASE WHEN reward_grants.state = 'used' THEN 'used' ELSE 'active' END
+     RETURNING state`,
+    [tenantId, rewardId, contactId],
+  );
+  await enqueueEvent(tx, { contract: LoyaltyRewardGranted, tenantId, data: { rewardId, contactId, manual: true } });
+  return { rewardId, contactId, state: row!.state };
+}
+
+export async function revokeReward(tx: Tx, tenantId: string, rewardId: string, contactId: string) {
+  await getReward(tx, tenantId, rewardId);
+  await tx.query(
+    `INSERT INTO reward_grants (tenant_id, reward_id, contact_id, state, manual) VALUES ($1, $2, $3, 'revoked', true)
+     ON CONFLICT (tenant_id, reward_id, contact_id) DO UPDATE SET state = 'revoked'`,
+    [tenantId, rewardId, contactId],
+  );
+  return { rewardId, contactId, state: 'revoked' as const };
+}
+
+export async function rewardAnalytics(tx: Tx, tenantId: string, rewardId: string, now: Date) {
+  await getReward(tx, tenantId, rewardId);
+  const eligible = (await eligibleContacts(tx, tenantId, rewardId, 100_000, now)).length;
+  const [g] = await sql<{ granted: number }>(tx, `SELECT count(*)::int AS granted FROM reward_grants WHERE tenant_id = $1 AND reward_id = $2 AND state <> 'revoked'`, [tenantId, rewardId]);
+  const usage = await sql<{ day: string; uses: number; discount: number }>(
+    tx,
+    `SELECT to_char(used_at, 'YYYY-MM-DD') AS day, count(*)::int AS uses, sum(discount_minor)::int AS discount
+     FROM reward_uses WHERE tenant_id = $1 AND reward_id = $2 GROUP BY 1 ORDER BY 1`,
+    [tenantId, rewardId],
+  );
+  const used = usage.reduce((s, u) => s + u.uses, 0);
+  const reach = Math.max(eligible, g?.granted ?? 0);
+  return {
+    rewardId,
+    eligible,
+    granted: g?.granted ?? 0,
+    used,
+    redemptionRate: reach === 0 ? 0 : Math.min(1, used / reach),
+    discountGivenMinor: usage.reduce((s, u) => s + u.discount, 0),
+    usageByDay: usage.map((u) => ({ day: u.day, uses: u.uses, discountMinor: u.discount })),
+  };
+}
+
+/** A fan's rewards: those usable now, those used, and those whose date has passed. */
+export async function myRewards(tx: Tx, tenantId: string, contactId: string, now: Date) {
+  const usable = new Set((await usableRewards(tx, tenantId, contactId, now)).map((r) => r.rewardId));
+  const uses = new Map(
+    (await sql<{ reward_id: string; used_at: Date }>(tx, `SELECT reward_id, max(used_at) AS used_at FROM reward_uses WHERE tenant_id = $1 AND contact_id = $2 GROUP BY 1`, [tenantId, contactId])).map((u) => [
+      u.reward_id,
+      new Date(u.used_at).toISOString(),
+    ]),
+  );
+  const out = [];
+  for (const r of await listRewards(tx, tenantId, {})) {
+    const state: 'active' | 'used' | 'expired' | undefined = usable.has(r.rewardId) ? 'active' : uses.has(r.rewardId) ? 'used' : expired(r, now) ? 'expired' : undefined;
+    if (!state) continue;
+    out.push({ rewardId: r.rewardId, name: r.name, reward: r.reward, state, usedAt: uses.get(r.rewardId) ?? null, validUntil: r.validity.kind === 'until' ? r.validity.until : null });
+  }
+  return out;
+}

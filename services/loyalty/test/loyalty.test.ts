@@ -1,0 +1,240 @@
+import {
+  Bus,
+  CreditNoteConverted,
+  jsonCodec,
+  loyaltyAccountsAdjust,
+  loyaltyAccountsFind,
+  loyaltyAccountsGet,
+  loyaltyAccountsHistory,
+  loyaltyAccountsOpen,
+  loyaltyCheckoutQuote,
+  loyaltyMyRewards,
+  loyaltyPointsCapture,
+  loyaltyPointsHold,
+  loyaltyPointsRelease,
+  loyaltyProgramsClone,
+  loyaltyProgramsCreate,
+  loyaltyProgramsGet,
+  loyaltyProgramsSetActive,
+  loyaltyRewardsAnalytics,
+  loyaltyRewardsCreate,
+  loyaltyRewardsGrant,
+  loyaltyRewardsSetActive,
+  loyaltyTierProgress,
+  OrderCompleted,
+  OrderRefunded,
+  TicketScanned,
+  type EventContract,
+  type EventData,
+} from '@tlp/contracts';
+import { newId, startService, type RunningService } from '@tlp/platform';
+import { cleanUp, connectNats, eventually, infra, isolation, serviceEnv, testContext, type Infra } from '@tlp/testkit';
+import type { NatsConnection } from 'nats';
+import { loyaltyService } from '../src/service';
+
+const iso = isolation('loyalty');
+let i: Infra;
+let svc: RunningService;
+let nc: NatsConnection;
+let bus: Bus;
+const acme = testContext('acme');
+const other = testContext('other');
+let programId = '';
+
+const program = {
+  name: 'Stars',
+  unit: 'points' as const,
+  wording: { en: 'stars', fr: 'étoiles' },
+  currency: 'EUR',
+  valueNumerator: 1,
+  valueDenominator: 1,
+  earnRules: [{ kind: 'per-amount' as const, points: 1, perAmountMinor: 100, scope: { productIds: null, families: null, channels: null, pointsOfSale: null } }],
+  tiers: [
+    { name: 'Silver', criterion: 'events-attended' as const, threshold: 2 },
+    { name: 'Gold', criterion: 'events-attended' as const, threshold: 7 },
+  ],
+};
+
+async function publish<E extends EventContract>(contract: E, tenantId: string, data: EventData<E>, id = newId()) {
+  await nc.jetstream().publish(iso.subjectPrefix + contract.type, jsonCodec.encode({ id, tenantId, occurredAt: new Date().toISOString(), type: contract.type, data }));
+  return id;
+}
+
+const order = (orderId: string, contactId: string, totalPaidMinor: number) => ({
+  orderId,
+  contactId,
+  channel: 'web',
+  currency: 'EUR',
+  totalPaidMinor,
+  lines: [{ lineId: 'l1', productId: 'p1', productFamily: 'event' as const, quantity: 1, unitPriceMinor: totalPaidMinor, paidMinor: totalPaidMinor, reductions: [], seats: [] }],
+  payments: [],
+  completedAt: new Date().toISOString(),
+});
+
+async function fundedAccount(contactId: string, points: number) {
+  const account = await bus.request(loyaltyAccountsOpen, acme, { programId, contactId });
+  await bus.request(loyaltyAccountsAdjust, acme, { accountId: account.accountId, adjustmentId: `fund-${contactId}`, points, reason: 'test funds' });
+  return account.accountId;
+}
+
+beforeAll(async () => {
+  i = await infra();
+  svc = await startService(loyaltyService, serviceEnv(i, iso, { DB_POOL_SIZE: '20', EXPIRY_JOB_EVERY_MS: '200' }));
+  nc = await connectNats(i);
+  bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix, timeoutMs: 20_000 });
+  programId = (await bus.request(loyaltyProgramsCreate, acme, program)).programId;
+  await bus.request(loyaltyProgramsSetActive, acme, { programId, active: true });
+});
+afterAll(async () => {
+  await svc?.stop();
+  await nc?.close();
+  await cleanUp(i, iso);
+});
+
+describe('loyalty service', () => {
+  it('opens an account at the till by phone once, finds it by phone, and announces it for the welcome SMS', async () => {
+    const [a, b] = await Promise.all([
+      bus.request(loyaltyAccountsOpen, acme, { programId, contactId: 'till-1', phone: '+41 79 000 00 01' }),
+      bus.request(loyaltyAccountsOpen, acme, { programId, contactId: 'till-1', phone: '+41 79 000 00 01' }),
+    ]);
+    expect(a.accountId).toBe(b.accountId);
+    expect([a.created, b.created].filter(Boolean)).toHaveLength(1);
+    expect((await bus.request(loyaltyAccountsFind, acme, { phone: '+41790000001' })).contactId).toBe('till-1');
+    const rows = await svc.deps.db.query(`SELECT count(*)::int AS n FROM outbox WHERE type = 'evt.loyalty.account-created' AND envelope->'data'->>'contactId' = 'till-1'`);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('earns once for the same order delivered three times, and shows the balance in money with the wording', async () => {
+    const data = order('o-earn', 'fan-earn', 12_345);
+    const id = newId();
+    await publish(OrderCompleted, 'acme', data, id);
+    await publish(OrderCompleted, 'acme', data, id);
+    await publish(OrderCompleted, 'acme', data);
+    const account = await eventually(async () => {
+      const a = await bus.request(loyaltyAccountsFind, acme, { contactId: 'fan-earn' }).catch(() => undefined);
+      return a && a.balance > 0 ? a : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await bus.request(loyaltyAccountsGet, acme, { accountId: account.accountId });
+    expect(after.balance).toBe(123);
+    expect(after.balanceValue).toEqual({ amountMinor: 123, currency: 'EUR' });
+    expect(after.wording.en).toBe('stars');
+  });
+
+  it('lets exactly 100 of 200 simultaneous holds of 10 points on 1,000 points succeed, ending at 0', async () => {
+    const accountId = await fundedAccount('fan-rush', 1000);
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, n) => bus.request(loyaltyPointsHold, acme, { orderId: `rush-${n}`, contactId: 'fan-rush', programId, points: 10 })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(100);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(new Set(refused.map((r) => (r.reason as { code: string }).code))).toEqual(new Set(['INSUFFICIENT_POINTS']));
+    const account = await bus.request(loyaltyAccountsGet, acme, { accountId });
+    expect(account).toMatchObject({ balance: 0, held: 1000 });
+  });
+
+  it('returns the first hold for a repeat of the same order, captures once, and refuses a release after capture', async () => {
+    const accountId = await fundedAccount('fan-hold', 500);
+    const first = await bus.request(loyaltyPointsHold, acme, { orderId: 'o-hold', contactId: 'fan-hold', programId, points: 300 });
+    const again = await bus.request(loyaltyPointsHold, acme, { orderId: 'o-hold', contactId: 'fan-hold', programId, points: 300 });
+    expect(again).toEqual(first);
+    await expect(bus.request(loyaltyPointsHold, acme, { orderId: 'o-hold', contactId: 'fan-hold', programId, points: 10 })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    await bus.request(loyaltyPointsCapture, acme, { orderId: 'o-hold' });
+    await bus.request(loyaltyPointsCapture, acme, { orderId: 'o-hold' });
+    expect(await bus.request(loyaltyAccountsGet, acme, { accountId })).toMatchObject({ balance: 200, held: 0 });
+    await expect(bus.request(loyaltyPointsRelease, acme, { orderId: 'o-hold' })).rejects.toMatchObject({ code: 'POINTS_HOLD_CLOSED' });
+  });
+
+  it('releases a hold nobody confirmed when it expires, and refuses to capture it', async () => {
+    const accountId = await fundedAccount('fan-expire', 100);
+    await bus.request(loyaltyPointsHold, acme, { orderId: 'o-expire', contactId: 'fan-expire', programId, points: 60, ttlSeconds: 1 });
+    expect((await bus.request(loyaltyAccountsGet, acme, { accountId })).balance).toBe(40);
+    await new Promise((r) => setTimeout(r, 1100));
+    await expect(bus.request(loyaltyPointsCapture, acme, { orderId: 'o-expire' })).rejects.toMatchObject({ code: expect.stringMatching(/POINTS_HOLD_(EXPIRED|CLOSED)/) });
+    await eventually(async () => ((await bus.request(loyaltyAccountsGet, acme, { accountId })).balance === 100 ? true : undefined));
+    expect((await bus.request(loyaltyAccountsGet, acme, { accountId })).held).toBe(0);
+  });
+
+  it('takes back earned points in proportion to a refund, and credits a credit-note conversion once', async () => {
+    await publish(OrderCompleted, 'acme', order('o-refund', 'fan-refund', 10_000));
+    const account = await eventually(async () => {
+      const a = await bus.request(loyaltyAccountsFind, acme, { contactId: 'fan-refund' }).catch(() => undefined);
+      return a?.balance === 100 ? a : undefined;
+    });
+    await publish(OrderRefunded, 'acme', {
+      orderId: 'o-refund',
+      refundId: 'r1',
+      contactId: 'fan-refund',
+      currency: 'EUR',
+      lines: [{ lineId: 'l1', amountMinor: 2500 }],
+      totalRefundedMinor: 2500,
+      split: [],
+      reductions: [],
+      refundedAt: new Date().toISOString(),
+    });
+    await eventually(async () => ((await bus.request(loyaltyAccountsGet, acme, { accountId: account.accountId })).balance === 75 ? true : undefined));
+    const conversion = { conversionId: 'c1', creditNoteId: 'cn1', contactId: 'fan-refund', amountMinor: 3000, currency: 'EUR' };
+    const id = newId();
+    await publish(CreditNoteConverted, 'acme', conversion, id);
+    await publish(CreditNoteConverted, 'acme', conversion, id);
+    await eventually(async () => ((await bus.request(loyaltyAccountsGet, acme, { accountId: account.accountId })).balance === 3075 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await bus.request(loyaltyAccountsGet, acme, { accountId: account.accountId })).balance).toBe(3075);
+    const history = await bus.request(loyaltyAccountsHistory, acme, { accountId: account.accountId });
+    expect(history.entries.map((e) => e.kind)).toEqual(['refund', 'reverse', 'earn']);
+  });
+
+  it('tracks attendance into tier progress and applies a reward automatically in the quote', async () => {
+    for (let n = 0; n < 6; n++) {
+      await publish(TicketScanned, 'acme', { ticketId: `t${n}`, contactId: 'fan-tier', performanceId: 'perf', productId: 'p1', scannedAt: new Date().toISOString() });
+    }
+    await eventually(async () => ((await bus.request(loyaltyTierProgress, acme, { contactId: 'fan-tier' })).value === 6 ? true : undefined));
+    expect(await bus.request(loyaltyTierProgress, acme, { contactId: 'fan-tier' })).toMatchObject({ current: 'Silver', next: 'Gold', percent: 80 });
+    const reward = await bus.request(loyaltyRewardsCreate, acme, {
+      name: 'Regulars 10%',
+      conditions: [{ criterion: 'events-attended', operator: '>=', value: 5 }],
+      reward: { type: 'percentage', basisPoints: 1000 },
+      validity: { kind: 'one-time' },
+    });
+    await bus.request(loyaltyRewardsSetActive, acme, { rewardId: reward.rewardId, active: true });
+    const quote = await bus.request(loyaltyCheckoutQuote, acme, {
+      contactId: 'fan-tier',
+      channel: 'web',
+      currency: 'EUR',
+      lines: [{ lineId: 'l1', productId: 'p1', productFamily: 'event', quantity: 1, priceMinor: 4000 }],
+      pointsToUse: 0,
+    });
+    expect(quote.rewards).toEqual([{ rewardId: reward.rewardId, name: 'Regulars 10%', fundedBy: 'organizer', lines: [{ lineId: 'l1', amountMinor: 400 }] }]);
+    const used = order('o-reward', 'fan-tier', 3600);
+    used.lines[0]!.reductions = [{ source: 'reward', ref: reward.rewardId, amountMinor: 400, fundedBy: 'organizer' }] as never;
+    await publish(OrderCompleted, 'acme', used);
+    await eventually(async () => ((await bus.request(loyaltyRewardsAnalytics, acme, { rewardId: reward.rewardId })).used === 1 ? true : undefined));
+    expect(await bus.request(loyaltyRewardsAnalytics, acme, { rewardId: reward.rewardId })).toMatchObject({ used: 1, discountGivenMinor: 400 });
+    expect((await bus.request(loyaltyMyRewards, acme, { contactId: 'fan-tier' })).rewards).toMatchObject([{ rewardId: reward.rewardId, state: 'used' }]);
+    await expect(bus.request(loyaltyRewardsGrant, acme, { rewardId: reward.rewardId, contactId: 'nobody' })).rejects.toMatchObject({ code: 'REWARD_NOT_ELIGIBLE' });
+  });
+
+  it('keeps tenants apart on every subject: another tenant sees nothing and changes nothing', async () => {
+    const accountId = await fundedAccount('fan-private', 50);
+    await expect(bus.request(loyaltyProgramsGet, other, { programId })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
+    await expect(bus.request(loyaltyProgramsClone, other, { programId, name: 'x' })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
+    await expect(bus.request(loyaltyAccountsGet, other, { accountId })).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
+    await expect(bus.request(loyaltyAccountsAdjust, other, { accountId, adjustmentId: 'steal', points: -50, reason: 'x' })).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
+    await expect(bus.request(loyaltyPointsHold, other, { orderId: 'x', contactId: 'fan-private', programId, points: 10 })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
+    await expect(bus.request(loyaltyPointsCapture, other, { orderId: 'o-hold' })).rejects.toMatchObject({ code: 'POINTS_HOLD_NOT_FOUND' });
+    await expect(bus.request(loyaltyAccountsFind, other, { contactId: 'fan-private' })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
+    expect((await bus.request(loyaltyAccountsGet, acme, { accountId })).balance).toBe(50);
+  });
+
+  it('refuses bad input with a typed error and changes nothing', async () => {
+    const accountId = await fundedAccount('fan-bad', 40);
+    await expect(bus.request(loyaltyAccountsAdjust, acme, { accountId, adjustmentId: 'neg', points: -41, reason: 'too much' })).rejects.toMatchObject({ code: 'INSUFFICIENT_POINTS' });
+    await expect(bus.request(loyaltyPointsHold, acme, { orderId: 'o-bad', contactId: 'fan-bad', programId, points: -5 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(bus.request(loyaltyPointsHold, acme, { orderId: 'o-bad', contactId: 'fan-bad', programId: newId(), points: 5 })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
+    await expect(bus.request(loyaltyPointsHold, acme, { orderId: 'o-bad', contactId: 'fan-bad', programId, points: 41 })).rejects.toMatchObject({ code: 'INSUFFICIENT_POINTS' });
+    await expect(bus.request(loyaltyPointsCapture, acme, { orderId: 'never-held' })).rejects.toMatchObject({ code: 'POINTS_HOLD_NOT_FOUND' });
+    expect(await bus.request(loyaltyAccountsGet, acme, { accountId })).toMatchObject({ balance: 40, held: 0 });
+    const history = await bus.request(loyaltyAccountsHistory, acme, { accountId });
+    expect(history.entries).toHaveLength(1);
+  });
+});
