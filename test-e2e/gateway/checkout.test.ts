@@ -53,6 +53,19 @@ beforeAll(async () => {
   expect(promo.status).toBe(201);
   const promoId = (promo.body as { promoCodeId: string }).promoCodeId;
   expect((await operator('POST', `/v1/promo-codes/${promoId}/transitions`, { to: 'in-operation' })).status).toBe(200);
+
+  const program = await operator<{ programId: string }>('POST', '/v1/loyalty-programs', {
+    name: 'Arena stars',
+    unit: 'points',
+    wording: { en: 'stars' },
+    currency: 'EUR',
+    earnRules: [{ kind: 'per-amount', points: 1, perAmountMinor: 100 }],
+    tiers: [{ name: 'Gold', criterion: 'total-spending', threshold: 100_000 }],
+  });
+  expect(program.status).toBe(201);
+  expect((await operator('POST', `/v1/loyalty-programs/${program.body.programId}/activation`, { active: true })).status).toBe(200);
+  const account = await boxOffice<{ accountId: string }>('POST', '/v1/loyalty-accounts', { contactId: 'fan-1', phone: '+33600000001' });
+  expect((await operator('POST', `/v1/loyalty-accounts/${account.body.accountId}/adjustments`, { adjustmentId: 'welcome', points: 1000, reason: 'welcome gift' })).status).toBe(200);
 }, 180_000);
 
 afterAll(() => platform.stop(), 60_000);
@@ -102,6 +115,59 @@ describe('checkout through the gateway', () => {
     expect(balance.body.balanceMinor).toBe(2000);
     const events = await platform.sql<{ n: number }>('gateway', `SELECT count(*)::int AS n FROM outbox WHERE type = 'evt.order.completed' AND envelope->'data'->>'orderId' = 'order-1'`);
     expect(events[0]!.n).toBe(1);
+  });
+
+  it('buys two tickets with an advantage, a promo code and 300 points, earns on what was paid, and shows the new balance', async () => {
+    const fan = platform.client(await platform.token({ tenant, roles: ['fan'], contactId: 'fan-3' }));
+    const account = await boxOffice<{ accountId: string }>('POST', '/v1/loyalty-accounts', { contactId: 'fan-3' });
+    await operator('POST', `/v1/loyalty-accounts/${account.body.accountId}/adjustments`, { adjustmentId: 'gift-3', points: 1000, reason: 'welcome gift' });
+    const cart = { channel: 'web', currency: 'EUR', lines: [line('p1', 8000), line('p2', 8000)], codes: ['COUPON3'], pay: { points: { points: 300 } } };
+    const before = 1000;
+    const quote = await fan<{ totalMinor: number; amountDueMinor: number; payments: unknown[]; balances: { points: { points: number; valueMinor: number; wording: string } }; pointsEarnable: number }>(
+      'POST',
+      '/v1/checkout/quote',
+      cart,
+    );
+    expect(quote.status).toBe(200);
+    expect(quote.body.totalMinor).toBe(11640);
+    expect(quote.body.payments).toEqual([{ method: 'points', amountMinor: 300, points: 300 }]);
+    expect(quote.body.amountDueMinor).toBe(11340);
+    expect(quote.body.balances.points).toMatchObject({ points: before, valueMinor: before, wording: 'stars' });
+    expect(quote.body.pointsEarnable).toBe(116);
+
+    const held = await fan<{ steps: { step: string }[] }>('POST', '/v1/checkout/holds', { ...cart, orderId: 'order-points' });
+    expect(held.body.steps.map((s) => s.step)).toEqual(['promotion', 'points']);
+    expect((await fan<{ balance: number; held: number }>('GET', '/v1/me/loyalty-account')).body).toMatchObject({ balance: before - 300, held: 300 });
+    expect((await fan<{ state: string }>('POST', '/v1/checkout/order-points/confirmation')).body.state).toBe('confirmed');
+    const deadline = Date.now() + 15_000;
+    let balance = 0;
+    while (Date.now() < deadline) {
+      balance = (await fan<{ balance: number }>('GET', '/v1/me/loyalty-account')).body.balance;
+      if (balance === before - 300 + 116) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(balance).toBe(before - 300 + 116);
+    expect((await fan<{ held: number }>('GET', '/v1/me/loyalty-account')).body.held).toBe(0);
+    const reductions = await operator<{ rows: { fundedBy: string; source: string; amountMinor: number }[] }>(
+      'GET',
+      `/v1/reductions?from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}&until=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}&fundedBy=promoter`,
+    );
+    expect(reductions.body.rows.every((r) => r.fundedBy === 'promoter' && r.source === 'advantage')).toBe(true);
+    expect(reductions.body.rows.reduce((s, r) => s + r.amountMinor, 0)).toBeGreaterThanOrEqual(4000);
+  });
+
+  it('releases the points too when a later hold fails', async () => {
+    const fan = platform.client(await platform.token({ tenant, roles: ['fan'], contactId: 'fan-4' }));
+    const account = await boxOffice<{ accountId: string }>('POST', '/v1/loyalty-accounts', { contactId: 'fan-4' });
+    await operator('POST', `/v1/loyalty-accounts/${account.body.accountId}/adjustments`, { adjustmentId: 'gift-4', points: 500, reason: 'welcome gift' });
+    const code = await sellVoucher(1000);
+    const cart = { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)], pay: { points: { points: 100 }, vouchers: [{ code, amountMinor: 1000 }] } };
+    const before = 500;
+    await boxOffice('POST', '/v1/checkout/holds', { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)], pay: { vouchers: [{ code, amountMinor: 1000 }] }, orderId: 'order-steal' });
+    const failed = await fan<{ details: { step: string; released: string[] } }>('POST', '/v1/checkout/holds', { ...cart, orderId: 'order-points-2' });
+    expect(failed.status).toBe(409);
+    expect(failed.body.details).toMatchObject({ step: 'voucher-1', released: ['points', 'promotion'] });
+    expect((await fan<{ balance: number; held: number }>('GET', '/v1/me/loyalty-account')).body).toMatchObject({ balance: before, held: 0 });
   });
 
   it('releases everything held when a later hold fails, and names the failing step', async () => {

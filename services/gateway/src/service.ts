@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { createVerifier } from './auth';
 import { Backends } from './backends';
 import { Checkout } from './checkout/checkout';
-import { withoutLoyalty } from './checkout/loyalty';
+import { loyaltyCheckout } from './checkout/loyalty';
 import { CheckoutSagas } from './checkout/saga';
 import { CheckoutSagas1763856100001, HttpIdempotency1763856100000 } from './db/migrations';
 import { mountApi } from './http/api';
@@ -53,7 +53,7 @@ export const gatewayService: ServiceDefinition<typeof GatewayConfig> = {
       },
       logger,
     );
-    const checkout = new Checkout(backends, db, withoutLoyalty);
+    const checkout = new Checkout(backends, db, loyaltyCheckout(backends));
     const sagas = new CheckoutSagas(db, checkout, logger, config.CHECKOUT_HOLD_TTL_SECONDS * 1000);
     // Confirms accepted before a crash are finished before the gateway takes new requests.
     await sagas.resume();

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { createVerifier } from '../src/auth';
 import { Backends } from '../src/backends';
 import { Checkout } from '../src/checkout/checkout';
-import { withoutLoyalty } from '../src/checkout/loyalty';
+import { loyaltyCheckout } from '../src/checkout/loyalty';
 import { CheckoutSagas } from '../src/checkout/saga';
 import { HttpIdempotency1763856100000 } from '../src/db/migrations';
 import { mountApi } from '../src/http/api';
@@ -83,7 +83,7 @@ beforeAll(async () => {
   const bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix });
   const app = express();
   const backends = new Backends(bus, logger, createMetrics('gateway-test'));
-  const checkout = new Checkout(backends, db, withoutLoyalty);
+  const checkout = new Checkout(backends, db, loyaltyCheckout(backends));
   mountApi(app, {
     routes,
     verify: await createVerifier({ JWT_SECRET: secret }),

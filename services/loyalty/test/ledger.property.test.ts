@@ -132,10 +132,10 @@ it('keeps the ledger sum equal to the balance, never negative, spending the earl
           if (e.message !== 'refused as expected') throw e;
         });
         const [acc] = await sql<{ balance: number; held: number }>(db, `SELECT balance, held FROM accounts WHERE account_id = $1`, [account.account_id]);
-        const [{ sum }] = await sql<{ sum: number }>(db, `SELECT coalesce(sum(points), 0)::int AS sum FROM entries WHERE account_id = $1`, [account.account_id]);
+        const [entries] = await sql<{ sum: number }>(db, `SELECT coalesce(sum(points), 0)::int AS sum FROM entries WHERE account_id = $1`, [account.account_id]);
         const dbLots = await sql<{ remaining: number }>(db, `SELECT remaining FROM lots WHERE account_id = $1 ORDER BY lot_id`, [account.account_id]);
         expect(acc!.balance).toBeGreaterThanOrEqual(0);
-        expect(sum).toBe(acc!.balance);
+        expect(entries!.sum).toBe(acc!.balance);
         expect(dbLots.map((l) => l.remaining)).toEqual(lots.map((l) => l.remaining));
         expect(acc!.balance).toBe(lots.reduce((s, l) => s + l.remaining, 0));
         expect(acc!.held).toBe(holds.filter((h) => h.state === 'held').reduce((s, h) => s + h.takes.reduce((a, t) => a + t.points, 0), 0));

@@ -1,14 +1,82 @@
-import { DomainError } from '@tlp/contracts';
-import type { LoyaltyCheckout } from './checkout';
+import {
+  DomainError,
+  loyaltyCheckoutQuote,
+  loyaltyPointsCapture,
+  loyaltyPointsHold,
+  loyaltyPointsRelease,
+  type RequestContext,
+} from '@tlp/contracts';
+import type { Backends } from '../backends';
+import { HOLD_TTL_SECONDS, type LoyaltyCheckout } from './checkout';
 
 /**
- * The checkout without the loyalty service's part: no rewards applied, no points balance, and
- * paying with points refused with a clear error rather than ignored.
+ * Loyalty's part of a checkout: rewards applied automatically (each a reduction on its lines,
+ * funded as the reward says), the points balance in the program's wording and in money, paying
+ * part of the order with points (held, then captured or released with the rest), and the points
+ * the order would earn.
  */
-export const withoutLoyalty: LoyaltyCheckout = {
-  quote: async (_ctx, cart) => {
-    if (cart.pay.points) throw new DomainError('UNAVAILABLE', 'Paying with points is not available');
-    return { rewardReductions: [], rewards: [], balance: null, payments: [], pointsEarnable: 0 };
-  },
-  steps: () => [],
-};
+export function loyaltyCheckout(backends: Backends): LoyaltyCheckout {
+  return {
+    quote: async (ctx, cart, contactId, evaluation) => {
+      const points = cart.pay.points;
+      if (!contactId) {
+        if (points) throw new DomainError('VALIDATION_FAILED', 'Paying with points needs a contact');
+        return { rewardReductions: [], rewards: [], balance: null, payments: [], pointsEarnable: 0 };
+      }
+      let reply;
+      try {
+        reply = await backends.call(loyaltyCheckoutQuote, ctx, {
+          contactId,
+          ...(points?.programId ? { programId: points.programId } : {}),
+          channel: cart.channel,
+          ...(cart.pointOfSale ? { pointOfSale: cart.pointOfSale } : {}),
+          currency: cart.currency,
+          lines: evaluation.lines.map((l) => {
+            const line = cart.lines.find((c) => c.lineId === l.lineId)!;
+            return { lineId: l.lineId, productId: line.productId, productFamily: line.productFamily, ...(line.sectionId ? { sectionId: line.sectionId } : {}), quantity: l.quantity, priceMinor: l.priceMinor };
+          }),
+          pointsToUse: points?.points ?? 0,
+        });
+      } catch (e) {
+        // A tenant without a loyalty program still sells; asking to pay with points there is an error.
+        if (e instanceof DomainError && e.code === 'PROGRAM_NOT_FOUND' && !points) {
+          return { rewardReductions: [], rewards: [], balance: null, payments: [], pointsEarnable: 0 };
+        }
+        throw e;
+      }
+      const account = reply.account;
+      if (points && (!account || account.balance < points.points)) {
+        throw new DomainError('INSUFFICIENT_POINTS', `The account has ${account?.balance ?? 0} points, ${points.points} asked`, { balance: account?.balance ?? 0 });
+      }
+      if (points && reply.pointsValue.currency !== cart.currency) {
+        throw new DomainError('VALIDATION_FAILED', `The loyalty program counts in ${reply.pointsValue.currency}, the cart in ${cart.currency}`);
+      }
+      return {
+        rewardReductions: reply.rewards.flatMap((r) =>
+          r.lines.map((l) => ({ lineId: l.lineId, source: 'reward' as const, ref: r.rewardId, amountMinor: l.amountMinor, fundedBy: r.fundedBy, label: r.name })),
+        ),
+        rewards: reply.rewards.map((r) => ({ rewardId: r.rewardId, name: r.name, amountMinor: r.lines.reduce((s, l) => s + l.amountMinor, 0) })),
+        balance: account
+          ? { points: account.balance, valueMinor: account.balanceValue.amountMinor, wording: account.wording.en ?? Object.values(account.wording)[0] ?? 'points' }
+          : null,
+        payments: points && reply.pointsValue.amountMinor > 0 ? [{ method: 'points' as const, amountMinor: reply.pointsValue.amountMinor, points: points.points }] : [],
+        pointsEarnable: reply.pointsEarnable,
+      };
+    },
+    steps: (ctx: RequestContext, saga) => {
+      const points = saga.cart.pay.points;
+      const contactId = saga.contactId;
+      if (!points || !contactId) return [];
+      const orderId = saga.orderId;
+      return [
+        {
+          name: 'points',
+          hold: () =>
+            backends.call(loyaltyPointsHold, ctx, { orderId, contactId, ...(points.programId ? { programId: points.programId } : {}), points: points.points, ttlSeconds: HOLD_TTL_SECONDS + 300 }),
+          capture: async () => void (await backends.call(loyaltyPointsCapture, ctx, { orderId })),
+          release: async () => void (await backends.call(loyaltyPointsRelease, ctx, { orderId })),
+        },
+      ];
+    },
+  };
+}
