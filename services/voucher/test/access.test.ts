@@ -8,7 +8,7 @@ const B = 'venue-b';
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness('voucher-access', { VOUCHER_PIN_MAX_ATTEMPTS: '3', VOUCHER_PIN_LOCK_SECONDS: '2', VOUCHER_EXPIRY_POLL_MS: '300' });
+  h = await startHarness('voucher-access', { VOUCHER_PIN_MAX_ATTEMPTS: '3', VOUCHER_PIN_LOCK_SECONDS: '3', VOUCHER_EXPIRY_POLL_MS: '300' });
 });
 afterAll(() => h.stop());
 
@@ -56,7 +56,7 @@ describe('bad input and other tenants', () => {
     expect(await refusal(hold('2222'))).toBe('VOUCHER_PIN_LOCKED');
     expect(await refusal(hold('4321'))).toBe('VOUCHER_PIN_LOCKED');
     expect(await snapshot(A, v.voucherId)).toEqual(before);
-    await new Promise((r) => setTimeout(r, 2_100));
+    await new Promise((r) => setTimeout(r, 3_100));
     expect((await hold('4321')).balanceMinor).toBe(1_500);
   });
 

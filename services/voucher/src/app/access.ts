@@ -5,9 +5,9 @@ import type { Ctx, Ports } from './ports';
 import { refused } from './refusals';
 
 /**
- * Finds a voucher by its code and checks its PIN. Wrong PINs are counted in Redis per voucher
- * (the count starts its lock window at the first failure); at the limit the voucher refuses
- * every PIN, even the right one, until the window lapses. A right PIN clears the count.
+ * Finds a voucher by its code and checks its PIN. Wrong PINs are counted in Redis per voucher,
+ * within a window that starts at the first failure; at the limit the voucher refuses every PIN,
+ * even the right one, for the lock time from that last failure. A right PIN clears the count.
  * A code of another tenant is simply not found.
  */
 export async function openVoucher(ctx: Ctx, ports: Ports, code: string, pin: string | undefined): Promise<Voucher> {
@@ -25,6 +25,10 @@ export async function openVoucher(ctx: Ctx, ports: Ports, code: string, pin: str
   }
   const [count] = (await ports.redis.multi().incr(key).expire(key, policy.lockSeconds, 'NX').exec()) as unknown as [number];
   const left = attemptsLeft(count, policy);
-  if (left === 0) throw refused('VOUCHER_PIN_LOCKED', { retryAfterSeconds: policy.lockSeconds });
+  if (left === 0) {
+    // The lock lasts its full time from the last wrong PIN, however long the tries took.
+    await ports.redis.expire(key, policy.lockSeconds);
+    throw refused('VOUCHER_PIN_LOCKED', { retryAfterSeconds: policy.lockSeconds });
+  }
   throw refused('VOUCHER_PIN_INVALID', { attemptsLeft: left });
 }
