@@ -118,7 +118,7 @@ export async function startService<S extends z.ZodObject>(
     cleanups.push(() => relay.stop());
 
     const jobs = new JobRunner(db, logger);
-    jobs.start(parts.jobs ?? []);
+    jobs.start([...housekeeping(db), ...(parts.jobs ?? [])]);
     cleanups.push(() => jobs.stop());
 
     const consumers = (parts.consumers ?? []).map(
@@ -166,6 +166,22 @@ export async function startService<S extends z.ZodObject>(
     await runCleanups(cleanups, logger);
     throw e;
   }
+}
+
+/**
+ * Stored command results are kept 24 h (a retry after that runs again, like Stripe's keys, and
+ * a stored reply may hold a secret such as a voucher code); inbox rows outlive the stream's
+ * 7-day retention so a late redelivery is still recognised.
+ */
+function housekeeping(db: DataSource): Job[] {
+  return [
+    {
+      name: 'purge-idempotent-commands',
+      everyMs: 600_000,
+      run: async () => void (await db.query(`DELETE FROM idempotent_commands WHERE created_at < now() - interval '24 hours'`)),
+    },
+    { name: 'purge-inbox', everyMs: 3_600_000, run: async () => void (await db.query(`DELETE FROM inbox WHERE processed_at < now() - interval '8 days'`)) },
+  ];
 }
 
 async function runCleanups(cleanups: (() => Promise<unknown>)[], logger: Logger): Promise<void> {
