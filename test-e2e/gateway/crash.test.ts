@@ -1,0 +1,59 @@
+import { Platform } from '../harness';
+
+/**
+ * A confirm the gateway accepted is finished after a crash: the promotion capture is done, the
+ * points capture cannot be (loyalty is down), the gateway is killed with SIGKILL; once both are
+ * back, the restarted gateway completes the order by itself, publishing it once.
+ */
+const platform = new Platform({ label: 'gw_crash', env: { gateway: { CHECKOUT_RECOVERY_EVERY_MS: '500', BACKEND_TIMEOUT_MS: '1000' } } });
+const tenant = 'stadium';
+
+beforeAll(() => platform.start(), 180_000);
+afterAll(() => platform.stop(), 60_000);
+
+it('finishes a confirm after the gateway is killed between captures', async () => {
+  const admin = platform.client(await platform.token({ tenant, roles: ['admin'] }));
+  const fan = platform.client(await platform.token({ tenant, roles: ['fan'], contactId: 'fan-crash' }));
+  const program = await admin<{ programId: string }>('POST', '/v1/loyalty-programs', { name: 'P', unit: 'points', wording: { en: 'points' }, currency: 'EUR' });
+  await admin('POST', `/v1/loyalty-programs/${program.body.programId}/activation`, { active: true });
+  const account = await admin<{ accountId: string }>('POST', '/v1/loyalty-accounts', { contactId: 'fan-crash' });
+  await admin('POST', `/v1/loyalty-accounts/${account.body.accountId}/adjustments`, { adjustmentId: 'gift', points: 500, reason: 'gift' });
+
+  const cart = {
+    orderId: 'crash-1',
+    channel: 'web',
+    currency: 'EUR',
+    lines: [{ lineId: 'l1', productId: 'p1', productFamily: 'event', unitPriceMinor: 5000, quantity: 1 }],
+    pay: { points: { points: 200 } },
+  };
+  const held = await fan<{ state: string; steps: { step: string }[] }>('POST', '/v1/checkout/holds', cart);
+  expect(held.body.state).toBe('held');
+  expect(held.body.steps.map((s) => s.step)).toEqual(['promotion', 'points']);
+
+  await platform.kill('loyalty');
+  const confirm = await fan<{ code: string }>('POST', '/v1/checkout/crash-1/confirmation');
+  expect(confirm.status).toBe(503);
+  const [saga] = await platform.sql<{ state: string }>('gateway', `SELECT state FROM checkout_sagas WHERE order_id = 'crash-1'`);
+  expect(saga!.state).toBe('confirming');
+  const steps = await platform.sql<{ step: string; state: string }>('gateway', `SELECT step, state FROM checkout_steps WHERE order_id = 'crash-1' ORDER BY step`);
+  expect(steps).toEqual([
+    { step: 'points', state: 'held' },
+    { step: 'promotion', state: 'captured' },
+  ]);
+
+  await platform.kill('gateway');
+  await platform.restart('loyalty');
+  await platform.restart('gateway');
+
+  const deadline = Date.now() + 20_000;
+  let state = '';
+  while (Date.now() < deadline) {
+    state = (await fan<{ state: string }>('GET', '/v1/checkout/crash-1')).body.state;
+    if (state === 'confirmed') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(state).toBe('confirmed');
+  expect((await fan<{ balance: number; held: number }>('GET', '/v1/me/loyalty-account')).body).toMatchObject({ held: 0 });
+  const [events] = await platform.sql<{ n: number }>('gateway', `SELECT count(*)::int AS n FROM outbox WHERE type = 'evt.order.completed' AND envelope->'data'->>'orderId' = 'crash-1'`);
+  expect(events!.n).toBe(1);
+}, 120_000);
