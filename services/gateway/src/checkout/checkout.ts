@@ -75,6 +75,11 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
   ) {}
 
   async quote(ctx: RequestContext, cart: CheckoutCart, contactId: string | null): Promise<Quote> {
+    const balances = contactId
+      ? Promise.all([this.creditNoteBalance(ctx, contactId, cart.currency), this.partnerBalances(ctx, contactId)])
+      : Promise.resolve([0, []] as [number, Quote['balances']['partners']]);
+    // Balances do not depend on the prices: they are asked while promotion and loyalty price the cart.
+    balances.catch(() => undefined);
     const evaluation: Evaluation = await this.backends.call(evaluateCart, ctx, { cart: promotionCart(cart, contactId) });
     const loyalty = await this.loyalty.quote(ctx, cart, contactId, evaluation);
     const lines = evaluation.lines.map((l) => {
@@ -92,9 +97,7 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
     });
     const subtotalMinor = lines.reduce((s, l) => s + l.originalMinor, 0);
     const totalMinor = lines.reduce((s, l) => s + l.priceMinor, 0);
-    const [creditNoteMinor, partners] = contactId
-      ? await Promise.all([this.creditNoteBalance(ctx, contactId, cart.currency), this.partnerBalances(ctx, contactId)])
-      : [0, []];
+    const [creditNoteMinor, partners] = await balances;
     const payments: PaymentLine[] = [...loyalty.payments];
     for (const v of cart.pay.vouchers) payments.push({ method: 'voucher', amountMinor: v.amountMinor, ref: `…${v.code.slice(-4)}` });
     if (cart.pay.creditNoteMinor) {

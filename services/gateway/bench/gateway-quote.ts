@@ -1,0 +1,91 @@
+/**
+ * pnpm bench gateway-quote: quote requests per second and p50/p99 through HTTP at 50 concurrent
+ * connections against the whole platform (gateway → promotion and loyalty over NATS), beside a
+ * bare express endpoint answering a similar JSON on the same machine in the same run.
+ */
+import autocannon from 'autocannon';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import { Platform } from '../../../test-e2e/harness';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 50;
+
+function run(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => autocannon(opts, (err, result) => (err ? reject(err) : resolve(result))));
+}
+
+async function main(): Promise<void> {
+  const platform = new Platform({
+    label: 'bench_gateway_quote',
+    env: { gateway: { RATE_LIMIT_TENANT_PER_MIN: '100000000', RATE_LIMIT_CLIENT_PER_MIN: '100000000', RATE_LIMIT_ATTEMPTS_PER_MIN: '100000000', LOG_LEVEL: 'error' } },
+  });
+  await platform.start();
+  try {
+    const admin = platform.client(await platform.token({ tenant: 'bench', roles: ['admin'] }));
+    const adv = await admin<{ advantageId: string }>('POST', '/v1/advantages', {
+      season: '2026',
+      family: 'event',
+      names: { internal: { en: 'Bench' }, public: { en: 'Bench' } },
+      target: { type: 'public' },
+      prices: [{ productId: 'p1', priceMinor: 4000, currency: 'EUR' }],
+    });
+    await admin('POST', `/v1/advantages/${adv.body.advantageId}/transitions`, { to: 'in-operation' });
+    const promo = await admin<{ promoCodeId: string }>('POST', '/v1/promo-codes', {
+      accessCode: 'BENCH5',
+      names: { internal: { en: 'Bench' }, public: { en: 'Bench' } },
+      discount: { kind: 'percent', basisPoints: 500 },
+    });
+    await admin('POST', `/v1/promo-codes/${promo.body.promoCodeId}/transitions`, { to: 'in-operation' });
+    const token = await platform.token({ tenant: 'bench', roles: ['fan'], contactId: 'fan-bench' });
+    const body = JSON.stringify({
+      channel: 'web',
+      currency: 'EUR',
+      lines: [
+        { lineId: 'l1', productId: 'p1', productFamily: 'event', unitPriceMinor: 5000, quantity: 2 },
+        { lineId: 'l2', productId: 'p2', productFamily: 'event', unitPriceMinor: 3000, quantity: 1 },
+      ],
+      codes: ['BENCH5'],
+    });
+    const sample = await fetch(`${platform.gatewayUrl}/v1/checkout/quote`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    const sampleBody = await sample.text();
+    if (sample.status !== 200) throw new Error(`quote failed: ${sample.status} ${sampleBody}`);
+
+    const bare = express();
+    bare.use(express.json());
+    bare.post('/quote', (_req, res) => {
+      res.type('json').send(sampleBody);
+    });
+    const server = bare.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const barePort = (server.address() as AddressInfo).port;
+
+    const common = { connections: CONNECTIONS, duration: DURATION, method: 'POST' as const, body, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } };
+    const baseline = await run({ ...common, url: `http://127.0.0.1:${barePort}/quote` });
+    server.close();
+    const quote = await run({ ...common, url: `${platform.gatewayUrl}/v1/checkout/quote` });
+    const perSec = Math.round(quote.requests.total / DURATION);
+    const bareExpressPerSec = Math.round(baseline.requests.total / DURATION);
+    console.log(
+      JSON.stringify({
+        bench: 'gateway-quote',
+        perSec,
+        p50Ms: quote.latency.p50,
+        p99Ms: quote.latency.p99,
+        errors: quote.errors + quote.non2xx,
+        bareExpressPerSec,
+        ratio: Number((perSec / bareExpressPerSec).toFixed(2)),
+      }),
+    );
+  } finally {
+    await platform.stop();
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
