@@ -203,3 +203,16 @@ describe('gateway API layer', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
+
+describe('a key left in progress by a gateway that died', () => {
+  it('is taken over by a retry once it is stale, and not before', async () => {
+    const op = await token({ tenant: 'acme', roles: ['operator'] });
+    await db.query(`INSERT INTO http_idempotency (tenant_id, sub, key, request_hash) VALUES ('acme', 'u1', 'k-orphan', 'x')`);
+    const hash = (await db.query(`SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex') AS h`, [JSON.stringify(['post', '/v1/things', { name: 'orphan' }])]))[0].h;
+    await db.query(`UPDATE http_idempotency SET request_hash = $1 WHERE key = 'k-orphan'`, [hash]);
+    expect((await call('POST', '/v1/things', { token: op, key: 'k-orphan', body: { name: 'orphan' } })).status).toBe(409);
+    await db.query(`UPDATE http_idempotency SET created_at = now() - interval '31 seconds' WHERE key = 'k-orphan'`);
+    const retried = await call('POST', '/v1/things', { token: op, key: 'k-orphan', body: { name: 'orphan' } });
+    expect(retried).toMatchObject({ status: 201, body: { name: 'orphan' } });
+  });
+});

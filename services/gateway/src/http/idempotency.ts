@@ -10,11 +10,18 @@ export interface StoredResponse {
 /**
  * HTTP Idempotency-Key, in the manner of Stripe: the first response (success or the caller's
  * error) is stored for 24 h and replayed for a repeat; a repeat with other parameters is refused;
- * a repeat while the first is still running gets 409. Server-side failures (5xx) are not stored,
- * so a retry after an outage runs again.
+ * a repeat while the first is still running gets 409, until the first is so old that its gateway
+ * must have died. Server-side failures (5xx) are not stored, so a retry after an outage runs again.
  */
 export class HttpIdempotency {
-  constructor(private readonly db: DataSource) {}
+  /**
+   * @param staleAfterMs a key still "in progress" after this long was left by a gateway that
+   * died mid-request; the retry takes it over (what runs behind it is idempotent by order id).
+   */
+  constructor(
+    private readonly db: DataSource,
+    private readonly staleAfterMs = 30_000,
+  ) {}
 
   async run(
     scope: { tenantId: string; sub: string; key: string },
@@ -26,8 +33,10 @@ export class HttpIdempotency {
       `INSERT INTO http_idempotency (tenant_id, sub, key, request_hash) VALUES ($1, $2, $3, $4)
        ON CONFLICT (tenant_id, sub, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = NULL, body = NULL, created_at = now()
          WHERE http_idempotency.created_at < now() - interval '24 hours'
+            OR (http_idempotency.status IS NULL AND http_idempotency.request_hash = EXCLUDED.request_hash
+                AND http_idempotency.created_at < now() - $5::interval)
        RETURNING key`,
-      [scope.tenantId, scope.sub, scope.key, hash],
+      [scope.tenantId, scope.sub, scope.key, hash, `${this.staleAfterMs} milliseconds`],
     );
     if (inserted.length === 0) {
       const [row] = (await this.db.query(
