@@ -88,6 +88,8 @@ export class Platform {
       JWT_SECRET: jwtSecret,
       PARTNER_SIMULATOR_URL: this.simulatorUrl,
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+      // A killed consumer's events come back after this; tests kill processes on purpose.
+      CONSUMER_ACK_WAIT_MS: '3000',
       ...(this.opts.env?.[base] ?? {}),
     };
     const child = spawn(process.execPath, ['--import', 'tsx', this.entry(name)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });

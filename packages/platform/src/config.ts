@@ -17,6 +17,11 @@ export const BaseConfig = z.object({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   HTTP_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * How long a delivered event may stay unacknowledged before JetStream sends it again (after a
+   * consumer crashed mid-batch, this is how long its events wait). Above the slowest batch.
+   */
+  CONSUMER_ACK_WAIT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(4000),
 });
 export type BaseConfig = z.infer<typeof BaseConfig>;

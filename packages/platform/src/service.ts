@@ -123,7 +123,18 @@ export async function startService<S extends z.ZodObject>(
 
     const consumers = (parts.consumers ?? []).map(
       (handler) =>
-        new EventConsumer({ service: def.name, db, js, jsm, stream: config.STREAM_NAME, subjectPrefix: config.SUBJECT_PREFIX, handler, logger, metrics }),
+        new EventConsumer({
+          service: def.name,
+          db,
+          js,
+          jsm,
+          stream: config.STREAM_NAME,
+          subjectPrefix: config.SUBJECT_PREFIX,
+          handler,
+          logger,
+          metrics,
+          ackWaitMs: config.CONSUMER_ACK_WAIT_MS,
+        }),
     );
     for (const c of consumers) await c.start();
     cleanups.push(() => Promise.all(consumers.map((c) => c.stop())));
