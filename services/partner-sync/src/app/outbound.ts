@@ -1,6 +1,6 @@
 import type { ContactRegistered, EventData, OrderCompleted, OrderRefunded } from '@tlp/contracts';
 import { sql, type Logger, type Tx } from '@tlp/platform';
-import { enqueueDelivery } from '../db/deliveries';
+import { enqueueDeliveries, enqueueDelivery } from '../db/deliveries';
 import { listPartners } from '../db/partners';
 import { computeEarn, refundPoints, reversalPoints } from '../domain/rules';
 
@@ -13,33 +13,64 @@ export interface EventContext {
   log: Logger;
 }
 
-/** Every new contact is shared with each active partner, who sends the welcome email (seed 000). */
-export async function shareContact(ctx: EventContext, data: EventData<typeof ContactRegistered>): Promise<void> {
-  await sql(
-    ctx.tx,
-    `INSERT INTO contacts (tenant_id, contact_id, season_ticket_holder) VALUES ($1, $2, $3)
-     ON CONFLICT (tenant_id, contact_id) DO UPDATE SET season_ticket_holder = contacts.season_ticket_holder OR EXCLUDED.season_ticket_holder`,
-    [ctx.tenantId, data.contactId, data.seasonTicketHolder],
-  );
-  for (const partner of await listPartners(ctx.tx, ctx.tenantId, true)) {
-    await enqueueDelivery(ctx.tx, {
-      tenantId: ctx.tenantId,
-      partnerId: partner.partnerId,
-      kind: 'member.share',
-      sourceKey: `contact:${data.contactId}`,
-      path: '/v1/members',
-      payload: {
-        externalRef: data.contactId,
-        email: data.email ?? null,
-        phone: data.phone ?? null,
-        firstName: data.firstName ?? null,
-        lastName: data.lastName ?? null,
-        locale: data.locale ?? null,
-        seasonTicketHolder: data.seasonTicketHolder,
-        registeredAt: ctx.occurredAt,
-      },
-    });
+export interface RegisteredContact {
+  tenantId: string;
+  occurredAt: string;
+  data: EventData<typeof ContactRegistered>;
+}
+
+/**
+ * Every new contact is shared with each active partner of its tenant, who sends the welcome email
+ * (seed 000). A batch of registrations costs three statements, whatever its size.
+ */
+export async function shareContacts(tx: Tx, contacts: RegisteredContact[]): Promise<void> {
+  // One row per contact in the statement: PostgreSQL refuses to upsert the same row twice at once.
+  const flags = new Map<string, { tenantId: string; contactId: string; holder: boolean }>();
+  for (const c of contacts) {
+    const key = `${c.tenantId}/${c.data.contactId}`;
+    flags.set(key, { tenantId: c.tenantId, contactId: c.data.contactId, holder: (flags.get(key)?.holder ?? false) || c.data.seasonTicketHolder });
   }
+  const rows = [...flags.values()];
+  await sql(
+    tx,
+    `INSERT INTO contacts (tenant_id, contact_id, season_ticket_holder) SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[])
+     ON CONFLICT (tenant_id, contact_id) DO UPDATE SET season_ticket_holder = contacts.season_ticket_holder OR EXCLUDED.season_ticket_holder`,
+    [rows.map((r) => r.tenantId), rows.map((r) => r.contactId), rows.map((r) => r.holder)],
+  );
+  const partners = await activePartnersOf(tx, [...new Set(contacts.map((c) => c.tenantId))]);
+  await enqueueDeliveries(
+    tx,
+    contacts.flatMap(({ tenantId, occurredAt, data }) =>
+      (partners.get(tenantId) ?? []).map((partnerId) => ({
+        tenantId,
+        partnerId,
+        kind: 'member.share' as const,
+        sourceKey: `contact:${data.contactId}`,
+        path: '/v1/members',
+        payload: {
+          externalRef: data.contactId,
+          email: data.email ?? null,
+          phone: data.phone ?? null,
+          firstName: data.firstName ?? null,
+          lastName: data.lastName ?? null,
+          locale: data.locale ?? null,
+          seasonTicketHolder: data.seasonTicketHolder,
+          registeredAt: occurredAt,
+        },
+      })),
+    ),
+  );
+}
+
+async function activePartnersOf(tx: Tx, tenantIds: string[]): Promise<Map<string, string[]>> {
+  const rows = await sql<{ tenant_id: string; partner_id: string }>(
+    tx,
+    `SELECT tenant_id, partner_id FROM partners WHERE tenant_id = ANY($1::text[]) AND active ORDER BY created_at, partner_id`,
+    [tenantIds],
+  );
+  const byTenant = new Map<string, string[]>();
+  for (const r of rows) byTenant.set(r.tenant_id, [...(byTenant.get(r.tenant_id) ?? []), r.partner_id]);
+  return byTenant;
 }
 
 /** A completed order reports an earn transaction to each partner whose rules it meets. */

@@ -78,14 +78,29 @@ export const deliveryView = (d: DeliveryRecord): DeliveryView => ({
 
 /** Queues a message in the caller's transaction; false when this fact already has one (the unique index decides). */
 export async function enqueueDelivery(tx: Tx, d: NewDelivery): Promise<boolean> {
+  return (await enqueueDeliveries(tx, [d])) === 1;
+}
+
+/** Queues many messages in one statement; answers how many were new. */
+export async function enqueueDeliveries(tx: Tx, ds: NewDelivery[]): Promise<number> {
+  if (ds.length === 0) return 0;
   const rows = await sql(
     tx,
     `INSERT INTO deliveries (delivery_id, tenant_id, partner_id, kind, source_key, method, path, payload, state, next_attempt_at)
-     VALUES ($1, $2, $3, $4, $5, 'POST', $6, $7, 'pending', now())
+     SELECT id, tenant, partner, kind, source, 'POST', path, payload, 'pending', now()
+     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[]) AS m(id, tenant, partner, kind, source, path, payload)
      ON CONFLICT (tenant_id, partner_id, kind, source_key) DO NOTHING RETURNING delivery_id`,
-    [newId(), d.tenantId, d.partnerId, d.kind, d.sourceKey, d.path, JSON.stringify(d.payload)],
+    [
+      ds.map(() => newId()),
+      ds.map((d) => d.tenantId),
+      ds.map((d) => d.partnerId),
+      ds.map((d) => d.kind),
+      ds.map((d) => d.sourceKey),
+      ds.map((d) => d.path),
+      ds.map((d) => JSON.stringify(d.payload)),
+    ],
   );
-  return rows.length === 1;
+  return rows.length;
 }
 
 /** Due messages, oldest first, across tenants (the job serves every tenant), except those of partners being served. */
