@@ -97,6 +97,10 @@ describe('problem messages', () => {
     expect(problemMessage({ code: 'LOYALTY_INSUFFICIENT_POINTS', title: 'x' })).toMatch(/Not enough points/);
     expect(problemMessage({ code: 'PARTNER_UNAVAILABLE', title: 'x' })).toMatch(/partner is unavailable/);
     expect(problemMessage({ code: 'RATE_LIMITED', title: 'x' })).toMatch(/Too many attempts/);
+    expect(problemMessage({ code: 'VOUCHER_EXPIRED', title: 'x' })).toMatch(/expired/);
+    expect(problemMessage({ code: 'PROMOTION_CODE_NOT_AVAILABLE', title: 'x' })).toMatch(/expired, was already used or was invalidated/);
+    expect(problemMessage({ code: 'PARTNER_POINTS_INSUFFICIENT', title: 'x' })).toMatch(/Not enough points/);
+    expect(problemMessage({ code: 'PARTNER_HOLD_EXPIRED', title: 'x' })).toMatch(/took too long/);
   });
 
   it("falls back to the gateway's detail for a code it does not know", () => {

@@ -3,6 +3,7 @@
  * back-office and fan shells, a phone's width, clear messages for bad tokens, and axe on every
  * page visited.
  */
+import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { Platform } from '../harness';
 import { launchBrowser, logIn, screenshot, seriousViolations, startWeb, type Browser, type WebServer } from './browser';
@@ -90,6 +91,41 @@ describe('the web app in a browser', () => {
     // The fan area is closed to the back office.
     await page.goto(`${web.url}/back-office`);
     await page.getByRole('heading', { name: 'Not for this role' }).waitFor();
+    await page.close();
+  });
+
+  it('shows a partner linked through the API, an empty dead-letter list, and a clear reason when a contact is unknown to the partner', async () => {
+    const admin = platform.client(await platform.token({ tenant: 'demo', roles: ['admin'] }));
+    const secret = () => `whsec_${randomBytes(32).toString('base64')}`;
+    const created = await admin('POST', '/v1/partners', {
+      name: 'Rewards4Rugby',
+      apiBaseUrl: platform.simulatorUrl || 'http://127.0.0.1:9',
+      apiKey: 'sim-key-123456',
+      wording: { en: 'Rugby points' },
+      conversion: { points: 100, amountMinor: 100, currency: 'GBP' },
+      inboundSecrets: [secret()],
+      outboundSecrets: [secret()],
+    });
+    expect(created.status).toBe(201);
+
+    const page = await newPage();
+    await logIn(page, web.url, await platform.token({ tenant: 'demo', roles: ['operator'] }));
+    await page.getByRole('link', { name: 'Partners & dead letters' }).click();
+    await page.getByText('Rewards4Rugby').waitFor();
+    await page.getByText('Points called “Rugby points”').waitFor();
+    await page.getByText('No dead letter: every message reached its partner.').waitFor();
+    await screenshot(page, 'partners');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.getByLabel('Contact id').fill('c-nobody');
+    await page.getByRole('button', { name: 'Show points' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.getAttribute('data-problem-code')).toBe('PARTNER_MEMBER_UNKNOWN');
+    expect(await alert.textContent()).toContain('not a member of the loyalty partner yet');
+    await screenshot(page, 'contact-partner-points-unknown');
+    expect(await seriousViolations(page)).toEqual([]);
     await page.close();
   });
 

@@ -32,11 +32,23 @@ const exact: Record<string, string> = {
   TIMEOUT: 'A service did not answer in time. Try again in a moment.',
   INTERNAL: 'Something went wrong on our side. Try again, and tell support if it persists.',
   NETWORK: 'The server cannot be reached. Check the connection and try again.',
+  PROMOTION_CODE_UNKNOWN: 'This code is not recognised. Check it and try again.',
+  PROMOTION_CODE_NOT_AVAILABLE: 'This code cannot be used: it has expired, was already used or was invalidated.',
+  PROMOTION_ADVANTAGE_CLOSED: 'This offer is closed.',
+  PAYMENT_EXCEEDS_TOTAL: 'The payments add up to more than the amount due. Lower the points or the voucher amount.',
+  PARTNER_REJECTED: 'The loyalty partner refused the request. Try again later or pay another way.',
+  PARTNER_INACTIVE: 'Paying with partner points is switched off for now.',
+  PARTNER_MEMBER_UNKNOWN: 'This customer is not a member of the loyalty partner yet.',
+  PARTNER_SPENDING_NOT_ALLOWED: 'Partner points cannot pay for these products, on this channel or at this point of sale.',
+  VOUCHER_PIN_REQUIRED: 'This voucher needs its PIN.',
+  VOUCHER_PIN_INVALID: 'The PIN does not match this voucher.',
+  VOUCHER_PIN_LOCKED: 'Too many wrong PINs: this voucher is locked for a while.',
 };
 
 const families: [RegExp, string][] = [
+  [/HOLD.*EXPIRED|CHECKOUT.*EXPIRED/, 'The checkout took too long and was released. Start it again.'],
   [/PARTNER.*UNAVAILABLE|PARTNER.*DOWN|PARTNER_TIMEOUT/, 'The loyalty partner is unavailable right now. Your points are safe; try again later or pay another way.'],
-  [/(CODE|VOUCHER|PROMO|ADVANTAGE|REWARD|CREDIT_NOTE).*EXPIRED|EXPIRED/, 'This code has expired and can no longer be used.'],
+  [/EXPIRED/, 'This code has expired and can no longer be used.'],
   [/INSUFFICIENT_POINTS|POINTS.*INSUFFICIENT|NOT_ENOUGH_POINTS/, 'Not enough points for this amount. Lower the number of points used.'],
   [/INSUFFICIENT_(BALANCE|FUNDS)|BALANCE.*INSUFFICIENT/, 'The balance is too low for this amount.'],
   [/ALREADY_(USED|REDEEMED)|USED_UP|EXHAUSTED/, 'This code has already been used.'],
@@ -45,7 +57,6 @@ const families: [RegExp, string][] = [
   [/QUOTA/, 'The quota for this offer has been reached.'],
   [/NOT_ELIGIBLE|INELIGIBLE/, 'This offer is not available for this customer or cart.'],
   [/UNKNOWN_CODE|CODE_NOT_FOUND|INVALID_CODE/, 'This code is not recognised. Check it and try again.'],
-  [/HOLD.*EXPIRED|CHECKOUT.*EXPIRED/, 'The checkout took too long and was released. Start it again.'],
 ];
 
 /** The sentence shown first; the gateway's detail and the code are shown under it. */

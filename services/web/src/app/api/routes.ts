@@ -21,8 +21,9 @@ export const routes = {
   rewardPrograms: '/loyalty/reward-programs',
   rewardAnalytics: '/loyalty/reward-programs/{programId}/analytics',
   partners: '/partners',
-  deadLetters: '/partners/deliveries',
-  replayDelivery: '/partners/deliveries/{deliveryId}/replay',
+  partnerBalance: '/partners/{partnerId}/contacts/{contactId}/balance',
+  deadLetters: '/partner-deliveries',
+  replayDelivery: '/partner-deliveries/{deliveryId}/replay',
 } as const;
 
 /** `/a/{id}` with { id: 'x y' } -> `/a/x%20y`. */
@@ -197,6 +198,17 @@ export interface PartnerView {
   active: boolean;
   wording: Wording;
   updatedAt: string;
+}
+
+/** partner-sync's PartnerBalance: `stale` when the partner did not answer and this is the last known. */
+export interface PartnerBalance {
+  partnerId: string;
+  contactId: string;
+  points: number;
+  value: Money;
+  wording: Wording;
+  stale: boolean;
+  asOf: string;
 }
 
 export interface DeliveryView {

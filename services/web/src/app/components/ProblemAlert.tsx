@@ -22,7 +22,7 @@ export function ProblemAlert({ error, onRetry, title }: { error: unknown; onRetr
             Code <Code>{p.code}</Code>
           </Text>
           {onRetry && (
-            <Button size="xs" variant="outline" color="red" onClick={onRetry}>
+            <Button size="xs" variant="filled" color="red.9" onClick={onRetry}>
               Try again
             </Button>
           )}

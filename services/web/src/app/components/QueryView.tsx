@@ -9,7 +9,7 @@ export function QueryView<T>({ query, children, label }: { query: Query<T>; chil
   if (query.data === undefined) {
     return (
       <Center py="lg">
-        <Loader aria-label={`Loading ${label}`} size="sm" />
+        <Loader role="status" aria-label={`Loading ${label}`} size="sm" />
       </Center>
     );
   }

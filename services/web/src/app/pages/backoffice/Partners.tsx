@@ -36,7 +36,7 @@ function PartnerList() {
               <Card key={p.partnerId} withBorder>
                 <Group justify="space-between">
                   <Text fw={600}>{p.name}</Text>
-                  <Badge color={p.active ? 'green' : 'gray'} variant="light">
+                  <Badge color={p.active ? 'teal.9' : 'gray.8'} variant="filled">
                     {p.active ? 'Active' : 'Inactive'}
                   </Badge>
                 </Group>

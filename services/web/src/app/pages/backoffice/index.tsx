@@ -4,6 +4,7 @@ import { AreaPage } from '../AreaPage';
 import { AdvantageEditor } from './AdvantageEditor';
 import { AdvantagesPage } from './Advantages';
 import { CodesPage } from './Codes';
+import { ContactsPage } from './Contacts';
 import { PartnersPage } from './Partners';
 import { RewardProgramsPage } from './RewardPrograms';
 import { OverviewPage } from './Overview';
@@ -32,7 +33,7 @@ export const backOfficeRoutes = (
     <Route path="reward-programs" element={<RewardProgramsPage />} />
     <Route path="codes" element={<CodesPage />} />
     <Route path="vouchers" element={<AreaPage title="Vouchers & credit notes" tag="vouchers" what="Gift and experience vouchers, credit notes and their conversion to points." />} />
-    <Route path="contacts" element={<AreaPage title="Contacts" tag="contacts" what="Balances in points and money, partner points, history and preferred seats." />} />
+    <Route path="contacts" element={<ContactsPage />} />
     <Route path="renewals" element={<AreaPage title="Renewal runs" tag="renewal" what="Season-ticket renewal runs and their report." />} />
     <Route path="partners" element={<PartnersPage />} />
   </>
