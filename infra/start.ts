@@ -1,14 +1,14 @@
 /**
  * `pnpm start`: the whole platform on this machine. Finds or starts PostgreSQL, NATS JetStream
  * and Redis (see servers.ts), starts every service and the partner simulator, waits until each
- * reports ready, prints the gateway's URL, and stops everything on Ctrl-C.
+ * reports ready, builds and serves the web app, prints the URLs, and stops everything on Ctrl-C.
  *
  *   pnpm start                   servers from the environment, the default ports, or our own
  *   pnpm start --own-servers     always our own servers, on free ports (tested by test-e2e)
  *   GATEWAY_PORT=8080            where the gateway listens (default 8080, else a free port)
  *   PLATFORM_DATA_DIR=.data      where our own servers keep their data
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { devJwtSecret } from '../services/gateway/src/dev-secret';
@@ -27,12 +27,12 @@ interface Proc {
 /** Order matters only for readability of the logs: the gateway last, since it fronts the others. */
 const services = ['loyalty', 'promotion', 'voucher', 'renewal', 'partner-sync', 'gateway'];
 
-async function waitReady(p: Proc, timeoutMs = 60_000): Promise<void> {
+async function waitReady(p: Proc, timeoutMs = 60_000, path = '/readyz'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (p.child.exitCode !== null) throw new Error(`${p.name} exited with code ${p.child.exitCode}`);
     try {
-      const res = await fetch(`http://127.0.0.1:${p.port}/readyz`);
+      const res = await fetch(`http://127.0.0.1:${p.port}${path}`);
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -114,6 +114,18 @@ async function main(): Promise<void> {
     return;
   }
   for (const p of started) say(`${p.name.padEnd(13)} ready  http://127.0.0.1:${p.port}/readyz`);
+
+  // The web app is built on every start, so what is served is never older than the code.
+  say('building the web app...');
+  const build = spawnSync('pnpm', ['--filter', '@tlp/web', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) {
+    say('the web app did not build; the API is up without it');
+  } else {
+    const webPort = await freePort();
+    const web = spawnTs('web', join(root, 'services/web/src/serve.ts'), { HTTP_PORT: String(webPort), GATEWAY_URL: `http://127.0.0.1:${gatewayPort}` }, webPort);
+    await waitReady({ ...web, port: webPort }, 60_000, '/');
+    say(`Web app: http://127.0.0.1:${webPort}`);
+  }
   if (simulatorUrl) say(`partner simulator    ${simulatorUrl}`);
   say(`tokens for local use: pnpm token -- --tenant demo --role operator   (or --role fan --contact c-1)`);
   say(`Gateway: http://127.0.0.1:${gatewayPort}  (Ctrl-C stops everything)`);

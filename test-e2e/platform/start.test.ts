@@ -34,6 +34,8 @@ describe('pnpm start --own-servers', () => {
       expect(out).toMatch(/PostgreSQL: started by us on 127\.0\.0\.1:(?!5432)\d+/);
       expect(out).toMatch(/NATS: started by us on 127\.0\.0\.1:(?!4222)\d+/);
       expect(out).toMatch(/Redis: started by us on 127\.0\.0\.1:(?!6379)\d+/);
+      const web = /Web app: (http:\/\/\S+)/.exec(out)?.[1];
+      expect((await fetch(`${web}/`)).status).toBe(200);
       const res = await fetch(`${url}/readyz`);
       const body = (await res.json()) as { checks: Record<string, { ok: boolean }> };
       expect(res.status).toBe(200);
