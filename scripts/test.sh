@@ -12,7 +12,7 @@ pnpm -s exec jest --json --outputFile="$results" "$@"
 status=$?
 # The closing line CI reads; jest's own summary is not one of the formats it knows.
 node -e '
-  const r = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
   console.log(`tests: ${r.numPassedTests} passed, ${failed} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' "$results" 2>/dev/null || echo "tests: 0 passed, 1 failed"
