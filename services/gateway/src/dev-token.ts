@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     .setIssuedAt()
     .setExpirationTime(`${Number(arg('hours', '8'))}h`)
     .sign(new TextEncoder().encode(devJwtSecret()));
-  console.log(token);
+  process.stdout.write(`${token}\n`);
 }
 
 void main();
