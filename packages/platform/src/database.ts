@@ -1,4 +1,5 @@
-import { DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
+import { DataSource, EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
 import type { Logger } from './logger';
 
 export type Tx = EntityManager;
@@ -117,13 +118,53 @@ interface Queryable {
   query(query: string, parameters?: unknown[]): Promise<unknown>;
 }
 
+type PgQueryable = Pick<Pool | PoolClient, 'query'>;
+
+/**
+ * The pg pool or the transaction's pg client behind a TypeORM handle. Going to it directly
+ * skips TypeORM's per-query runner, events and result wrapping, which cost about as much as the
+ * statement itself on the checkout's hot paths (measured: docs/performance.md).
+ */
+function pgBehind(db: Queryable): PgQueryable | undefined {
+  if (db instanceof DataSource) return (db.driver as unknown as { master?: Pool }).master;
+  if (db instanceof EntityManager) {
+    const runner = db.queryRunner as (QueryRunner & { databaseConnection?: PoolClient }) | undefined;
+    if (runner?.isTransactionActive && !runner.isReleased) return runner.databaseConnection;
+  }
+  return undefined;
+}
+
+/**
+ * A statement the server parses and plans once per connection. For the hot paths: a checkout's
+ * multi-table statement costs more to plan than to run (measured: docs/performance.md). Names
+ * are global to a pool, so one name must always mean one text.
+ */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+const preparedTexts = new Map<string, string>();
+
+export function prepared(name: string, text: string): PreparedStatement {
+  const known = preparedTexts.get(name);
+  if (known !== undefined && known !== text) throw new Error(`prepared statement "${name}" is declared twice with different texts`);
+  preparedTexts.set(name, text);
+  return { name, text };
+}
+
 /**
  * Rows of any statement. TypeORM answers UPDATE and DELETE with `[rows, affectedCount]` but every
  * other statement with the rows, so `UPDATE … RETURNING` read through `query()` directly always
  * looks like two rows: a trap for conditional updates (`WHERE balance >= $n`).
  */
-export async function sql<T = Record<string, unknown>>(db: Queryable, query: string, parameters: unknown[] = []): Promise<T[]> {
-  const result = await db.query(query, parameters);
+export async function sql<T = Record<string, unknown>>(db: Queryable, query: string | PreparedStatement, parameters: unknown[] = []): Promise<T[]> {
+  const pg = pgBehind(db);
+  if (pg) {
+    const result = typeof query === 'string' ? await pg.query(query, parameters) : await pg.query({ name: query.name, text: query.text, values: parameters });
+    return result.rows as T[];
+  }
+  const result = await db.query(typeof query === 'string' ? query : query.text, parameters);
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
     return result[0] as T[];
   }

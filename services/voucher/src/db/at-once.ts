@@ -1,5 +1,5 @@
 import { BalanceChanged, VoucherRedeemed, type EventContract, type EventData } from '@tlp/contracts';
-import { newId, sql } from '@tlp/platform';
+import { newId, prepared, sql } from '@tlp/platform';
 import type { Account, Hold, Queryable } from './accounts';
 
 /**
@@ -19,6 +19,52 @@ function outboxRow<E extends EventContract>(contract: E, tenantId: string, data:
   const envelope = { id, tenantId, occurredAt: new Date().toISOString(), type: contract.type, data: contract.data.parse(data) };
   return { id, type: contract.type, envelope: JSON.stringify(envelope) };
 }
+
+const HOLD_AT_ONCE = prepared(
+  'voucher-hold-at-once',
+  `WITH a AS (
+         UPDATE accounts SET balance_minor = balance_minor - $6::bigint
+         WHERE tenant_id = $1 AND id = $3 AND balance_minor >= $6::bigint AND currency = $7 AND status = 'active'
+           AND valid_from <= $9 AND (valid_until IS NULL OR valid_until > $9)
+         RETURNING balance_minor
+       ), h AS (
+         INSERT INTO holds (tenant_id, id, account_id, account_kind, order_id, amount_minor, currency, expires_at)
+         SELECT $1, $2, $3, $4, $5, $6::bigint, $7, $8 FROM a RETURNING id
+       ), l AS (
+         INSERT INTO ledger (tenant_id, id, account_id, type, delta_minor, balance_after_minor, order_id)
+         SELECT $1, $10, $3, 'hold', -$6::bigint, a.balance_minor, $5 FROM a, h RETURNING balance_after_minor
+       ), o AS (
+         INSERT INTO outbox (id, type, tenant_id, envelope)
+         SELECT $11, $12, $1, jsonb_set($13::jsonb, '{data,balanceMinor}', to_jsonb(l.balance_after_minor)) FROM l
+       )
+       SELECT balance_after_minor FROM l`,
+);
+
+const CAPTURE_AT_ONCE = prepared(
+  'voucher-capture-at-once',
+  `WITH sel AS (
+       SELECT id FROM holds
+       WHERE tenant_id = $1 AND order_id = $2 AND account_kind = $3 AND ($4::uuid IS NULL OR account_id = $4::uuid)
+     ), h AS (
+       UPDATE holds SET status = 'captured', settled_at = now()
+       WHERE tenant_id = $1 AND id = ANY (SELECT id FROM sel) AND (SELECT count(*) FROM sel) = 1
+         AND status = 'held' AND expires_at > $5
+       RETURNING id, account_id, amount_minor, currency, expires_at
+     ), a AS (
+       SELECT id, balance_minor FROM accounts WHERE tenant_id = $1 AND id = ANY (SELECT account_id FROM h) FOR UPDATE
+     ), l AS (
+       INSERT INTO ledger (tenant_id, id, account_id, type, delta_minor, balance_after_minor, order_id)
+       SELECT $1, $6, h.account_id, 'capture', 0, a.balance_minor, $2 FROM h JOIN a ON a.id = h.account_id
+     ), o AS (
+       INSERT INTO outbox (id, type, tenant_id, envelope)
+       SELECT $7, $8, $1, jsonb_set(jsonb_set(jsonb_set($9::jsonb,
+                '{data,voucherId}', to_jsonb(h.account_id::text)),
+                '{data,amountMinor}', to_jsonb(h.amount_minor)),
+                '{data,currency}', to_jsonb(h.currency::text))
+       FROM h WHERE $3 = 'voucher'
+     )
+     SELECT h.id, h.account_id, h.amount_minor, h.currency, h.expires_at, a.balance_minor FROM h JOIN a ON a.id = h.account_id`,
+);
 
 const isUniqueViolation = (e: unknown): boolean => (e as { code?: string }).code === '23505';
 
@@ -49,22 +95,7 @@ export async function holdAtOnce(
   try {
     const [row] = await sql<{ balance_after_minor: string }>(
       q,
-      `WITH a AS (
-         UPDATE accounts SET balance_minor = balance_minor - $6::bigint
-         WHERE tenant_id = $1 AND id = $3 AND balance_minor >= $6::bigint AND currency = $7 AND status = 'active'
-           AND valid_from <= $9 AND (valid_until IS NULL OR valid_until > $9)
-         RETURNING balance_minor
-       ), h AS (
-         INSERT INTO holds (tenant_id, id, account_id, account_kind, order_id, amount_minor, currency, expires_at)
-         SELECT $1, $2, $3, $4, $5, $6::bigint, $7, $8 FROM a RETURNING id
-       ), l AS (
-         INSERT INTO ledger (tenant_id, id, account_id, type, delta_minor, balance_after_minor, order_id)
-         SELECT $1, $10, $3, 'hold', -$6::bigint, a.balance_minor, $5 FROM a, h RETURNING balance_after_minor
-       ), o AS (
-         INSERT INTO outbox (id, type, tenant_id, envelope)
-         SELECT $11, $12, $1, jsonb_set($13::jsonb, '{data,balanceMinor}', to_jsonb(l.balance_after_minor)) FROM l
-       )
-       SELECT balance_after_minor FROM l`,
+      HOLD_AT_ONCE,
       [
         hold.tenantId,
         hold.id,
@@ -108,28 +139,7 @@ export async function captureAtOnce(
   });
   const [row] = await sql<{ id: string; account_id: string; amount_minor: string; currency: string; expires_at: Date; balance_minor: string }>(
     q,
-    `WITH sel AS (
-       SELECT id FROM holds
-       WHERE tenant_id = $1 AND order_id = $2 AND account_kind = $3 AND ($4::uuid IS NULL OR account_id = $4::uuid)
-     ), h AS (
-       UPDATE holds SET status = 'captured', settled_at = now()
-       WHERE tenant_id = $1 AND id = ANY (SELECT id FROM sel) AND (SELECT count(*) FROM sel) = 1
-         AND status = 'held' AND expires_at > $5
-       RETURNING id, account_id, amount_minor, currency, expires_at
-     ), a AS (
-       SELECT id, balance_minor FROM accounts WHERE tenant_id = $1 AND id = ANY (SELECT account_id FROM h) FOR UPDATE
-     ), l AS (
-       INSERT INTO ledger (tenant_id, id, account_id, type, delta_minor, balance_after_minor, order_id)
-       SELECT $1, $6, h.account_id, 'capture', 0, a.balance_minor, $2 FROM h JOIN a ON a.id = h.account_id
-     ), o AS (
-       INSERT INTO outbox (id, type, tenant_id, envelope)
-       SELECT $7, $8, $1, jsonb_set(jsonb_set(jsonb_set($9::jsonb,
-                '{data,voucherId}', to_jsonb(h.account_id::text)),
-                '{data,amountMinor}', to_jsonb(h.amount_minor)),
-                '{data,currency}', to_jsonb(h.currency::text))
-       FROM h WHERE $3 = 'voucher'
-     )
-     SELECT h.id, h.account_id, h.amount_minor, h.currency, h.expires_at, a.balance_minor FROM h JOIN a ON a.id = h.account_id`,
+    CAPTURE_AT_ONCE,
     [sel.tenantId, sel.orderId, sel.kind, sel.accountId ?? null, now, entryId, event.id, event.type, event.envelope],
   );
   if (!row) return undefined;

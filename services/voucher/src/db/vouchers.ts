@@ -1,5 +1,5 @@
 import type { AccountingLine, ExperienceGrant, VatTiming } from '@tlp/contracts';
-import { sql, type Tx } from '@tlp/platform';
+import { prepared, sql, type Tx } from '@tlp/platform';
 import { ACCOUNT_COLUMNS, toAccount, type Account, type Queryable } from './accounts';
 
 export interface Voucher extends Account {
@@ -46,8 +46,10 @@ const toVoucher = (r: VoucherRow): Voucher => ({
   redemptionId: r.redemption_id,
 });
 
+const VOUCHER_BY_CODE = prepared('voucher-by-code', `${VOUCHER_SELECT} WHERE v.tenant_id = $1 AND v.code_hash = $2`);
+
 export async function voucherByCode(q: Queryable, tenantId: string, codeHash: string): Promise<Voucher | undefined> {
-  const [row] = await sql<VoucherRow>(q, `${VOUCHER_SELECT} WHERE v.tenant_id = $1 AND v.code_hash = $2`, [tenantId, codeHash]);
+  const [row] = await sql<VoucherRow>(q, VOUCHER_BY_CODE, [tenantId, codeHash]);
   return row && toVoucher(row);
 }
 
