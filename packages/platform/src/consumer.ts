@@ -22,14 +22,21 @@ export interface EventHandler<E extends EventContract = EventContract> {
   contract: E;
   handle(tx: Tx, event: ConsumedEvent<E>): Promise<void>;
   handleMany?(tx: Tx, events: ConsumedEvent<E>[]): Promise<void>;
+  /**
+   * Batches applied at the same time (default 1). More than one only for a handler whose batches
+   * commute and lock shared rows in one fixed order, so that two batches wait for each other
+   * instead of deadlocking: then one batch's statements run while the next is being prepared.
+   */
+  batchesInFlight?: number;
 }
 
 export function onEvent<E extends EventContract>(
   contract: E,
   handle: EventHandler<E>['handle'],
   handleMany?: EventHandler<E>['handleMany'],
+  options: { batchesInFlight?: number } = {},
 ): EventHandler {
-  return { contract, handle, handleMany } as unknown as EventHandler;
+  return { contract, handle, handleMany, ...options } as unknown as EventHandler;
 }
 
 export interface EventConsumerOptions {
@@ -48,6 +55,8 @@ export interface EventConsumerOptions {
 }
 
 type Outcome = 'applied' | 'duplicate' | 'retry' | 'drop';
+
+const BATCH_LINGER_MS = 20;
 
 /**
  * A durable consumer of one event type. Messages are taken in batches and applied in one
@@ -74,7 +83,9 @@ export class EventConsumer {
       durable: this.durable,
       filterSubject: this.opts.subjectPrefix + this.opts.handler.contract.type,
       ackWaitMs: this.opts.ackWaitMs ?? 60_000,
-      maxAckPending: this.maxBatch * 4,
+      // Room for every batch in flight and the next ones buffered: at the limit the server stops
+      // delivering and the pull waits for its expiry (a 30 s stall, measured with two in flight).
+      maxAckPending: this.maxBatch * 4 * Math.max(1, this.opts.handler.batchesInFlight ?? 1),
       maxDeliver: this.maxDeliver,
     });
     const consumer = await js.consumers.get(stream, this.durable);
@@ -90,20 +101,30 @@ export class EventConsumer {
 
   private async run(messages: ConsumerMessages): Promise<void> {
     let batch: JsMsg[] = [];
-    let flushing: Promise<void> = Promise.resolve();
-    // Messages arrive while the previous batch commits; they form the next batch (group commit).
+    let lingering: NodeJS.Timeout | undefined;
+    const inFlight = new Set<Promise<void>>();
+    const limit = Math.max(1, this.opts.handler.batchesInFlight ?? 1);
+    const flush = async (): Promise<void> => {
+      clearTimeout(lingering);
+      lingering = undefined;
+      const current = batch;
+      batch = [];
+      if (current.length === 0) return;
+      while (inFlight.size >= limit) await Promise.race(inFlight);
+      const applying: Promise<void> = this.process(current).finally(() => inFlight.delete(applying));
+      inFlight.add(applying);
+    };
+    // Messages arrive while earlier batches commit; they form the next batch (group commit).
     for await (const msg of messages) {
       batch.push(msg);
-      // getPending() counts the message in hand too: 1 means nothing else is waiting.
-      if (batch.length >= this.maxBatch || messages.getPending() <= 1) {
-        const current = batch;
-        batch = [];
-        await flushing;
-        flushing = this.process(current);
-      }
+      // getPending() counts the message in hand too: 1 means nothing else is waiting. It also
+      // counts heartbeats not yet filtered out, so a partial batch could wait for messages that
+      // never come: the lingering timer sends it anyway.
+      if (batch.length >= this.maxBatch || messages.getPending() <= 1) await flush();
+      else lingering ??= setTimeout(() => void flush(), BATCH_LINGER_MS);
     }
-    await flushing;
-    if (batch.length) await this.process(batch);
+    await flush();
+    await Promise.all(inFlight);
   }
 
   private async process(msgs: JsMsg[]): Promise<void> {

@@ -89,6 +89,9 @@ export async function startService<S extends z.ZodObject>(
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       waitOnFirstConnect: true,
+      // A stack captured for every request and publish in case it times out cost a tenth of a
+      // busy service's CPU (profile in docs/performance.md); our logs carry the request context.
+      noAsyncTraces: true,
     });
     cleanups.push(() => nc.drain());
     void watchNats(nc, logger);

@@ -29,14 +29,16 @@ async function applied(svc: RunningService, tenantId: string): Promise<number> {
 }
 
 describe.each([
-  ['one event per transaction', false],
-  ['batches in one transaction', true],
-])('event consumer (%s)', (_label, batch) => {
-  const iso = isolation(`platform_consumer_${batch}`);
+  ['one event per transaction', false, 1],
+  ['batches in one transaction', true, 1],
+  ['two batches applied at once', true, 2],
+])('event consumer (%s)', (_label, batch, batchesInFlight) => {
+  const iso = isolation(`platform_consumer_${batch}_${batchesInFlight}`);
   let svc: RunningService;
 
   beforeAll(async () => {
-    svc = await startService(demoService({ consume: true, batch }), serviceEnv(i, iso));
+    calls.mostBatchesAtOnce = 0;
+    svc = await startService(demoService({ consume: true, batch, batchesInFlight }), serviceEnv(i, iso));
   });
   afterAll(async () => {
     await svc?.stop();
@@ -62,6 +64,7 @@ describe.each([
     await eventually(async () => ((await applied(svc, 'burst')) === 200 ? true : undefined), 15_000);
     const [{ n }] = await svc.deps.db.query(`SELECT count(*)::int AS n FROM inbox`);
     expect(n).toBeGreaterThanOrEqual(202);
+    if (batch) expect(calls.mostBatchesAtOnce).toBe(batchesInFlight);
   });
 
   it('drops an event that breaks its contract instead of retrying it forever', async () => {

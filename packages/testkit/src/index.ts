@@ -129,7 +129,7 @@ export function serviceEnv(i: Infra, iso: Isolation, extra: Record<string, strin
 }
 
 export async function connectNats(i: Infra): Promise<NatsConnection> {
-  return natsConnect({ servers: i.natsUrl, name: 'test' });
+  return natsConnect({ servers: i.natsUrl, name: 'test', noAsyncTraces: true });
 }
 
 /** Drops what a test file made: its schemas and its stream. */
