@@ -92,7 +92,9 @@ export class Platform {
       CONSUMER_ACK_WAIT_MS: '3000',
       ...(this.opts.env?.[base] ?? {}),
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', this.entry(name)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // PLATFORM_CPU_PROFILE_DIR=dir: every process writes a CPU profile there when it stops (docs/performance.md).
+    const profile = process.env.PLATFORM_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PLATFORM_CPU_PROFILE_DIR}`] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', this.entry(name)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     this.procs.set(name, { child, port, exited });
   }
