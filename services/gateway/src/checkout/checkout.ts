@@ -25,7 +25,7 @@ import {
   type RequestContext,
 } from '@tlp/contracts';
 import { enqueueEvents, type NewEvent } from '@tlp/platform';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Backends } from '../backends';
 import { allocatePayments, type CheckoutCart, type PaymentLine, type Quote, type RefundRequest } from './cart';
 import type { HoldStep, SagaPorts, SagaRecord } from './saga';
@@ -280,28 +280,38 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
     if (original + creditNote + points + partnerPoints !== total) {
       throw new DomainError('VALIDATION_FAILED', `The split adds up to ${original + creditNote + points + partnerPoints}, not ${total}`);
     }
-    for (const l of request.lines) {
-      const paid = saga.priced.lines.find((p) => p.lineId === l.lineId);
-      if (!paid) throw new DomainError('VALIDATION_FAILED', `Order ${saga.orderId} has no line ${l.lineId}`);
-      const before = await this.refundedSoFar(ctx.tenantId, saga.orderId, l.lineId, request.refundId);
-      if (before + l.amountMinor > paid.priceMinor) {
-        throw new DomainError('REFUND_EXCEEDS_PAID', `Line ${l.lineId} was paid ${paid.priceMinor}; ${before} already refunded`);
-      }
-    }
-    const paidWithPartner = saga.priced.payments.filter((p) => p.method === 'partner-points').reduce((s, p) => s + p.amountMinor, 0);
-    if (partnerPoints > paidWithPartner) throw new DomainError('REFUND_EXCEEDS_PAID', `Only ${paidWithPartner} was paid with partner points`);
     const toCreditNote = creditNote + points;
     if (toCreditNote > 0 && !saga.contactId) throw new DomainError('VALIDATION_FAILED', 'A refund to the credit note needs the order to have a contact');
 
-    await this.db.query(
-      `INSERT INTO checkout_refunds (tenant_id, order_id, refund_id, state, request) VALUES ($1, $2, $3, 'refunding', $4) ON CONFLICT DO NOTHING`,
-      [ctx.tenantId, saga.orderId, request.refundId, JSON.stringify(request)],
-    );
-    const [row] = (await this.db.query(`SELECT order_id, state, request, result FROM checkout_refunds WHERE tenant_id = $1 AND refund_id = $2`, [
-      ctx.tenantId,
-      request.refundId,
-    ])) as { order_id: string; state: string; request: unknown; result: unknown }[];
-    if (row?.order_id !== saga.orderId) throw new DomainError('CONFLICT', `Refund ${request.refundId} belongs to another order`);
+    const row = await this.db.transaction(async (tx) => {
+      // Refunds of one order take turns on its saga row: two at once cannot both fit under what was paid.
+      await tx.query(`SELECT 1 FROM checkout_sagas WHERE tenant_id = $1 AND order_id = $2 FOR UPDATE`, [ctx.tenantId, saga.orderId]);
+      const [known] = (await tx.query(`SELECT order_id, state, result FROM checkout_refunds WHERE tenant_id = $1 AND refund_id = $2`, [
+        ctx.tenantId,
+        request.refundId,
+      ])) as { order_id: string; state: string; result: unknown }[];
+      if (known) return known;
+      const before = await this.refundedSoFar(tx, ctx.tenantId, saga.orderId);
+      for (const l of request.lines) {
+        const paid = saga.priced.lines.find((p) => p.lineId === l.lineId);
+        if (!paid) throw new DomainError('VALIDATION_FAILED', `Order ${saga.orderId} has no line ${l.lineId}`);
+        const already = before.lines.get(l.lineId) ?? 0;
+        if (already + l.amountMinor > paid.priceMinor) {
+          throw new DomainError('REFUND_EXCEEDS_PAID', `Line ${l.lineId} was paid ${paid.priceMinor}; ${already} already refunded`);
+        }
+      }
+      const paidWithPartner = saga.priced.payments.filter((p) => p.method === 'partner-points').reduce((s, p) => s + p.amountMinor, 0);
+      if (before.partnerPoints + partnerPoints > paidWithPartner) {
+        throw new DomainError('REFUND_EXCEEDS_PAID', `Only ${paidWithPartner} was paid with partner points; ${before.partnerPoints} already refunded in them`);
+      }
+      // The same refund id sent for another order at the same moment: that order keeps it.
+      const [inserted] = (await tx.query(
+        `INSERT INTO checkout_refunds (tenant_id, order_id, refund_id, state, request) VALUES ($1, $2, $3, 'refunding', $4) ON CONFLICT DO NOTHING RETURNING order_id`,
+        [ctx.tenantId, saga.orderId, request.refundId, JSON.stringify(request)],
+      )) as { order_id: string }[];
+      return { order_id: inserted?.order_id ?? '', state: 'refunding', result: null };
+    });
+    if (row.order_id !== saga.orderId) throw new DomainError('CONFLICT', `Refund ${request.refundId} belongs to another order`);
     if (row.state === 'refunded') return row.result as Awaited<ReturnType<Checkout['refund']>>;
 
     if (toCreditNote > 0) {
@@ -356,14 +366,16 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
     return result;
   }
 
-  private async refundedSoFar(tenantId: string, orderId: string, lineId: string, exceptRefundId: string): Promise<number> {
-    const rows = (await this.db.query(
-      `SELECT coalesce(sum((l->>'amountMinor')::int), 0)::int AS total
-       FROM checkout_refunds, jsonb_array_elements(request->'lines') AS l
-       WHERE tenant_id = $1 AND order_id = $2 AND refund_id <> $4 AND l->>'lineId' = $3`,
-      [tenantId, orderId, lineId, exceptRefundId],
-    )) as { total: number }[];
-    return rows[0]?.total ?? 0;
+  /** What earlier refunds of the order gave back, per line and in partner points. */
+  private async refundedSoFar(tx: EntityManager, tenantId: string, orderId: string): Promise<{ lines: Map<string, number>; partnerPoints: number }> {
+    const rows = (await tx.query(`SELECT request FROM checkout_refunds WHERE tenant_id = $1 AND order_id = $2`, [tenantId, orderId])) as { request: RefundRequest }[];
+    const lines = new Map<string, number>();
+    let partnerPoints = 0;
+    for (const { request } of rows) {
+      for (const l of request.lines) lines.set(l.lineId, (lines.get(l.lineId) ?? 0) + l.amountMinor);
+      partnerPoints += request.split.partnerPoints;
+    }
+    return { lines, partnerPoints };
   }
 }
 
