@@ -151,6 +151,12 @@ export const vouchersBalance = defineRequest(
   VoucherView,
 );
 export const vouchersGet = defineRequest('voucher.v1.vouchers.get', z.object({ voucherId: Key }).strict(), VoucherView);
+/** A contact's vouchers ("my vouchers"), soonest to expire first; codes are never listed, only their hints. */
+export const vouchersOfContact = defineRequest(
+  'voucher.v1.vouchers.of-contact',
+  z.object({ contactId: Key, status: z.enum(['active', 'redeemed', 'expired', 'cancelled']).optional() }).strict(),
+  z.object({ vouchers: z.array(VoucherView) }),
+);
 export const vouchersHistory = defineRequest(
   'voucher.v1.vouchers.history',
   z.object({ voucherId: Key }).strict(),

@@ -3,14 +3,14 @@ import { expireVouchers } from './app/vouchers';
 import { releaseExpiredHolds } from './app/holds';
 import type { Ports } from './app/ports';
 import { VoucherConfig } from './config';
-import { VoucherTables1763950000000 } from './db/migrations';
+import { VoucherTables1763950000000, VouchersByContact1764000000000 } from './db/migrations';
 import { voucherHandlers } from './transport/handlers';
 
 /** The voucher service: financial and experience vouchers, credit notes (see README.md). */
 export const voucherService: ServiceDefinition<typeof VoucherConfig> = {
   name: 'voucher',
   config: VoucherConfig,
-  migrations: [VoucherTables1763950000000],
+  migrations: [VoucherTables1763950000000, VouchersByContact1764000000000],
   build: (deps) => {
     const { config } = deps;
     const ports: Ports = {

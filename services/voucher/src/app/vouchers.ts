@@ -15,7 +15,7 @@ import {
   lockHeldOfAccount,
   type Queryable,
 } from '../db/accounts';
-import { accountingLinesOf, insertAccountingLines, insertVoucher, lockExpiring, markCancelled, voucherById, type Voucher } from '../db/vouchers';
+import { accountingLinesOf, insertAccountingLines, insertVoucher, lockExpiring, markCancelled, voucherById, vouchersOfContact, type Voucher } from '../db/vouchers';
 import { openVoucher } from './access';
 import { placeHold, release, settleOrderHolds, type HoldView } from './holds';
 import type { Ctx, Ports } from './ports';
@@ -149,6 +149,11 @@ export async function balanceByCode(ctx: Ctx, ports: Ports, code: string, pin: s
 
 export async function getVoucher(ctx: Ctx, ports: Ports, voucherId: string): Promise<VoucherView> {
   return voucherView(ports.db, await requireVoucher(ports.db, ctx, voucherId));
+}
+
+export async function contactVouchers(ctx: Ctx, ports: Ports, input: { contactId: string; status?: Voucher['status'] | undefined }): Promise<{ vouchers: VoucherView[] }> {
+  const found = await vouchersOfContact(ports.db, ctx.tenantId, input.contactId, input.status);
+  return { vouchers: await Promise.all(found.map((v) => voucherView(ports.db, v))) };
 }
 
 export async function voucherHistory(ctx: Ctx, ports: Ports, voucherId: string) {

@@ -123,3 +123,16 @@ export class VoucherTables1763950000000 implements MigrationInterface {
     }
   }
 }
+
+/** "My vouchers": a contact's vouchers without scanning the tenant's. */
+export class VouchersByContact1764000000000 implements MigrationInterface {
+  name = 'VouchersByContact1764000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE INDEX accounts_voucher_contact ON accounts (tenant_id, contact_id, valid_until) WHERE kind = 'voucher'`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX accounts_voucher_contact`);
+  }
+}

@@ -53,6 +53,15 @@ export async function voucherByCode(q: Queryable, tenantId: string, codeHash: st
   return row && toVoucher(row);
 }
 
+export async function vouchersOfContact(q: Queryable, tenantId: string, contactId: string, status: string | undefined): Promise<Voucher[]> {
+  const rows = await sql<VoucherRow>(
+    q,
+    `${VOUCHER_SELECT} WHERE a.tenant_id = $1 AND a.kind = 'voucher' AND a.contact_id = $2 AND ($3::text IS NULL OR a.status = $3) ORDER BY a.valid_until, a.id LIMIT 500`,
+    [tenantId, contactId, status ?? null],
+  );
+  return rows.map(toVoucher);
+}
+
 export async function voucherById(q: Queryable, tenantId: string, id: string, lock = false): Promise<Voucher | undefined> {
   const [row] = await sql<VoucherRow>(q, `${VOUCHER_SELECT} WHERE v.tenant_id = $1 AND v.id = $2${lock ? ' FOR UPDATE OF a' : ''}`, [tenantId, id]);
   return row && toVoucher(row);

@@ -13,6 +13,7 @@ import {
   vouchersCancel,
   vouchersCapture,
   vouchersGet,
+  vouchersOfContact,
   vouchersHistory,
   vouchersHold,
   vouchersRelease,
@@ -25,7 +26,7 @@ import { handle, type RequestHandler } from '@tlp/platform';
 import { convertToPoints, creditRefund, getCreditNote, holdCreditNote, settleCreditNoteHolds } from '../app/credit-notes';
 import { getVatSetting, listOpenProducts, redeemExperience, sellExperience, setOpenProduct, setVatSetting } from '../app/experience';
 import type { Ports } from '../app/ports';
-import { balanceByCode, cancelVoucher, getVoucher, holdVoucher, sellVoucher, settleVoucherHolds, voucherHistory } from '../app/vouchers';
+import { balanceByCode, cancelVoucher, contactVouchers, getVoucher, holdVoucher, sellVoucher, settleVoucherHolds, voucherHistory } from '../app/vouchers';
 
 const backOffice: Role[] = ['operator', 'admin'];
 
@@ -56,6 +57,7 @@ export function voucherHandlers(ports: Ports): RequestHandler[] {
     handle(vouchersSell, (ctx, input) => sellVoucher(ctx, ports, input, { kind: 'financial', valueMinor: input.valueMinor })),
     handle(vouchersBalance, (ctx, input) => balanceByCode(ctx, ports, input.code, input.pin)),
     handle(vouchersGet, (ctx, input) => getVoucher(ctx, ports, input.voucherId)),
+    handle(vouchersOfContact, (ctx, input) => contactVouchers(ctx, ports, input)),
     handle(vouchersHistory, (ctx, input) => voucherHistory(ctx, ports, input.voucherId)),
     handle(vouchersHold, (ctx, input) => holdVoucher(ctx, ports, input)),
     handle(vouchersCapture, (ctx, input) => settleVoucherHolds(ctx, ports, input, 'capture')),
