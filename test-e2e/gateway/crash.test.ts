@@ -1,7 +1,8 @@
 import { Platform } from '../harness';
 
 /**
- * A confirm the gateway accepted is finished after a crash: the promotion capture is done, the
+ * A service that does not answer gives 503 problem+json with Retry-After, fast, while the others
+ * carry on. A confirm the gateway accepted is finished after a crash: the promotion capture is done, the
  * points capture cannot be (loyalty is down), the gateway is killed with SIGKILL; once both are
  * back, the restarted gateway completes the order by itself, publishing it once.
  */
@@ -11,7 +12,7 @@ const tenant = 'stadium';
 beforeAll(() => platform.start(), 180_000);
 afterAll(() => platform.stop(), 60_000);
 
-it('finishes a confirm after the gateway is killed between captures', async () => {
+it('answers 503 with Retry-After for a service that is down, fast, and finishes a confirm after the gateway is killed between captures', async () => {
   const admin = platform.client(await platform.token({ tenant, roles: ['admin'] }));
   const fan = platform.client(await platform.token({ tenant, roles: ['fan'], contactId: 'fan-crash' }));
   const program = await admin<{ programId: string }>('POST', '/v1/loyalty-programs', { name: 'P', unit: 'points', wording: { en: 'points' }, currency: 'EUR' });
@@ -33,6 +34,13 @@ it('finishes a confirm after the gateway is killed between captures', async () =
   await platform.kill('loyalty');
   const confirm = await fan<{ code: string }>('POST', '/v1/checkout/crash-1/confirmation');
   expect(confirm.status).toBe(503);
+  expect(confirm.headers.get('content-type')).toContain('application/problem+json');
+  expect(Number(confirm.headers.get('retry-after'))).toBeGreaterThan(0);
+  // Loyalty is down; the rest of the platform carries on, and loyalty's routes fail fast.
+  const started = Date.now();
+  expect((await admin('GET', '/v1/advantages')).status).toBe(200);
+  for (let n = 0; n < 12; n++) expect((await admin('GET', '/v1/loyalty-programs')).status).toBe(503);
+  expect(Date.now() - started).toBeLessThan(3000);
   const [saga] = await platform.sql<{ state: string }>('gateway', `SELECT state FROM checkout_sagas WHERE order_id = 'crash-1'`);
   expect(saga!.state).toBe('confirming');
   const steps = await platform.sql<{ step: string; state: string }>('gateway', `SELECT step, state FROM checkout_steps WHERE order_id = 'crash-1' ORDER BY step`);
