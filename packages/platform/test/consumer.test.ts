@@ -64,8 +64,16 @@ describe.each([
     await eventually(async () => ((await applied(svc, 'burst')) === 200 ? true : undefined), 15_000);
     const [{ n }] = await svc.deps.db.query(`SELECT count(*)::int AS n FROM inbox`);
     expect(n).toBeGreaterThanOrEqual(202);
-    if (batch) expect(calls.mostBatchesAtOnce).toBe(batchesInFlight);
   });
+
+  (batch ? it : it.skip)(`applies ${batchesInFlight} batch(es) at once at most, each event once`, async () => {
+    calls.mostBatchesAtOnce = 0;
+    const js = nc.jetstream();
+    // More than one batch's worth (256), published at once: the next batch forms while one applies.
+    await Promise.all(Array.from({ length: 1500 }, (_, n) => js.publish(iso.subjectPrefix + NoteAdded.type, jsonCodec.encode(envelope('many', `m${n}`)))));
+    await eventually(async () => ((await applied(svc, 'many')) === 1500 ? true : undefined), 30_000);
+    expect(calls.mostBatchesAtOnce).toBe(batchesInFlight);
+  }, 40_000);
 
   it('drops an event that breaks its contract instead of retrying it forever', async () => {
     const before = calls.applied;
