@@ -222,6 +222,31 @@ describe('checkout through the gateway', () => {
     expect(paid.body.amountDueMinor).toBe(3500);
   });
 
+  it('gives back the reductions of refunded lines, in the refund event and in the commission report', async () => {
+    const period = `from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}&until=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`;
+    type Report = { rows: { source: string; ref: string; amountMinor: number; refundedMinor: number }[] };
+    const advantageRow = async () => (await operator<Report>('GET', `/v1/reductions?${period}&fundedBy=promoter`)).body.rows.find((r) => r.ref === advantageId)!;
+    await fan('POST', '/v1/checkout/holds', { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)], orderId: 'order-6' });
+    expect((await fan<{ state: string }>('POST', '/v1/checkout/order-6/confirmation')).body.state).toBe('confirmed');
+    const before = await advantageRow();
+
+    // The line cost 60.00 after the promoter's 20.00 advantage: refunded in two parts, a quarter then the rest.
+    for (const [refundId, amountMinor] of [['refund-6a', 1500], ['refund-6b', 4500]] as const) {
+      expect((await boxOffice('POST', '/v1/checkout/order-6/refunds', { refundId, lines: [{ lineId: 'l1', amountMinor }], split: { original: amountMinor } })).status).toBe(201);
+    }
+    const events = await platform.sql<{ reductions: { source: string; fundedBy: string; amountMinor: number; lineId: string }[] }>(
+      'gateway',
+      `SELECT envelope->'data'->'reductions' AS reductions FROM outbox WHERE type = 'evt.order.refunded' AND envelope->'data'->>'orderId' = 'order-6' ORDER BY envelope->'data'->>'refundId'`,
+    );
+    expect(events.map((e) => e.reductions)).toEqual([
+      [{ source: 'advantage', ref: advantageId, fundedBy: 'promoter', amountMinor: 500, lineId: 'l1' }],
+      [{ source: 'advantage', ref: advantageId, fundedBy: 'promoter', amountMinor: 1500, lineId: 'l1' }],
+    ]);
+    const after = await advantageRow();
+    expect(after.amountMinor).toBe(before.amountMinor - 2000);
+    expect(after.refundedMinor).toBe(before.refundedMinor + 2000);
+  });
+
   it('keeps orders to their tenant and their fan', async () => {
     await fan('POST', '/v1/checkout/holds', { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)], orderId: 'order-5' });
     expect((await otherFan('GET', '/v1/checkout/order-5')).status).toBe(404);

@@ -6,7 +6,7 @@ import { Backends } from './backends';
 import { Checkout } from './checkout/checkout';
 import { loyaltyCheckout } from './checkout/loyalty';
 import { CheckoutSagas } from './checkout/saga';
-import { CheckoutSagas1763856100001, HttpIdempotency1763856100000 } from './db/migrations';
+import { CheckoutSagas1763856100001, HttpIdempotency1763856100000, RefundReductions1764000000001 } from './db/migrations';
 import { mountApi } from './http/api';
 import { HttpIdempotency } from './http/idempotency';
 import { RateLimiter } from './http/rate-limit';
@@ -39,7 +39,7 @@ const probeContext: RequestContext = { tenantId: 'platform', requestId: 'readine
 export const gatewayService: ServiceDefinition<typeof GatewayConfig> = {
   name: 'gateway',
   config: GatewayConfig,
-  migrations: [HttpIdempotency1763856100000, CheckoutSagas1763856100001],
+  migrations: [HttpIdempotency1763856100000, CheckoutSagas1763856100001, RefundReductions1764000000001],
   build: async ({ bus, db, redis, keys, logger, metrics, config }) => {
     const backends = new Backends(bus, logger, metrics, config.BACKEND_TIMEOUT_MS);
     const verify = await createVerifier(config);

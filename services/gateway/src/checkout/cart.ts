@@ -114,3 +114,30 @@ export function allocatePayments(totalMinor: number, payments: PaymentLine[]): {
   const paid = payments.reduce((sum, p) => sum + p.amountMinor, 0);
   return { amountDueMinor: Math.max(0, totalMinor - paid), overBy: Math.max(0, paid - totalMinor) };
 }
+
+export type RefundedReduction = z.infer<typeof AppliedReduction> & { lineId: string };
+
+/**
+ * The reductions a refund gives back, for commissions on what was really paid (seed 003): each
+ * reduction of a refunded line in the share of the line's price refunded. Rounding is cumulative
+ * (what all refunds up to this one give back, less what earlier ones gave back), so a line
+ * refunded in several parts gives back exactly its reductions.
+ */
+export function refundedReductions(
+  lines: Pick<QuotedLine, 'lineId' | 'priceMinor' | 'reductions'>[],
+  earlier: ReadonlyMap<string, number>,
+  refunded: { lineId: string; amountMinor: number }[],
+): RefundedReduction[] {
+  const out: RefundedReduction[] = [];
+  for (const r of refunded) {
+    const line = lines.find((l) => l.lineId === r.lineId);
+    if (!line || line.priceMinor <= 0) continue;
+    const before = earlier.get(r.lineId) ?? 0;
+    const share = (amount: number, refundedSoFar: number) => Math.floor((amount * Math.min(refundedSoFar, line.priceMinor)) / line.priceMinor);
+    for (const { label: _label, ...reduction } of line.reductions) {
+      const amountMinor = share(reduction.amountMinor, before + r.amountMinor) - share(reduction.amountMinor, before);
+      if (amountMinor > 0) out.push({ ...reduction, amountMinor, lineId: r.lineId });
+    }
+  }
+  return out;
+}

@@ -27,7 +27,7 @@ import {
 import { enqueueEvents, type NewEvent } from '@tlp/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Backends } from '../backends';
-import { allocatePayments, type CheckoutCart, type PaymentLine, type Quote, type RefundRequest } from './cart';
+import { allocatePayments, refundedReductions, type CheckoutCart, type PaymentLine, type Quote, type RefundedReduction, type RefundRequest } from './cart';
 import type { HoldStep, SagaPorts, SagaRecord } from './saga';
 
 export const HOLD_TTL_SECONDS = 900;
@@ -286,10 +286,10 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
     const row = await this.db.transaction(async (tx) => {
       // Refunds of one order take turns on its saga row: two at once cannot both fit under what was paid.
       await tx.query(`SELECT 1 FROM checkout_sagas WHERE tenant_id = $1 AND order_id = $2 FOR UPDATE`, [ctx.tenantId, saga.orderId]);
-      const [known] = (await tx.query(`SELECT order_id, state, result FROM checkout_refunds WHERE tenant_id = $1 AND refund_id = $2`, [
+      const [known] = (await tx.query(`SELECT order_id, state, result, reductions FROM checkout_refunds WHERE tenant_id = $1 AND refund_id = $2`, [
         ctx.tenantId,
         request.refundId,
-      ])) as { order_id: string; state: string; result: unknown }[];
+      ])) as { order_id: string; state: string; result: unknown; reductions: RefundedReduction[] }[];
       if (known) return known;
       const before = await this.refundedSoFar(tx, ctx.tenantId, saga.orderId);
       for (const l of request.lines) {
@@ -304,12 +304,13 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
       if (before.partnerPoints + partnerPoints > paidWithPartner) {
         throw new DomainError('REFUND_EXCEEDS_PAID', `Only ${paidWithPartner} was paid with partner points; ${before.partnerPoints} already refunded in them`);
       }
+      const reductions = refundedReductions(saga.priced.lines, before.lines, request.lines);
       // The same refund id sent for another order at the same moment: that order keeps it.
       const [inserted] = (await tx.query(
-        `INSERT INTO checkout_refunds (tenant_id, order_id, refund_id, state, request) VALUES ($1, $2, $3, 'refunding', $4) ON CONFLICT DO NOTHING RETURNING order_id`,
-        [ctx.tenantId, saga.orderId, request.refundId, JSON.stringify(request)],
+        `INSERT INTO checkout_refunds (tenant_id, order_id, refund_id, state, request, reductions) VALUES ($1, $2, $3, 'refunding', $4, $5) ON CONFLICT DO NOTHING RETURNING order_id`,
+        [ctx.tenantId, saga.orderId, request.refundId, JSON.stringify(request), JSON.stringify(reductions)],
       )) as { order_id: string }[];
-      return { order_id: inserted?.order_id ?? '', state: 'refunding', result: null };
+      return { order_id: inserted?.order_id ?? '', state: 'refunding', result: null, reductions };
     });
     if (row.order_id !== saga.orderId) throw new DomainError('CONFLICT', `Refund ${request.refundId} belongs to another order`);
     if (row.state === 'refunded') return row.result as Awaited<ReturnType<Checkout['refund']>>;
@@ -357,7 +358,7 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
             lines: request.lines,
             totalRefundedMinor: total,
             split,
-            reductions: [],
+            reductions: row.reductions,
             refundedAt: new Date().toISOString(),
           },
         },

@@ -74,3 +74,16 @@ export class CheckoutSagas1763856100001 implements MigrationInterface {
     await q.query(`DROP TABLE checkout_sagas`);
   }
 }
+
+/** What each refund gives back of the line reductions, fixed when the refund is accepted (commission sync). */
+export class RefundReductions1764000000001 implements MigrationInterface {
+  name = 'RefundReductions1764000000001';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE checkout_refunds ADD COLUMN reductions jsonb NOT NULL DEFAULT '[]'`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE checkout_refunds DROP COLUMN reductions`);
+  }
+}

@@ -118,20 +118,31 @@ export const checkoutRoutes = [
     method: 'get',
     path: '/reductions',
     tag,
-    summary: 'Reductions of confirmed orders by funder (organizer, promoter, partner), for commissions',
+    summary: 'Reductions of confirmed orders by funder (organizer, promoter, partner), net of what refunds gave back, for commissions',
     role: 'operator',
     query: z.object({ from: Timestamp, until: Timestamp, fundedBy: Funder.optional() }),
     response: z.object({
-      rows: z.array(z.object({ fundedBy: Funder, source: z.string(), ref: z.string(), orders: z.int(), amountMinor: z.int(), currency: z.string() })),
+      rows: z.array(
+        z.object({ fundedBy: Funder, source: z.string(), ref: z.string(), orders: z.int(), amountMinor: z.int(), refundedMinor: z.int(), currency: z.string() }),
+      ),
     }),
     handle: async (ctx, { query }) => ({
-      rows: await sql<{ fundedBy: z.infer<typeof Funder>; source: string; ref: string; orders: number; amountMinor: number; currency: string }>(
+      rows: await sql<{ fundedBy: z.infer<typeof Funder>; source: string; ref: string; orders: number; amountMinor: number; refundedMinor: number; currency: string }>(
         ctx.sagas.db,
-        `SELECT r->>'fundedBy' AS "fundedBy", r->>'source' AS source, r->>'ref' AS ref,
-                count(DISTINCT s.order_id)::int AS orders, sum((r->>'amountMinor')::int)::int AS "amountMinor", s.priced->>'currency' AS currency
-         FROM checkout_sagas s, jsonb_array_elements(s.priced->'lines') AS l, jsonb_array_elements(l->'reductions') AS r
-         WHERE s.tenant_id = $1 AND s.state = 'confirmed' AND s.updated_at >= $2 AND s.updated_at < $3 AND ($4::text IS NULL OR r->>'fundedBy' = $4)
-         GROUP BY 1, 2, 3, 6 ORDER BY 1, 2, 3`,
+        // Orders confirmed in the period give their reductions; refunds made in the period give theirs back.
+        `WITH moves AS (
+           SELECT r->>'fundedBy' AS funded_by, r->>'source' AS source, r->>'ref' AS ref, s.order_id, (r->>'amountMinor')::int AS amount, s.priced->>'currency' AS currency
+           FROM checkout_sagas s, jsonb_array_elements(s.priced->'lines') AS l, jsonb_array_elements(l->'reductions') AS r
+           WHERE s.tenant_id = $1 AND s.state = 'confirmed' AND s.updated_at >= $2 AND s.updated_at < $3
+           UNION ALL
+           SELECT r->>'fundedBy', r->>'source', r->>'ref', f.order_id, -(r->>'amountMinor')::int, s.priced->>'currency'
+           FROM checkout_refunds f JOIN checkout_sagas s ON s.tenant_id = f.tenant_id AND s.order_id = f.order_id, jsonb_array_elements(f.reductions) AS r
+           WHERE f.tenant_id = $1 AND f.state = 'refunded' AND f.created_at >= $2 AND f.created_at < $3
+         )
+         SELECT funded_by AS "fundedBy", source, ref, count(DISTINCT order_id)::int AS orders, sum(amount)::int AS "amountMinor",
+                coalesce(sum(-amount) FILTER (WHERE amount < 0), 0)::int AS "refundedMinor", currency
+         FROM moves WHERE ($4::text IS NULL OR funded_by = $4)
+         GROUP BY 1, 2, 3, 7 ORDER BY 1, 2, 3`,
         [ctx.principal.tenantId, query.from, query.until, query.fundedBy ?? null],
       ),
     }),
