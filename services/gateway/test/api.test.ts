@@ -132,6 +132,18 @@ describe('gateway API layer', () => {
     }
   });
 
+  it('refuses a token once it expires, even one it accepted a moment before', async () => {
+    const shortLived = await new SignJWT({ tenant: 'acme', roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u-short')
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(new TextEncoder().encode(secret));
+    expect((await call('GET', '/v1/things/t-1', { token: shortLived })).status).toBe(200);
+    expect((await call('GET', '/v1/things/t-1', { token: shortLived })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect(await call('GET', '/v1/things/t-1', { token: shortLived })).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
+  });
+
   it('takes the tenant from the token and refuses a role below the route with 403', async () => {
     const ok = await call('GET', '/v1/things/t-1', { token: await token({ tenant: 'acme', roles: ['box-office'] }) });
     expect(ok).toMatchObject({ status: 200, body: { thingId: 't-1', tenant: 'acme' } });
