@@ -81,7 +81,7 @@ function ownDir(dataDir: string, name: string): string {
   return dir;
 }
 
-async function startPostgres(dataDir: string, port: number, say: Say): Promise<() => Promise<void>> {
+export async function startPostgres(dataDir: string, port: number, say: Say): Promise<() => Promise<void>> {
   const bin = postgresBin(say);
   const dir = ownDir(dataDir, 'postgres');
   if (isRoot()) {
@@ -111,7 +111,7 @@ function startChild(cmd: string, args: string[], port: number, what: string): Pr
   return waitForPort(port, what).then(() => stop);
 }
 
-async function startNats(dataDir: string, port: number, say: Say): Promise<() => Promise<void>> {
+export async function startNats(dataDir: string, port: number, say: Say): Promise<() => Promise<void>> {
   if (!which('nats-server')) aptInstall('nats-server', say);
   const dir = ownDir(dataDir, 'nats');
   say(`starting NATS with JetStream on 127.0.0.1:${port} (data in ${dir})`);

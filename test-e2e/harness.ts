@@ -6,7 +6,7 @@
 import { freePort, infra, isolation, serviceEnv, type Infra, type Isolation } from '@tlp/testkit';
 import { SignJWT } from 'jose';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
@@ -94,7 +94,11 @@ export class Platform {
     };
     // PLATFORM_CPU_PROFILE_DIR=dir: every process writes a CPU profile there when it stops (docs/performance.md).
     const profile = process.env.PLATFORM_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PLATFORM_CPU_PROFILE_DIR}`] : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', this.entry(name)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // E2E_LOG_DIR=dir: each process's log lines (pino, on stdout) are appended to dir/<label>/<process>.log.
+    const logDir = process.env.E2E_LOG_DIR ? join(process.env.E2E_LOG_DIR, this.opts.label) : undefined;
+    if (logDir) mkdirSync(logDir, { recursive: true });
+    const out = logDir ? openSync(join(logDir, `${name}.log`), 'a') : 'ignore';
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', this.entry(name)], { cwd: root, env, stdio: ['ignore', out, 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     this.procs.set(name, { child, port, exited });
   }

@@ -28,6 +28,8 @@ const GatewayConfig = z
     BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
     CHECKOUT_HOLD_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(900),
     CHECKOUT_RECOVERY_EVERY_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+    /** Longer than any hold can take (each step is bounded by BACKEND_TIMEOUT_MS). */
+    CHECKOUT_ABANDONED_HOLD_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   })
   .refine((c) => c.JWT_SECRET || c.JWT_PUBLIC_KEY || c.JWKS_URL, {
     message: 'set JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL',
@@ -54,7 +56,7 @@ export const gatewayService: ServiceDefinition<typeof GatewayConfig> = {
       logger,
     );
     const checkout = new Checkout(backends, db, loyaltyCheckout(backends));
-    const sagas = new CheckoutSagas(db, checkout, logger, config.CHECKOUT_HOLD_TTL_SECONDS * 1000);
+    const sagas = new CheckoutSagas(db, checkout, logger, config.CHECKOUT_HOLD_TTL_SECONDS * 1000, config.CHECKOUT_ABANDONED_HOLD_MS);
     // Confirms accepted before a crash are finished before the gateway takes new requests.
     await sagas.resume();
     return {

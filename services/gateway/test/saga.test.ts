@@ -27,6 +27,8 @@ class Ledger {
         this.held.set(key, 'captured');
       },
       release: async () => {
+        // As the services answer: an order that never held here has nothing to release.
+        if (!this.held.has(key)) throw new DomainError('POINTS_HOLD_NOT_FOUND', `${name} has no hold for ${orderId}`);
         if (this.held.get(key) === 'held') this.held.set(key, 'released');
       },
     };
@@ -142,6 +144,19 @@ describe('checkout saga', () => {
     await s.resume();
     expect((await s.get('acme', 'o6'))?.state).toBe('expired');
     expect(ledgers.promotion.held.get('promotion:o6')).toBe('released');
+  });
+
+  it('releases a hold cut off half-way once it is abandoned, even the steps that never reached their service', async () => {
+    const s = sagas();
+    await s.hold(ctx, 'o9', 'c1', cart, { total: 1000 });
+    // As if the gateway had lost its database after the promotion step: the saga still "holding", later steps never held.
+    ledgers.points.held.delete('points:o9');
+    ledgers.voucher.held.delete('voucher:o9');
+    await db.query(`DELETE FROM checkout_steps WHERE order_id = 'o9' AND step <> 'promotion'`);
+    await db.query(`UPDATE checkout_sagas SET state = 'holding', updated_at = now() - interval '2 minutes' WHERE order_id = 'o9'`);
+    await s.resume();
+    expect((await s.get('acme', 'o9'))?.state).toBe('expired');
+    expect(ledgers.promotion.held.get('promotion:o9')).toBe('released');
   });
 
   it('returns the same hold for a repeated request and refuses the order id for another cart', async () => {

@@ -209,20 +209,14 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
             })),
           }),
         capture: async () => void (await this.backends.call(spendCapture, ctx, { orderId })),
-        release: async () => void (await this.releaseUnlessUnknown(() => this.backends.call(spendRelease, ctx, { orderId }))),
+        release: async () => void (await this.backends.call(spendRelease, ctx, { orderId })),
       });
     }
     return steps;
   }
 
   /** Releasing what was never held (a crash before the hold) is not an error. */
-  private async releaseUnlessUnknown(release: () => Promise<unknown>): Promise<void> {
-    try {
-      await release();
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
-  }
+
 
   completedEvents(saga: SagaRecord<CheckoutCart, Quote>): NewEvent[] {
     const { cart, priced } = saga;

@@ -51,6 +51,8 @@ export class CheckoutSagas<Cart, Priced> {
     private readonly ports: SagaPorts<Cart, Priced>,
     private readonly logger: Logger,
     private readonly holdTtlMs: number,
+    /** A hold still "holding" after this long was cut off (a crash, or the database gone mid-way) and is released. */
+    private readonly abandonedAfterMs = 60_000,
   ) {}
 
   async get(tenantId: string, orderId: string): Promise<SagaRecord<Cart, Priced> | undefined> {
@@ -155,8 +157,9 @@ export class CheckoutSagas<Cart, Priced> {
       `SELECT tenant_id, order_id, state FROM checkout_sagas
        WHERE state IN ('confirming', 'cancelling')
           OR (state = 'held' AND hold_expires_at <= now())
-          OR (state = 'holding' AND updated_at < now() - interval '2 minutes')
+          OR (state = 'holding' AND updated_at < now() - $1::interval)
        ORDER BY updated_at LIMIT 200`,
+      [`${this.abandonedAfterMs} milliseconds`],
     )) as { tenant_id: string; order_id: string; state: SagaState }[];
     for (const row of rows) {
       const ctx: RequestContext = { tenantId: row.tenant_id, requestId: `recovery:${row.order_id}` };
@@ -212,7 +215,12 @@ export class CheckoutSagas<Cart, Priced> {
   private async releaseAll(tenantId: string, orderId: string, held: { step: HoldStep; detail: unknown }[]): Promise<string[]> {
     const released: string[] = [];
     for (const { step, detail } of [...held].reverse()) {
-      await step.release(detail);
+      try {
+        await step.release(detail);
+      } catch (e) {
+        // A step cut off before its hold reached the service has nothing to release.
+        if (!(e instanceof DomainError && /(^|_)NOT_FOUND$/.test(e.code))) throw e;
+      }
       await this.recordStep(tenantId, orderId, step.name, 'released', detail);
       released.push(step.name);
     }

@@ -70,8 +70,22 @@ export class HttpIdempotency {
     return { ...response, replayed: false };
   }
 
-  /** Drops the key, so that a request that failed on our side can run again. */
+  /**
+   * Drops the key, so that a request that failed on our side can run again. When the database
+   * itself is what failed, the key is dropped as soon as it is back (a few tries over about 30 s)
+   * rather than left "in progress" until it goes stale; the caller's answer does not wait for it.
+   */
   private async forget(scope: { tenantId: string; sub: string; key: string }): Promise<void> {
-    await this.db.query(`DELETE FROM http_idempotency WHERE tenant_id = $1 AND sub = $2 AND key = $3`, [scope.tenantId, scope.sub, scope.key]);
+    const drop = () => this.db.query(`DELETE FROM http_idempotency WHERE tenant_id = $1 AND sub = $2 AND key = $3`, [scope.tenantId, scope.sub, scope.key]);
+    try {
+      await drop();
+    } catch {
+      void (async () => {
+        for (let attempt = 0; attempt < 6; attempt++) {
+          await new Promise((r) => setTimeout(r, 500 * 2 ** attempt).unref());
+          if (await drop().then(() => true, () => false)) return;
+        }
+      })();
+    }
   }
 }
