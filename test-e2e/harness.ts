@@ -47,6 +47,11 @@ export class Platform {
     return `${this.iso.schema}_${service.replace(/-/g, '_')}`.slice(0, 63);
   }
 
+  /** The HTTP address of one platform process (partner-sync takes partners' webhooks on it). */
+  urlOf(name: ProcessName): string {
+    return `http://127.0.0.1:${this.ports.get(name)}`;
+  }
+
   get urls(): Infra {
     return this.infra;
   }
