@@ -1,0 +1,129 @@
+import { ContactRegistered, jsonCodec } from '@tlp/contracts';
+import { connectNats, eventually } from '@tlp/testkit';
+import { randomBytes } from 'node:crypto';
+import { serviceNames, Platform, type ProcessName } from '../harness';
+import { checkoutStream, expectSettledInvariants, seedFans } from '../reliability/checkouts';
+
+/**
+ * Every service as two replicas against the same NATS, PostgreSQL and Redis, driven through
+ * HTTP: requests are shared by each service's queue group, and yet each event is applied once
+ * and each job's work done once. Checked by what the work leaves: every order published, earned
+ * and captured once (outbox relays, consumers, checkout recovery in two gateways), every
+ * partner message booked once (two delivery jobs), one decision per holder in a renewal run
+ * (two run workers), exactly the codes asked for (two generation workers).
+ */
+const platform = new Platform({
+  label: 'scale_all',
+  replicas: 2,
+  env: {
+    gateway: { RATE_LIMIT_CLIENT_PER_MIN: '100000', RATE_LIMIT_ATTEMPTS_PER_MIN: '100000', CHECKOUT_RECOVERY_EVERY_MS: '300' },
+    'partner-sync': { DELIVERY_BASE_DELAY_MS: '200', DELIVERY_POLL_MS: '200' },
+  },
+});
+const tenant = 'twin';
+const FANS = 6;
+
+beforeAll(() => platform.start(), 240_000);
+afterAll(() => platform.stop(), 60_000);
+
+/** How many requests one process answered, from its /metrics. */
+async function requestsServed(name: ProcessName | `${ProcessName}#1`): Promise<number> {
+  const text = await (await fetch(`${platform.urlOf(name as ProcessName)}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('rpc_handler_seconds_count'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+describe('two replicas of every service', () => {
+  it('shares the work and still applies each event once: checkouts, earning, partner messages', async () => {
+    await seedFans(platform, tenant, FANS);
+    const admin = platform.client(await platform.token({ tenant, roles: ['admin'] }));
+    const simulator = `${platform.simulatorUrl}/_control`;
+    const apiKey = 'twin-key-0123456789';
+    const outbound = `whsec_${randomBytes(32).toString('base64')}`;
+    await fetch(`${simulator}/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiKey, verifySecrets: [outbound] }) });
+    const partner = await admin('POST', '/v1/partners', {
+      name: 'Twin rewards',
+      apiBaseUrl: platform.simulatorUrl,
+      apiKey,
+      wording: { en: 'twin points' },
+      conversion: { points: 1, amountMinor: 1, currency: 'EUR' },
+      inboundSecrets: [`whsec_${randomBytes(32).toString('base64')}`],
+      outboundSecrets: [outbound],
+    });
+    expect(partner.status).toBe(201);
+    const nc = await connectNats(platform.urls);
+    for (let f = 0; f < FANS; f++) {
+      const envelope = { id: crypto.randomUUID(), tenantId: tenant, occurredAt: new Date().toISOString(), type: ContactRegistered.type, data: { contactId: `fan-${f}`, seasonTicketHolder: true } };
+      await nc.jetstream().publish(platform.iso.subjectPrefix + ContactRegistered.type, jsonCodec.encode(envelope), { msgID: envelope.id });
+    }
+    await nc.close();
+
+    const outcomes = await checkoutStream(platform, tenant, FANS, 8, 'twin');
+    await expectSettledInvariants(platform, outcomes);
+
+    const confirmed = await platform.sql<{ order_id: string }>('gateway', `SELECT order_id FROM checkout_sagas WHERE state = 'confirmed'`);
+    const books = await eventually(async () => {
+      const b = (await (await fetch(`${simulator}/accounts/${apiKey}/books`)).json()) as { members: unknown[]; entries: { kind: string; orderId: string }[] };
+      return b.members.length === FANS && b.entries.filter((e) => e.kind === 'earn').length >= confirmed.length ? b : undefined;
+    }, 30_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const earns = books.entries.filter((e) => e.kind === 'earn').map((e) => e.orderId);
+    expect(earns.sort()).toEqual(confirmed.map((c) => c.order_id).sort());
+
+    // Both replicas of each service behind the gateway answered requests.
+    for (const s of serviceNames.filter((n) => n === 'loyalty' || n === 'promotion' || n === 'partner-sync')) {
+      expect({ service: s, first: (await requestsServed(s)) > 0, second: (await requestsServed(`${s}#1`)) > 0 }).toEqual({ service: s, first: true, second: true });
+    }
+  }, 240_000);
+
+  it('generates exactly the codes asked for with both replicas generating', async () => {
+    const admin = platform.client(await platform.token({ tenant, roles: ['admin'] }));
+    const advantage = await admin<{ advantageId: string }>('POST', '/v1/advantages', {
+      season: '2026',
+      family: 'event',
+      names: { internal: { en: 'Twin codes' }, public: { en: 'Twin codes' } },
+      target: { type: 'single-use-codes' },
+      prices: [{ productId: 'p1', priceMinor: 1000, currency: 'EUR' }],
+    });
+    await admin('POST', `/v1/advantages/${advantage.body.advantageId}/transitions`, { to: 'in-operation' });
+    const batch = await admin<{ batchId: string }>('POST', '/v1/code-batches', { advantageId: advantage.body.advantageId, contactId: 'fan-0', count: 120_000 });
+    expect(batch.status).toBe(201);
+    await eventually(async () => ((await admin<{ state: string }>('GET', `/v1/code-batches/${batch.body.batchId}`)).body.state === 'ready' ? true : undefined), 60_000);
+    const [codes] = await platform.sql<{ n: number; distinct: number }>('promotion', `SELECT count(*)::int AS n, count(DISTINCT code)::int AS distinct FROM single_use_codes WHERE batch_id = $1`, [batch.body.batchId]);
+    expect(codes).toEqual({ n: 120_000, distinct: 120_000 });
+  }, 120_000);
+
+  it('decides each holder once in a renewal run with both replicas running runs', async () => {
+    const admin = platform.client(await platform.token({ tenant, roles: ['admin'] }));
+    const seats = Array.from({ length: 30 }, (_, n) => ({ area: 'A', row: '1', number: String(n + 1) }));
+    const space = await admin<{ spaceId: string }>('POST', '/v1/spaces', { name: 'Twin arena' });
+    const physical = await admin<{ physicalConfigurationId: string }>('POST', '/v1/physical-configurations', { spaceId: space.body.spaceId, name: 'Bowl', seats });
+    const logical = await admin<{ logicalConfigurationId: string }>('POST', '/v1/logical-configurations', {
+      physicalConfigurationId: physical.body.physicalConfigurationId,
+      name: 'Concert',
+      seats: seats.map((s) => ({ ...s, category: 'cat-1' })),
+    });
+    const performance = async (day: number) =>
+      (await admin<{ performanceId: string }>('POST', '/v1/performances', { logicalConfigurationId: logical.body.logicalConfigurationId, name: `Night ${day}`, startsAt: new Date(Date.now() + day * 86_400_000).toISOString() }))
+        .body.performanceId;
+    const origin = await admin<{ seasonTicketId: string }>('POST', '/v1/season-tickets', { name: 'This season', type: 'fixed-seat', quota: 30, performanceIds: [await performance(1)] });
+    const target = await admin<{ seasonTicketId: string }>('POST', '/v1/season-tickets', { name: 'Next season', type: 'fixed-seat', quota: 30, performanceIds: [await performance(2)] });
+    for (let h = 0; h < 20; h++) {
+      const bought = await admin('POST', `/v1/season-tickets/${origin.body.seasonTicketId}/purchases`, {
+        orderId: `season-${h}`,
+        tickets: [{ contactId: `holder-${h}`, seatCategory: 'cat-1', seats: [{ ...seats[h]!, physicalConfigurationId: physical.body.physicalConfigurationId }] }],
+      });
+      expect(bought.status).toBe(201);
+    }
+    const run = await admin<{ runId: string }>('POST', '/v1/renewal-runs', { runKey: 'twin-run', originSeasonTicketId: origin.body.seasonTicketId, targetSeasonTicketId: target.body.seasonTicketId });
+    const report = await eventually(async () => {
+      const r = await admin<{ status: string; renewed: number; notRenewed: number }>('GET', `/v1/renewal-runs/${run.body.runId}`);
+      return r.body.status === 'completed' ? r.body : undefined;
+    }, 60_000);
+    expect(report.renewed + report.notRenewed).toBe(20);
+    const [decisions] = await platform.sql<{ n: number; distinct: number }>('renewal', `SELECT count(*)::int AS n, count(DISTINCT contact_id)::int AS distinct FROM renewal_decisions WHERE run_id = $1`, [run.body.runId]);
+    expect(decisions).toEqual({ n: 20, distinct: 20 });
+  }, 120_000);
+});
