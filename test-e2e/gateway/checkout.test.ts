@@ -247,6 +247,26 @@ describe('checkout through the gateway', () => {
     expect(after.refundedMinor).toBe(before.refundedMinor + 2000);
   });
 
+  it('gives a one-time reward to one of two checkouts at once, and back when that one is cancelled', async () => {
+    const reward = await operator<{ rewardId: string }>('POST', '/v1/rewards', {
+      name: 'First match 5 off',
+      conditions: [{ criterion: 'total-spending', operator: '>=', value: 0 }],
+      reward: { type: 'fixed', amountMinor: 500, currency: 'EUR' },
+      validity: { kind: 'one-time' },
+    });
+    await operator('POST', `/v1/rewards/${reward.body.rewardId}/activation`, { active: true });
+    const lone = platform.client(await platform.token({ tenant, roles: ['fan'], contactId: 'fan-once' }));
+    const cart = { channel: 'web', currency: 'EUR', lines: [{ ...line('l1', 3000), productId: 'match-9' }] };
+    const [a, b] = await Promise.all(['once-a', 'once-b'].map((orderId) => lone<{ state?: string; code?: string; details?: { step: string } }>('POST', '/v1/checkout/holds', { ...cart, orderId })));
+    const results = [a!, b!].map((r) => (r.status === 201 ? 'held' : `${r.body.code}:${r.body.details?.step}`)).sort();
+    expect(results).toEqual(['CHECKOUT_HOLD_FAILED:rewards', 'held']);
+    const winner = a!.status === 201 ? 'once-a' : 'once-b';
+    expect((await lone<{ state: string }>('POST', `/v1/checkout/${winner}/cancellation`)).body.state).toBe('cancelled');
+    const again = await lone<{ state: string; quote: { rewards: { rewardId: string }[] } }>('POST', '/v1/checkout/holds', { ...cart, orderId: 'once-c' });
+    expect(again.status).toBe(201);
+    expect(again.body.quote.rewards.map((r) => r.rewardId)).toContain(reward.body.rewardId);
+  });
+
   it('keeps orders to their tenant and their fan', async () => {
     await fan('POST', '/v1/checkout/holds', { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)], orderId: 'order-5' });
     expect((await otherFan('GET', '/v1/checkout/order-5')).status).toBe(404);

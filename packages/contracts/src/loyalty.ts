@@ -18,6 +18,9 @@ export const loyaltyErrors = defineErrors({
   POINTS_HOLD_CLOSED: { status: 409, title: 'The points hold was already released or captured' },
   REWARD_NOT_FOUND: { status: 404, title: 'No such reward' },
   REWARD_NOT_ELIGIBLE: { status: 409, title: 'The contact does not meet the reward criteria' },
+  REWARD_ALREADY_USED: { status: 409, title: 'This one-time reward is already used or held by another order' },
+  REWARD_HOLD_NOT_FOUND: { status: 404, title: 'No reward hold for this order' },
+  REWARD_HOLD_EXPIRED: { status: 409, title: 'The reward hold expired before it was captured' },
 });
 
 // --- programs -------------------------------------------------------------------------------------
@@ -236,6 +239,20 @@ export const MyReward = z.object({
   usedAt: Timestamp.nullable(),
   validUntil: Timestamp.nullable(),
 });
+/**
+ * The rewards a checkout applied, held with its other holds: a one-time reward is held by one
+ * order at a time and used once, so two checkouts at once cannot both take it. Captured or
+ * released by order id with the rest; a hold nobody confirms is released when it expires.
+ */
+export const RewardHold = z.object({ orderId: z.string(), rewardIds: z.array(Uuid), state: z.enum(['held', 'captured', 'released']), expiresAt: Timestamp });
+export const loyaltyRewardsHold = defineRequest(
+  'loyalty.v1.rewards.hold',
+  z.object({ orderId: NonEmpty, contactId: NonEmpty, rewardIds: z.array(Uuid).min(1).max(20), ttlSeconds: z.int().min(1).max(3600).default(900) }).strict(),
+  RewardHold,
+);
+export const loyaltyRewardsCapture = defineRequest('loyalty.v1.rewards.capture', z.object({ orderId: NonEmpty }).strict(), RewardHold);
+export const loyaltyRewardsRelease = defineRequest('loyalty.v1.rewards.release', z.object({ orderId: NonEmpty }).strict(), RewardHold);
+
 export const loyaltyMyRewards = defineRequest('loyalty.v1.rewards.mine', z.object({ contactId: NonEmpty }), z.object({ rewards: z.array(MyReward) }));
 
 export const TierProgress = z.object({

@@ -1,7 +1,8 @@
 import type { ServiceDefinition } from '@tlp/platform';
 import { z } from 'zod';
 import { expireLots, releaseExpiredHolds } from './app/ledger';
-import { LoyaltyTables1763857000000 } from './db/migrations';
+import { releaseExpiredRewardHolds } from './app/reward-holds';
+import { LoyaltyTables1763857000000, RewardHolds1764000000002 } from './db/migrations';
 import { loyaltyConsumers } from './transport/consumers';
 import { loyaltyHandlers } from './transport/handlers';
 
@@ -13,12 +14,20 @@ const LoyaltyConfig = z.object({
 export const loyaltyService: ServiceDefinition<typeof LoyaltyConfig> = {
   name: 'loyalty',
   config: LoyaltyConfig,
-  migrations: [LoyaltyTables1763857000000],
+  migrations: [LoyaltyTables1763857000000, RewardHolds1764000000002],
   build: ({ db, config }) => ({
     handlers: loyaltyHandlers(db),
     consumers: loyaltyConsumers,
     jobs: [
-      { name: 'release-expired-holds', everyMs: config.EXPIRY_JOB_EVERY_MS, run: async () => void (await db.transaction((tx) => releaseExpiredHolds(tx, new Date()))) },
+      {
+        name: 'release-expired-holds',
+        everyMs: config.EXPIRY_JOB_EVERY_MS,
+        run: async () =>
+          void (await db.transaction(async (tx) => {
+            await releaseExpiredHolds(tx, new Date());
+            await releaseExpiredRewardHolds(tx, new Date());
+          })),
+      },
       { name: 'expire-lots', everyMs: config.EXPIRY_JOB_EVERY_MS, run: async () => void (await db.transaction((tx) => expireLots(tx, new Date()))) },
     ],
   }),

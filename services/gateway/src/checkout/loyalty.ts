@@ -4,6 +4,9 @@ import {
   loyaltyPointsCapture,
   loyaltyPointsHold,
   loyaltyPointsRelease,
+  loyaltyRewardsCapture,
+  loyaltyRewardsHold,
+  loyaltyRewardsRelease,
   type RequestContext,
 } from '@tlp/contracts';
 import type { Backends } from '../backends';
@@ -66,9 +69,23 @@ export function loyaltyCheckout(backends: Backends): LoyaltyCheckout {
     steps: (ctx: RequestContext, saga) => {
       const points = saga.cart.pay.points;
       const contactId = saga.contactId;
-      if (!points || !contactId) return [];
       const orderId = saga.orderId;
+      const rewardIds = saga.priced.rewards.map((r) => r.rewardId);
+      // The rewards the quote applied are held too: a one-time reward goes to one order only.
+      const rewards =
+        contactId && rewardIds.length
+          ? [
+              {
+                name: 'rewards',
+                hold: () => backends.call(loyaltyRewardsHold, ctx, { orderId, contactId, rewardIds, ttlSeconds: HOLD_TTL_SECONDS + 300 }),
+                capture: async () => void (await backends.call(loyaltyRewardsCapture, ctx, { orderId })),
+                release: async () => void (await backends.call(loyaltyRewardsRelease, ctx, { orderId })),
+              },
+            ]
+          : [];
+      if (!points || !contactId) return rewards;
       return [
+        ...rewards,
         {
           name: 'points',
           hold: () =>

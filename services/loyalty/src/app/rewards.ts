@@ -74,7 +74,17 @@ export async function usableRewards(tx: Tx, tenantId: string, contactId: string,
   const grants = new Map(
     (await sql<{ reward_id: string; state: string }>(tx, `SELECT reward_id, state FROM reward_grants WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId])).map((g) => [g.reward_id, g.state]),
   );
-  const used = new Set((await sql<{ reward_id: string }>(tx, `SELECT DISTINCT reward_id FROM reward_uses WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId])).map((u) => u.reward_id));
+  // Used, or held by a checkout in progress: a one-time reward goes to one order only.
+  const used = new Set(
+    (
+      await sql<{ reward_id: string }>(
+        tx,
+        `SELECT reward_id FROM reward_uses WHERE tenant_id = $1 AND contact_id = $2
+         UNION SELECT reward_id FROM reward_holds WHERE tenant_id = $1 AND contact_id = $2 AND one_time AND state <> 'released'`,
+        [tenantId, contactId],
+      )
+    ).map((u) => u.reward_id),
+  );
   return (await listRewards(tx, tenantId, { active: true })).filter((r) => {
     if (expired(r, now)) return false;
     const grant = grants.get(r.rewardId);

@@ -125,3 +125,28 @@ export class LoyaltyTables1763857000000 implements MigrationInterface {
     }
   }
 }
+
+/** Rewards held by checkouts: a one-time reward is held by one order at a time (partial unique index). */
+export class RewardHolds1764000000002 implements MigrationInterface {
+  name = 'RewardHolds1764000000002';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE reward_holds (
+        tenant_id text NOT NULL,
+        order_id text NOT NULL,
+        reward_id uuid NOT NULL REFERENCES rewards (reward_id),
+        contact_id text NOT NULL,
+        one_time boolean NOT NULL,
+        state text NOT NULL CHECK (state IN ('held', 'captured', 'released')),
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (tenant_id, order_id, reward_id)
+      )`);
+    await q.query(`CREATE UNIQUE INDEX reward_holds_once ON reward_holds (tenant_id, reward_id, contact_id) WHERE one_time AND state <> 'released'`);
+    await q.query(`CREATE INDEX reward_holds_expiring ON reward_holds (expires_at) WHERE state = 'held'`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE reward_holds`);
+  }
+}

@@ -7,6 +7,9 @@ import {
   loyaltyAccountsOpen,
   loyaltyCheckoutQuote,
   loyaltyMyRewards,
+  loyaltyRewardsCapture,
+  loyaltyRewardsHold,
+  loyaltyRewardsRelease,
   loyaltyPointsCapture,
   loyaltyPointsHold,
   loyaltyPointsRelease,
@@ -32,6 +35,7 @@ import type { DataSource } from 'typeorm';
 import { progress, quote } from '../app/checkout';
 import { accountView, captureHold, credit, debit, holdPoints, holdView, lockAccount, lotExpiry, releaseHold } from '../app/ledger';
 import { cloneProgram, createProgram, getProgram, listPrograms, openAccount, resolveProgram, setProgramActive, updateProgram, type AccountRow } from '../app/programs';
+import { captureRewards, holdRewards, releaseRewards } from '../app/reward-holds';
 import {
   createReward,
   eligibleContacts,
@@ -151,6 +155,9 @@ export function loyaltyHandlers(db: DataSource, clock: () => Date = () => new Da
     handle(loyaltyRewardsGrant, (ctx, { rewardId, contactId, force }) => tx((t) => grantReward(t, ctx.tenantId, rewardId, contactId, force, clock()))),
     handle(loyaltyRewardsRevoke, (ctx, { rewardId, contactId }) => tx((t) => revokeReward(t, ctx.tenantId, rewardId, contactId))),
     handle(loyaltyRewardsAnalytics, (ctx, { rewardId }) => tx((t) => rewardAnalytics(t, ctx.tenantId, rewardId, clock()))),
+    handle(loyaltyRewardsHold, (ctx, input) => tx((t) => holdRewards(t, ctx.tenantId, input, clock()))),
+    handle(loyaltyRewardsCapture, (ctx, { orderId }) => tx((t) => captureRewards(t, ctx.tenantId, orderId, clock()))),
+    handle(loyaltyRewardsRelease, (ctx, { orderId }) => tx((t) => releaseRewards(t, ctx.tenantId, orderId))),
     handle(loyaltyMyRewards, (ctx, { contactId }) => tx(async (t) => ({ rewards: await myRewards(t, ctx.tenantId, contactId, clock()) }))),
     handle(loyaltyTierProgress, (ctx, { contactId, programId }) => tx((t) => progress(t, ctx.tenantId, contactId, programId, clock()))),
     handle(loyaltyCheckoutQuote, (ctx, q) =>
