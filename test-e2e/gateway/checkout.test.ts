@@ -267,6 +267,38 @@ describe('checkout through the gateway', () => {
     expect(again.body.quote.rewards.map((r) => r.rewardId)).toContain(reward.body.rewardId);
   });
 
+  it("buys a product with its price in points, held and captured with the order's other holds", async () => {
+    const { programs } = (await operator<{ programs: { programId: string }[] }>('GET', '/v1/loyalty-programs')).body;
+    const programId = programs[0]!.programId;
+    expect((await operator('PATCH', `/v1/loyalty-programs/${programId}`, { productPrices: [{ productId: 'scarf', points: 1500 }] })).status).toBe(200);
+    const buyer = platform.client(await platform.token({ tenant, roles: ['fan'], contactId: 'fan-scarf' }));
+    const account = await boxOffice<{ accountId: string }>('POST', '/v1/loyalty-accounts', { contactId: 'fan-scarf' });
+    await operator('POST', `/v1/loyalty-accounts/${account.body.accountId}/adjustments`, { adjustmentId: 'scarf-gift', points: 2000, reason: 'gift' });
+    const scarf = { lineId: 's1', productId: 'scarf', productFamily: 'service', unitPriceMinor: 2500, quantity: 1 };
+    const cart = { channel: 'web', currency: 'EUR', lines: [scarf, { ...line('t1', 3000), productId: 'match-2' }], pay: { linesInPoints: ['s1'] } };
+
+    const quote = await buyer<{ payments: unknown[]; amountDueMinor: number; totalMinor: number; lines: { lineId: string; priceMinor: number }[] }>('POST', '/v1/checkout/quote', cart);
+    expect(quote.status).toBe(200);
+    // The scarf's whole price, after any reward, is paid by its 1,500 points.
+    const scarfPrice = quote.body.lines.find((l) => l.lineId === 's1')!.priceMinor;
+    expect(quote.body.payments).toEqual([{ method: 'points', amountMinor: scarfPrice, points: 1500, ref: 's1' }]);
+    expect(quote.body.amountDueMinor).toBe(quote.body.totalMinor - scarfPrice);
+    const unpriced = await buyer<{ code: string }>('POST', '/v1/checkout/quote', { ...cart, pay: { linesInPoints: ['t1'] } });
+    expect(unpriced.body.code).toBe('PRODUCT_NOT_PRICED_IN_POINTS');
+    const notALine = await buyer<{ code: string }>('POST', '/v1/checkout/quote', { ...cart, pay: { linesInPoints: ['nope'] } });
+    expect(notALine.status).toBe(400);
+
+    expect((await buyer('POST', '/v1/checkout/holds', { ...cart, orderId: 'scarf-1' })).status).toBe(201);
+    expect((await buyer<{ balance: number; held: number }>('GET', '/v1/me/loyalty-account')).body).toMatchObject({ balance: 500, held: 1500 });
+    expect((await buyer<{ state: string }>('POST', '/v1/checkout/scarf-1/confirmation')).body.state).toBe('confirmed');
+    const after = await buyer<{ balance: number; held: number }>('GET', '/v1/me/loyalty-account');
+    expect(after.body.held).toBe(0);
+    expect(after.body.balance).toBeGreaterThanOrEqual(500);
+    // A second scarf is beyond the 500 points left.
+    const short = await buyer<{ code: string }>('POST', '/v1/checkout/quote', cart);
+    expect(short.body.code).toBe('INSUFFICIENT_POINTS');
+  });
+
   it('keeps orders to their tenant and their fan', async () => {
     await fan('POST', '/v1/checkout/holds', { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)], orderId: 'order-5' });
     expect((await otherFan('GET', '/v1/checkout/order-5')).status).toBe(404);

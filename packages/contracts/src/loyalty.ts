@@ -18,6 +18,7 @@ export const loyaltyErrors = defineErrors({
   POINTS_HOLD_CLOSED: { status: 409, title: 'The points hold was already released or captured' },
   REWARD_NOT_FOUND: { status: 404, title: 'No such reward' },
   REWARD_NOT_ELIGIBLE: { status: 409, title: 'The contact does not meet the reward criteria' },
+  PRODUCT_NOT_PRICED_IN_POINTS: { status: 422, title: 'This product has no price in points in the loyalty program' },
   REWARD_ALREADY_USED: { status: 409, title: 'This one-time reward is already used or held by another order' },
   REWARD_HOLD_NOT_FOUND: { status: 404, title: 'No reward hold for this order' },
   REWARD_HOLD_EXPIRED: { status: 409, title: 'The reward hold expired before it was captured' },
@@ -281,6 +282,8 @@ export const QuoteLine = z.object({
   quantity: z.int().positive(),
   /** The line's price after advantages and promo codes. */
   priceMinor: z.int().nonnegative(),
+  /** Bought with the product's price in points (the program's product prices) instead of money. */
+  payInPoints: z.boolean().default(false),
 });
 export const loyaltyCheckoutQuote = defineRequest(
   'loyalty.v1.checkout.quote',
@@ -299,6 +302,8 @@ export const loyaltyCheckoutQuote = defineRequest(
     rewards: z.array(z.object({ rewardId: Uuid, name: z.string(), lines: z.array(z.object({ lineId: z.string(), amountMinor: z.int() })), fundedBy: z.enum(['organizer', 'promoter', 'partner']) })),
     /** What `pointsToUse` is worth in money. */
     pointsValue: Money,
+    /** The lines bought in points, with their points price (product price × quantity). */
+    pointsPriced: z.array(z.object({ lineId: z.string(), points: z.int().positive() })),
     pointsEarnable: z.int().nonnegative(),
   }),
 );

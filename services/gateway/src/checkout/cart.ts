@@ -12,6 +12,8 @@ export const CheckoutLine = CartLine.omit({ currency: true }).extend({
 export const PaymentChoice = z
   .object({
     points: z.object({ points: z.int().positive(), programId: NonEmpty.optional() }).optional(),
+    /** Lines bought with the product's price in points (seed 001) rather than money. */
+    linesInPoints: z.array(NonEmpty).max(50).default([]),
     vouchers: z
       .array(z.object({ code: z.string().trim().min(8).max(40), pin: z.string().regex(/^[0-9]{4,8}$/).optional(), amountMinor: z.int().positive() }))
       .max(5)
@@ -32,10 +34,11 @@ export const CheckoutCart = z
     indicators: z.record(z.string(), z.string()).default({}),
     lines: z.array(CheckoutLine).min(1).max(200),
     codes: z.array(z.string().trim().min(3).max(64)).max(10).default([]),
-    pay: PaymentChoice.default({ vouchers: [] }),
+    pay: PaymentChoice.default({ vouchers: [], linesInPoints: [] }),
   })
   .strict()
-  .refine((c) => new Set(c.lines.map((l) => l.lineId)).size === c.lines.length, { message: 'lineId must be unique', path: ['lines'] });
+  .refine((c) => new Set(c.lines.map((l) => l.lineId)).size === c.lines.length, { message: 'lineId must be unique', path: ['lines'] })
+  .refine((c) => c.pay.linesInPoints.every((id) => c.lines.some((l) => l.lineId === id)), { message: 'every line bought in points must be a line of the cart', path: ['pay', 'linesInPoints'] });
 export type CheckoutCart = z.output<typeof CheckoutCart>;
 
 export const PaymentLine = z.object({

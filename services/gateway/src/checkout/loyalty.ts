@@ -22,8 +22,9 @@ export function loyaltyCheckout(backends: Backends): LoyaltyCheckout {
   return {
     quote: async (ctx, cart, contactId, evaluation) => {
       const points = cart.pay.points;
+      const inPoints = new Set(cart.pay.linesInPoints);
       if (!contactId) {
-        if (points) throw new DomainError('VALIDATION_FAILED', 'Paying with points needs a contact');
+        if (points || inPoints.size) throw new DomainError('VALIDATION_FAILED', 'Paying with points needs a contact');
         return { rewardReductions: [], rewards: [], balance: null, payments: [], pointsEarnable: 0 };
       }
       let reply;
@@ -36,22 +37,41 @@ export function loyaltyCheckout(backends: Backends): LoyaltyCheckout {
           currency: cart.currency,
           lines: evaluation.lines.map((l) => {
             const line = cart.lines.find((c) => c.lineId === l.lineId)!;
-            return { lineId: l.lineId, productId: line.productId, productFamily: line.productFamily, ...(line.sectionId ? { sectionId: line.sectionId } : {}), quantity: l.quantity, priceMinor: l.priceMinor };
+            return {
+              lineId: l.lineId,
+              productId: line.productId,
+              productFamily: line.productFamily,
+              ...(line.sectionId ? { sectionId: line.sectionId } : {}),
+              quantity: l.quantity,
+              priceMinor: l.priceMinor,
+              payInPoints: inPoints.has(l.lineId),
+            };
           }),
           pointsToUse: points?.points ?? 0,
         });
       } catch (e) {
         // A tenant without a loyalty program still sells; asking to pay with points there is an error.
-        if (e instanceof DomainError && e.code === 'PROGRAM_NOT_FOUND' && !points) {
+        if (e instanceof DomainError && e.code === 'PROGRAM_NOT_FOUND' && !points && !inPoints.size) {
           return { rewardReductions: [], rewards: [], balance: null, payments: [], pointsEarnable: 0 };
         }
         throw e;
       }
       const account = reply.account;
-      if (points && (!account || account.balance < points.points)) {
-        throw new DomainError('INSUFFICIENT_POINTS', `The account has ${account?.balance ?? 0} points, ${points.points} asked`, { balance: account?.balance ?? 0 });
+      // A line bought in points is paid its whole price (after rewards) with the product's points price.
+      const cutFor = (lineId: string) => reply.rewards.reduce((s, r) => s + r.lines.filter((l) => l.lineId === lineId).reduce((t, l) => t + l.amountMinor, 0), 0);
+      const linesInPoints = reply.pointsPriced
+        .map((p) => ({
+          method: 'points' as const,
+          amountMinor: Math.max(0, (evaluation.lines.find((l) => l.lineId === p.lineId)?.priceMinor ?? 0) - cutFor(p.lineId)),
+          points: p.points,
+          ref: p.lineId,
+        }))
+        .filter((p) => p.amountMinor > 0);
+      const needed = (points?.points ?? 0) + linesInPoints.reduce((s, p) => s + p.points, 0);
+      if (needed > 0 && (!account || account.balance < needed)) {
+        throw new DomainError('INSUFFICIENT_POINTS', `The account has ${account?.balance ?? 0} points, ${needed} asked`, { balance: account?.balance ?? 0 });
       }
-      if (points && reply.pointsValue.currency !== cart.currency) {
+      if (needed > 0 && reply.pointsValue.currency !== cart.currency) {
         throw new DomainError('VALIDATION_FAILED', `The loyalty program counts in ${reply.pointsValue.currency}, the cart in ${cart.currency}`);
       }
       return {
@@ -62,7 +82,7 @@ export function loyaltyCheckout(backends: Backends): LoyaltyCheckout {
         balance: account
           ? { points: account.balance, valueMinor: account.balanceValue.amountMinor, wording: account.wording.en ?? Object.values(account.wording)[0] ?? 'points' }
           : null,
-        payments: points && reply.pointsValue.amountMinor > 0 ? [{ method: 'points' as const, amountMinor: reply.pointsValue.amountMinor, points: points.points }] : [],
+        payments: [...(points && reply.pointsValue.amountMinor > 0 ? [{ method: 'points' as const, amountMinor: reply.pointsValue.amountMinor, points: points.points }] : []), ...linesInPoints],
         pointsEarnable: reply.pointsEarnable,
       };
     },
@@ -83,13 +103,15 @@ export function loyaltyCheckout(backends: Backends): LoyaltyCheckout {
               },
             ]
           : [];
-      if (!points || !contactId) return rewards;
+      // Points paying part of the order and points buying whole lines, held as one.
+      const pointsToHold = saga.priced.payments.filter((p) => p.method === 'points').reduce((s, p) => s + (p.points ?? 0), 0);
+      if (!pointsToHold || !contactId) return rewards;
       return [
         ...rewards,
         {
           name: 'points',
           hold: () =>
-            backends.call(loyaltyPointsHold, ctx, { orderId, contactId, ...(points.programId ? { programId: points.programId } : {}), points: points.points, ttlSeconds: HOLD_TTL_SECONDS + 300 }),
+            backends.call(loyaltyPointsHold, ctx, { orderId, contactId, ...(points?.programId ? { programId: points.programId } : {}), points: pointsToHold, ttlSeconds: HOLD_TTL_SECONDS + 300 }),
           capture: async () => void (await backends.call(loyaltyPointsCapture, ctx, { orderId })),
           release: async () => void (await backends.call(loyaltyPointsRelease, ctx, { orderId })),
         },

@@ -1,4 +1,4 @@
-import type { Program } from '@tlp/contracts';
+import { DomainError, type Program } from '@tlp/contracts';
 import { sql, type Tx } from '@tlp/platform';
 import { tierProgress } from '../domain/criteria';
 import { pointsEarned, pointsValueMinor } from '../domain/earn';
@@ -13,7 +13,7 @@ export interface QuoteRequest {
   channel: string;
   pointOfSale?: string;
   currency: string;
-  lines: { lineId: string; productId: string; productFamily: string; sectionId?: string; quantity: number; priceMinor: number }[];
+  lines: { lineId: string; productId: string; productFamily: string; sectionId?: string; quantity: number; priceMinor: number; payInPoints: boolean }[];
   pointsToUse: number;
 }
 
@@ -40,12 +40,20 @@ export async function quote(tx: Tx, tenantId: string, q: QuoteRequest, now: Date
     .map((r) => ({ ...r, lines: r.lines.filter((l) => best.get(l.lineId)?.rewardId === r.rewardId) }))
     .filter((r) => r.lines.length > 0);
   const paid = q.lines.map((l) => ({ ...l, paidMinor: Math.max(0, l.priceMinor - (best.get(l.lineId)?.amountMinor ?? 0)) }));
+  const pointsPriced = q.lines
+    .filter((l) => l.payInPoints)
+    .map((l) => {
+      const price = program.productPrices.find((p) => p.productId === l.productId);
+      if (!price) throw new DomainError('PRODUCT_NOT_PRICED_IN_POINTS', `Product ${l.productId} has no price in ${program.wording.en ?? 'points'}`, { productId: l.productId });
+      return { lineId: l.lineId, points: price.points * l.quantity };
+    });
   const activity = await activityOf(tx, tenantId, q.contactId);
   const [holder] = await sql<{ season_ticket_holder: boolean }>(tx, `SELECT season_ticket_holder FROM activity WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, q.contactId]);
   return {
     account: account ? await accountView(tx, account, program, now) : null,
     rewards: applied,
     pointsValue: { amountMinor: pointsValueMinor(q.pointsToUse, program.valueNumerator, program.valueDenominator), currency: program.currency },
+    pointsPriced,
     pointsEarnable: pointsEarned(
       { rules: program.earnRules, seasonTicketHoldersOnly: program.seasonTicketHoldersOnly },
       { channel: q.channel, ...(q.pointOfSale ? { pointOfSale: q.pointOfSale } : {}), lines: paid.map((l) => ({ ...l, productFamily: l.productFamily as never })) },
