@@ -19,6 +19,8 @@ export const promotionErrors = defineErrors({
   PROMOTION_NOT_SINGLE_USE: { status: 422, title: 'Codes can only be generated for an advantage whose target is single-use codes' },
   PROMOTION_NOT_CONTACTS_TARGET: { status: 422, title: 'Only an advantage whose target is a contact list has a target list' },
   PROMOTION_ADVANTAGE_CLOSED: { status: 409, title: 'The advantage is closed' },
+  PROMOTION_FIELD_LOCKED: { status: 409, title: 'This field cannot change once the advantage is in operation' },
+  PROMOTION_QUOTA_BELOW_TAKEN: { status: 409, title: 'The quota cannot go below the units already held or sold' },
   PROMOTION_HOLD_EXPIRED: { status: 409, title: 'The hold expired; place it again' },
   PROMOTION_HOLD_CAPTURED: { status: 409, title: 'The hold was captured; it cannot be released' },
   PROMOTION_HOLD_CLOSED: { status: 409, title: 'The hold was released or expired' },
@@ -244,6 +246,32 @@ export const OrderId = z.string().min(1).max(100);
 // --- advantages ---------------------------------------------------------------------------------
 
 export const createAdvantage = defineRequest('promotion.v1.advantages.create', AdvantageInput, Advantage);
+/**
+ * Edits an advantage. A draft can change in every respect but a partner target (its access code
+ * is claimed; recreate the advantage instead). In operation, only what does not rewrite sales
+ * already made: names, channels, the end of the window and the end-of-sale rule, prices, and the
+ * quota, never below the units taken. A closed advantage does not change.
+ */
+export const updateAdvantage = defineRequest(
+  'promotion.v1.advantages.update',
+  z
+    .object({
+      advantageId: Uuid,
+      season: NonEmpty.optional(),
+      family: ProductFamily.optional(),
+      names: Names.optional(),
+      target: Target.optional(),
+      channels: z.array(NonEmpty).min(1).nullable().optional(),
+      validFrom: Timestamp.nullable().optional(),
+      validUntil: Timestamp.nullable().optional(),
+      endOfSale: EndOfSale.optional(),
+      quota: z.int().positive().nullable().optional(),
+      fundedBy: Funder.optional(),
+      prices: z.array(AdvantagePrice).min(1).max(2000).optional(),
+    })
+    .strict(),
+  Advantage,
+);
 export const getAdvantage = defineRequest('promotion.v1.advantages.get', z.object({ advantageId: Uuid }), Advantage);
 export const listAdvantages = defineRequest(
   'promotion.v1.advantages.list',

@@ -40,6 +40,7 @@ describe('tenant isolation', () => {
     const results = {
       advantageGet: await fails(h.bus.request(c.getAdvantage, asB(), { advantageId })),
       advantageTransition: await fails(h.bus.request(c.transitionAdvantage, asB(), { advantageId, to: 'closed' })),
+      advantageUpdate: await fails(h.bus.request(c.updateAdvantage, asB(), { advantageId, names: { internal: { fr: 'B' }, public: { fr: 'B' } } })),
       targets: await fails(h.bus.request(c.changeTargetList, asB(), { advantageId: partnerAdvantageId, mode: 'add', contactIds: ['x'] })),
       promoGet: await fails(h.bus.request(c.getPromoCode, asB(), { promoCodeId })),
       promoTransition: await fails(h.bus.request(c.transitionPromoCode, asB(), { promoCodeId, to: 'closed' })),

@@ -13,6 +13,7 @@ import {
   listAdvantages,
   listCodes,
   transitionAdvantage,
+  updateAdvantage,
   transitionPromoCode,
 } from '@tlp/contracts';
 import { forward } from './forward';
@@ -25,6 +26,7 @@ export const promotionRoutes = [
   forward(createAdvantage, { method: 'post', path: '/advantages', tag: advantages, summary: 'Create an advantage (draft)', role: 'operator', status: 201 }),
   forward(listAdvantages, { method: 'get', path: '/advantages', tag: advantages, summary: 'List advantages by season and state', role: 'operator' }),
   forward(getAdvantage, { method: 'get', path: '/advantages/:advantageId', tag: advantages, summary: 'An advantage', role: 'operator' }),
+  forward(updateAdvantage, { method: 'patch', path: '/advantages/:advantageId', tag: advantages, summary: 'Edit an advantage (a draft freely; in operation within limits)', role: 'operator' }),
   forward(transitionAdvantage, {
     method: 'post',
     path: '/advantages/:advantageId/transitions',

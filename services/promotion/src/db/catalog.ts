@@ -179,6 +179,33 @@ export function liveAdvantageRows(q: Queryable, tenantId: string, productIds: st
   );
 }
 
+/** Writes every editable column of an advantage; the caller decides what may change. */
+export async function updateAdvantageRow(q: Queryable, tenantId: string, a: Omit<Advantage, 'state' | 'quotaTaken'>): Promise<AdvantageRow> {
+  const [row] = await sql<AdvantageRow>(
+    q,
+    `UPDATE advantages SET season = $3, family = $4, names = $5, target = $6, channels = $7, valid_from = $8, valid_until = $9, end_of_sale = $10,
+       quota = $11, funded_by = $12, prices = $13, updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 RETURNING ${ADVANTAGE_COLUMNS}`,
+    [
+      tenantId,
+      a.advantageId,
+      a.season,
+      a.family,
+      JSON.stringify(a.names),
+      JSON.stringify(a.target),
+      a.channels,
+      a.validFrom,
+      a.validUntil,
+      JSON.stringify(a.endOfSale),
+      a.quota,
+      a.fundedBy,
+      JSON.stringify(a.prices),
+    ],
+  );
+  if (!row) throw new Error('advantage update returned nothing');
+  return row;
+}
+
 export async function setAdvantageState(q: Queryable, tenantId: string, id: string, state: string): Promise<AdvantageRow | undefined> {
   const [row] = await sql<AdvantageRow>(
     q,

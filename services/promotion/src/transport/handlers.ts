@@ -16,6 +16,7 @@ export function requestHandlers(ctxOf: ContextOf, gate: Gate): RequestHandler[] 
     handle(c.createAdvantage, (req, input) => advantages.createAdvantage(ctxOf(req), input)),
     handle(c.getAdvantage, (req, input) => advantages.getAdvantage(ctxOf(req), input.advantageId)),
     handle(c.listAdvantages, async (req, input) => ({ advantages: await advantages.listAdvantages(ctxOf(req), input.season, input.state) })),
+    handle(c.updateAdvantage, (req, input) => advantages.updateAdvantage(ctxOf(req), input)),
     handle(c.transitionAdvantage, (req, input) => advantages.transitionAdvantage(ctxOf(req), input.advantageId, input.to)),
     handle(c.changeTargetList, (req, input) => advantages.changeTargets(ctxOf(req), input)),
     handle(c.createPromoCode, (req, input) => promos.createPromoCode(ctxOf(req), input)),
