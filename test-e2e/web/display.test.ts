@@ -5,7 +5,6 @@
 import fc from 'fast-check';
 import { decimalString, formatMoney, parseMinor } from '../../services/web/src/app/money';
 import { formatPoints, wordingFor } from '../../services/web/src/app/points';
-import { tierStanding } from '../../services/web/src/app/tiers';
 import { canUseBackOffice, canUseFanPages, isExpired, readClaims } from '../../services/web/src/app/claims';
 import { fieldIssues, problemMessage, toProblem } from '../../services/web/src/app/api/problem';
 
@@ -44,30 +43,6 @@ describe('points', () => {
     expect(formatPoints(1250, wording, 'de')).toBe('1.250 stars');
     expect(wordingFor({ fr: 'étoiles' }, 'en')).toBe('étoiles');
     expect(wordingFor(undefined, 'en')).toBe('points');
-  });
-});
-
-describe('tier progress', () => {
-  const tiers = [
-    { name: 'Gold', threshold: 1000 },
-    { name: 'Bronze', threshold: 0 },
-    { name: 'Silver', threshold: 500 },
-  ];
-
-  it("says you're 80% to Gold at 900 of 500..1000", () => {
-    expect(tierStanding(900, tiers)).toMatchObject({ current: { name: 'Silver' }, next: { name: 'Gold' }, percent: 80, remaining: 100 });
-  });
-
-  it('is 100% with nothing to go at the top tier, and never 100% before it', () => {
-    expect(tierStanding(5000, tiers)).toMatchObject({ current: { name: 'Gold' }, percent: 100, remaining: 0 });
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 999 }), (v) => {
-        const s = tierStanding(v, tiers);
-        expect(s.percent).toBeGreaterThanOrEqual(0);
-        expect(s.percent).toBeLessThan(100);
-        expect(s.remaining).toBeGreaterThan(0);
-      }),
-    );
   });
 });
 

@@ -7,17 +7,20 @@ import type { Wording } from '../points';
  * Views mirror the services' contracts (packages/contracts) where those exist.
  */
 export const routes = {
-  advantages: '/promotion/advantages',
-  codeBatches: '/promotion/advantages/{advantageId}/code-batches',
-  codeBatch: '/promotion/advantages/{advantageId}/code-batches/{batchId}',
-  codeDashboard: '/promotion/code-dashboard',
-  codes: '/promotion/codes',
-  codeInvalidate: '/promotion/codes/{code}/invalidate',
-  myLoyalty: '/me/loyalty',
+  advantages: '/advantages',
+  advantageTransitions: '/advantages/{advantageId}/transitions',
+  codeBatches: '/code-batches',
+  codeBatch: '/code-batches/{batchId}',
+  codeBatchCsv: '/code-batches/{batchId}/csv',
+  codeDashboard: '/code-dashboard',
+  codes: '/codes',
+  codeInvalidations: '/code-invalidations',
+  myLoyalty: '/me/loyalty-account',
+  myTierProgress: '/me/tier-progress',
   myRewards: '/me/rewards',
   checkoutQuote: '/checkout/quote',
-  checkouts: '/checkout',
-  checkoutConfirm: '/checkout/{checkoutId}/confirm',
+  checkouts: '/checkout/holds',
+  checkoutConfirm: '/checkout/{orderId}/confirmation',
   rewardPrograms: '/loyalty/reward-programs',
   rewardAnalytics: '/loyalty/reward-programs/{programId}/analytics',
   partners: '/partners',
@@ -53,52 +56,68 @@ export const productFamilies = [
 export type ProductFamily = (typeof productFamilies)[number];
 
 /** The five target types of seed 002. */
-export const targetTypes = ['public', 'indicator', 'partner', 'contacts', 'single-use'] as const;
+export const targetTypes = ['public', 'indicator', 'partner', 'contacts', 'single-use-codes'] as const;
 export type TargetType = (typeof targetTypes)[number];
 
-export const endOfSaleRules = ['end-of-sales', 'performance-start-plus-tolerance', 'no-limit'] as const;
+export const endOfSaleRules = ['performance-end-of-sales', 'performance-start-plus-tolerance', 'no-limit'] as const;
 export type EndOfSaleRule = (typeof endOfSaleRules)[number];
 
-export type Discount = { kind: 'percentage'; percent: number } | { kind: 'fixed'; amountMinor: number; currency: string };
+/** Text per locale, as the services store names. */
+export type LocalizedText = Record<string, string>;
 
-export interface AdvantageDraft {
-  season: string;
-  productFamily: ProductFamily;
-  name: string;
-  publicName: string;
-  targetType: TargetType;
-  accessCode?: string;
-  indicator?: { name: string; level: string };
-  quota?: number;
-  validFrom?: string;
-  validUntil?: string;
-  endOfSale: EndOfSaleRule;
-  toleranceMinutes?: number;
-  discount: Discount;
-  channels: string[];
-  putIntoOperation: boolean;
+export type Target =
+  | { type: 'public' }
+  | { type: 'indicator'; indicator: string; level: string }
+  | { type: 'partner'; accessCode: string }
+  | { type: 'contacts' }
+  | { type: 'single-use-codes' };
+
+export type EndOfSale = { rule: 'performance-end-of-sales' } | { rule: 'performance-start-plus-tolerance'; toleranceMinutes: number } | { rule: 'no-limit' };
+
+/** The special price of one product, optionally for one audience subcategory and seat category. */
+export interface AdvantagePrice {
+  productId: string;
+  audienceSubcategory: string | null;
+  seatCategory: string | null;
+  priceMinor: number;
+  currency: string;
 }
 
-export interface AdvantageView extends AdvantageDraft {
+/** `POST /advantages` (promotion.v1.advantages.create). */
+export interface AdvantageInput {
+  season: string;
+  family: ProductFamily;
+  names: { internal: LocalizedText; public: LocalizedText };
+  target: Target;
+  channels: string[] | null;
+  validFrom: string | null;
+  validUntil: string | null;
+  endOfSale: EndOfSale;
+  quota: number | null;
+  prices: AdvantagePrice[];
+}
+
+export interface AdvantageView extends AdvantageInput {
   advantageId: string;
   state: 'draft' | 'in-operation' | 'closed';
-  createdAt: string;
+  quotaTaken: number;
 }
 
+/** The name to show in the person's language, else any. */
+export const textIn = (t: LocalizedText, locale = 'en'): string => t[locale] ?? Object.values(t)[0] ?? '';
+
+/** `POST /code-batches`, `GET /code-batches/{batchId}` (promotion.v1.codes.generate). */
 export interface CodeBatchView {
   batchId: string;
   advantageId: string;
-  requested: number;
+  contactId: string;
+  count: number;
   generated: number;
-  state: 'running' | 'done' | 'failed';
-  /** A CSV of the codes, served by the gateway once the batch is done. */
-  downloadPath?: string;
+  state: 'generating' | 'ready';
+  createdAt: string;
 }
 
-export interface CodeDashboardRow {
-  contactId: string | null;
-  advantageId: string;
-  advantageName: string;
+export interface DashboardCounts {
   generated: number;
   available: number;
   used: number;
@@ -106,77 +125,134 @@ export interface CodeDashboardRow {
   invalidated: number;
 }
 
+export interface CodeDashboardRow extends DashboardCounts {
+  contactId: string | null;
+  advantageId: string;
+  advantageName: LocalizedText;
+}
+
 export interface CodeView {
   code: string;
   advantageId: string;
-  state: 'available' | 'used' | 'invalidated' | 'expired';
+  batchId: string;
+  requestedBy: string;
+  state: 'available' | 'held' | 'used' | 'invalidated';
+  generatedAt: string;
   usedAt: string | null;
   usedBy: string | null;
   orderId: string | null;
+  invalidatedAt: string | null;
+  ticketsScanned: number;
 }
 
-export interface Tier {
-  name: string;
-  threshold: number;
-}
-
+/** `GET /me/loyalty-account`: the balance in the program's wording and in money. */
 export interface MyLoyalty {
+  accountId: string;
   programId: string;
-  programName: string;
+  balance: number;
+  balanceValue: Money;
+  held: number;
+  expiringSoon: number;
+  nextExpiryAt: string | null;
   wording: Wording;
-  points: number;
-  value: Money;
-  tiers: Tier[];
-  /** What counts toward tiers (qualifying points), which may differ from the spendable balance. */
-  tierValue: number;
-  partner?: { name: string; points: number; value: Money; wording: Wording; stale: boolean };
 }
 
+/** `GET /me/tier-progress`, computed by the loyalty service. */
+export interface TierStanding {
+  current: string | null;
+  next: string | null;
+  percent: number;
+  value: number;
+  nextThreshold: number | null;
+}
+
+/** `GET /me/rewards`. */
 export interface RewardView {
   rewardId: string;
   name: string;
-  kind: 'percentage' | 'fixed' | 'free-ticket';
-  percent?: number;
-  amount?: Money;
-  state: 'active' | 'used' | 'expired' | 'revoked';
+  reward: { type: 'percentage'; basisPoints: number } | { type: 'fixed'; amountMinor: number; currency: string } | { type: 'free-ticket' };
+  state: 'active' | 'used' | 'expired';
   validUntil: string | null;
   usedAt: string | null;
 }
 
 export interface CheckoutLine {
   lineId: string;
+  productId: string;
   productFamily: ProductFamily;
   label: string;
   amountMinor: number;
+  season?: string;
+  audienceSubcategory?: string;
+  seatCategory?: string;
 }
 
+/** What the page lets the fan choose; `toCart` turns it into the gateway's cart. */
 export interface CheckoutRequest {
   currency: string;
   channel: string;
   lines: CheckoutLine[];
   codes: string[];
   points: number;
-  voucherCodes: string[];
   useCreditNote: boolean;
 }
 
-export interface QuoteView {
+/** The gateway's cart (`POST /checkout/quote`, `/checkout/holds`). */
+export interface Cart {
+  channel: string;
   currency: string;
+  lines: { lineId: string; productId: string; productFamily: ProductFamily; unitPriceMinor: number; quantity: number; season?: string; audienceSubcategory?: string; seatCategory?: string }[];
+  codes: string[];
+  pay: { vouchers: never[]; points?: { points: number }; creditNoteMinor?: number };
+}
+
+export interface Reduction {
+  source: 'advantage' | 'promo-code' | 'reward' | 'single-use-code';
+  ref: string;
+  amountMinor: number;
+  fundedBy: string;
+  label?: string;
+}
+
+/** The gateway's quote. */
+export interface Quote {
+  currency: string;
+  lines: { lineId: string; productId: string; originalMinor: number; priceMinor: number; reductions: Reduction[] }[];
   subtotalMinor: number;
-  reductions: { source: string; label: string; ref: string; amountMinor: number; reservedForYou?: boolean }[];
-  payments: { method: 'points' | 'partner-points' | 'voucher' | 'credit-note'; label: string; amountMinor: number; points?: number }[];
-  dueMinor: number;
-  /** Advantages this contact may use, shown with a gift icon. */
-  reservedAdvantages?: { advantageId: string; name: string }[];
-  pointsAvailable?: number;
-  creditNote?: Money;
+  discountMinor: number;
+  totalMinor: number;
+  payments: { method: 'points' | 'voucher' | 'credit-note' | 'partner-points'; amountMinor: number; points?: number; ref?: string }[];
+  amountDueMinor: number;
+  notApplied: { kind: string; ref: string; lineId: string | null; reason: string }[];
+  balances: { points: { points: number; valueMinor: number; wording: string } | null; creditNoteMinor: number; partners: { partnerId: string; points: number; valueMinor: number; stale: boolean }[] };
+  rewards: { rewardId: string; name: string; amountMinor: number }[];
+  pointsEarnable: number;
 }
 
 export interface CheckoutView {
-  checkoutId: string;
-  state: 'held' | 'confirmed' | 'cancelled' | 'expired';
-  quote: QuoteView;
-  expiresAt: string;
+  orderId: string;
+  state: 'holding' | 'held' | 'failed' | 'confirming' | 'confirmed' | 'cancelling' | 'cancelled' | 'expired';
+  holdExpiresAt: string;
+  quote: Quote;
+}
+
+export function toCart(r: CheckoutRequest, creditNoteMinor: number): Cart {
+  return {
+    channel: r.channel,
+    currency: r.currency,
+    lines: r.lines.map((l) => ({
+      lineId: l.lineId,
+      productId: l.productId,
+      productFamily: l.productFamily,
+      unitPriceMinor: l.amountMinor,
+      quantity: 1,
+      ...(l.season ? { season: l.season } : {}),
+      ...(l.audienceSubcategory ? { audienceSubcategory: l.audienceSubcategory } : {}),
+      ...(l.seatCategory ? { seatCategory: l.seatCategory } : {}),
+    })),
+    codes: r.codes,
+    pay: { vouchers: [], ...(r.points > 0 ? { points: { points: r.points } } : {}), ...(r.useCreditNote && creditNoteMinor > 0 ? { creditNoteMinor } : {}) },
+  };
 }
 
 export interface RewardProgramView {

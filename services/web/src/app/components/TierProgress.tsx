@@ -1,29 +1,27 @@
 import { Progress, Stack, Text, Timeline, Title } from '@mantine/core';
-import { tierStanding, type Tier } from '../tiers';
+import type { TierStanding } from '../api/routes';
 
-/** The tier ladder as a timeline, with "You're 80% to Gold!" above it. */
-export function TierProgress({ value, tiers, unit }: { value: number; tiers: Tier[]; unit: string }) {
-  const ladder = [...tiers].sort((a, b) => a.threshold - b.threshold);
-  const s = tierStanding(value, ladder);
-  const reached = ladder.filter((t) => t.threshold <= value).length;
+/**
+ * Where the fan stands ("You're 80% to Gold!"), as the loyalty service computed it, with the
+ * tier reached and the next one as a timeline.
+ */
+export function TierProgress({ standing, unit }: { standing: TierStanding; unit: string }) {
+  const { current, next, percent, value, nextThreshold } = standing;
+  const steps = [current ?? 'No tier yet', ...(next ? [next] : [])];
   return (
     <Stack gap="sm">
       <Title order={3} size="h4">
-        {s.next ? `You're ${s.percent}% to ${s.next.name}!` : `You're at the top tier${s.current ? `: ${s.current.name}` : ''}!`}
+        {next ? `You're ${percent}% to ${next}!` : `You're at the top tier${current ? `: ${current}` : ''}!`}
       </Title>
-      <Progress value={s.percent} size="lg" aria-label={s.next ? `Progress to ${s.next.name}` : 'Top tier reached'} />
-      {s.next && (
+      <Progress value={next ? percent : 100} size="lg" aria-label={next ? `Progress to ${next}` : 'Top tier reached'} />
+      {next && nextThreshold !== null && (
         <Text size="sm">
-          {new Intl.NumberFormat().format(s.remaining)} {unit} to go.
+          {new Intl.NumberFormat().format(Math.max(0, nextThreshold - value))} {unit} to go.
         </Text>
       )}
-      <Timeline active={reached - 1} bulletSize={18} lineWidth={3} aria-label="Tiers">
-        {ladder.map((t) => (
-          <Timeline.Item key={t.name} title={t.name}>
-            <Text size="xs" c="gray.8">
-              from {new Intl.NumberFormat().format(t.threshold)} {unit}
-            </Text>
-          </Timeline.Item>
+      <Timeline active={current ? 0 : -1} bulletSize={18} lineWidth={3} aria-label="Tiers">
+        {steps.map((name) => (
+          <Timeline.Item key={name} title={name} />
         ))}
       </Timeline>
     </Stack>

@@ -1,10 +1,10 @@
-import { Button, Checkbox, Group, NumberInput, Paper, Radio, SegmentedControl, Select, SimpleGrid, Stack, Stepper, Table, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Button, Checkbox, Group, NumberInput, Paper, Radio, Select, SimpleGrid, Stack, Stepper, Table, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation } from '../../api/hooks';
 import { fieldIssues, ApiProblem } from '../../api/problem';
-import { endOfSaleRules, productFamilies, routes, targetTypes, type AdvantageDraft, type AdvantageView, type EndOfSaleRule, type ProductFamily, type TargetType } from '../../api/routes';
+import { endOfSaleRules, fill, productFamilies, routes, targetTypes, type AdvantageInput, type AdvantageView, type EndOfSaleRule, type ProductFamily, type TargetType } from '../../api/routes';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatMoney, parseMinor } from '../../money';
 
@@ -28,11 +28,11 @@ export const targetLabels: Record<TargetType, string> = {
   indicator: 'Indicator level',
   partner: 'Partner (shared access code)',
   contacts: 'Contacts of a campaign target list',
-  'single-use': 'Single-use codes',
+  'single-use-codes': 'Single-use codes',
 };
 
 const endOfSaleLabels: Record<EndOfSaleRule, string> = {
-  'end-of-sales': "At the performance's end of sales",
+  'performance-end-of-sales': "At the performance's end of sales",
   'performance-start-plus-tolerance': 'At performance start plus a tolerance',
   'no-limit': 'No limit',
 };
@@ -43,6 +43,17 @@ const channels = [
   { value: 'call-centre', label: 'Call centre' },
   { value: 'partner-resale', label: 'Partner resale' },
 ];
+
+/** One special price: a product, optionally one audience subcategory and seat category. */
+interface PriceRow {
+  productId: string;
+  audienceSubcategory: string;
+  seatCategory: string;
+  price: string;
+  currency: string;
+}
+
+const emptyPrice: PriceRow = { productId: '', audienceSubcategory: '', seatCategory: '', price: '', currency: 'EUR' };
 
 interface Form {
   season: string;
@@ -58,10 +69,7 @@ interface Form {
   validUntil: string;
   endOfSale: EndOfSaleRule;
   toleranceMinutes: number | string;
-  discountKind: 'percentage' | 'fixed';
-  percent: number | string;
-  amount: string;
-  currency: string;
+  prices: PriceRow[];
   channels: string[];
   putIntoOperation: boolean;
 }
@@ -71,24 +79,21 @@ const empty: Form = {
   productFamily: null,
   name: '',
   publicName: '',
-  targetType: 'single-use',
+  targetType: 'single-use-codes',
   accessCode: '',
   indicatorName: '',
   indicatorLevel: '',
   quota: '',
   validFrom: '',
   validUntil: '',
-  endOfSale: 'end-of-sales',
+  endOfSale: 'performance-end-of-sales',
   toleranceMinutes: 30,
-  discountKind: 'percentage',
-  percent: 10,
-  amount: '',
-  currency: 'EUR',
+  prices: [emptyPrice],
   channels: ['webshop'],
   putIntoOperation: true,
 };
 
-type Errors = Partial<Record<keyof Form, string>>;
+type Errors = Partial<Record<keyof Form | `price-${number}` | `product-${number}`, string>>;
 
 /** Each step's own checks, so a person cannot move on with a gap; the service checks again. */
 function check(step: number, f: Form): Errors {
@@ -107,8 +112,10 @@ function check(step: number, f: Form): Errors {
     if (f.validFrom && f.validUntil && f.validFrom >= f.validUntil) e.validUntil = 'The end must come after the start.';
   }
   if (step === 2) {
-    if (f.discountKind === 'percentage' && !(Number(f.percent) > 0 && Number(f.percent) <= 100)) e.percent = 'Between 0 and 100.';
-    if (f.discountKind === 'fixed' && !parseMinor(f.amount, f.currency)) e.amount = `An amount in ${f.currency}, like 5.00.`;
+    f.prices.forEach((p, n) => {
+      if (!p.productId.trim()) e[`product-${n}`] = 'Which product this price is for.';
+      if (parseMinor(p.price, p.currency) === undefined) e[`price-${n}`] = `A price in ${p.currency}, like 45.00.`;
+    });
   }
   if (step === 3 && f.channels.length === 0) e.channels = 'Choose at least one sales channel.';
   return e;
@@ -116,26 +123,30 @@ function check(step: number, f: Form): Errors {
 
 const localToIso = (v: string) => (v ? new Date(v).toISOString() : undefined);
 
-function toDraft(f: Form): AdvantageDraft {
+function toInput(f: Form): AdvantageInput {
+  const target =
+    f.targetType === 'partner'
+      ? { type: 'partner' as const, accessCode: f.accessCode }
+      : f.targetType === 'indicator'
+        ? { type: 'indicator' as const, indicator: f.indicatorName.trim(), level: f.indicatorLevel.trim() }
+        : { type: f.targetType };
   return {
     season: f.season,
-    productFamily: f.productFamily!,
-    name: f.name.trim(),
-    publicName: f.publicName.trim(),
-    targetType: f.targetType,
-    ...(f.targetType === 'partner' ? { accessCode: f.accessCode } : {}),
-    ...(f.targetType === 'indicator' ? { indicator: { name: f.indicatorName.trim(), level: f.indicatorLevel.trim() } } : {}),
-    ...(f.quota !== '' ? { quota: Number(f.quota) } : {}),
-    ...(f.validFrom ? { validFrom: localToIso(f.validFrom) } : {}),
-    ...(f.validUntil ? { validUntil: localToIso(f.validUntil) } : {}),
-    endOfSale: f.endOfSale,
-    ...(f.endOfSale === 'performance-start-plus-tolerance' ? { toleranceMinutes: Number(f.toleranceMinutes) } : {}),
-    discount:
-      f.discountKind === 'percentage'
-        ? { kind: 'percentage', percent: Number(f.percent) }
-        : { kind: 'fixed', amountMinor: parseMinor(f.amount, f.currency) ?? 0, currency: f.currency },
-    channels: f.channels,
-    putIntoOperation: f.putIntoOperation,
+    family: f.productFamily!,
+    names: { internal: { en: f.name.trim() }, public: { en: f.publicName.trim() } },
+    target,
+    channels: f.channels.length ? f.channels : null,
+    validFrom: localToIso(f.validFrom) ?? null,
+    validUntil: localToIso(f.validUntil) ?? null,
+    endOfSale: f.endOfSale === 'performance-start-plus-tolerance' ? { rule: f.endOfSale, toleranceMinutes: Number(f.toleranceMinutes) } : { rule: f.endOfSale },
+    quota: f.quota !== '' ? Number(f.quota) : null,
+    prices: f.prices.map((p) => ({
+      productId: p.productId.trim(),
+      audienceSubcategory: p.audienceSubcategory.trim() || null,
+      seatCategory: p.seatCategory.trim() || null,
+      priceMinor: parseMinor(p.price, p.currency) ?? 0,
+      currency: p.currency,
+    })),
   };
 }
 
@@ -144,23 +155,27 @@ export function AdvantageEditor() {
   const [form, setForm] = useState<Form>(empty);
   const [step, setStep] = useState(0);
   const [errors, setErrors] = useState<Errors>({});
-  const create = useMutation<AdvantageDraft, AdvantageView>('POST', routes.advantages);
+  const create = useMutation<AdvantageInput, AdvantageView>('POST', routes.advantages);
+  const transition = useMutation<{ to: 'in-operation' }, AdvantageView>('POST', routes.advantageTransitions);
   const navigate = useNavigate();
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setForm((f) => ({ ...f, [k]: v }));
   const serverIssues = create.error instanceof ApiProblem ? fieldIssues(create.error.problem) : {};
-  const err = (k: keyof Form) => errors[k] ?? serverIssues[k];
+  const err = (k: keyof Errors) => errors[k] ?? (serverIssues as Record<string, string | undefined>)[k];
 
   const next = () => {
     const e = check(step, form);
     setErrors(e);
     if (Object.keys(e).length === 0) setStep((s) => s + 1);
   };
+  const setPrice = (n: number, change: Partial<PriceRow>) => set('prices', form.prices.map((p, k) => (k === n ? { ...p, ...change } : p)));
   const submit = async () => {
-    const created = await create.run(toDraft(form));
-    if (created) navigate(created.targetType === 'single-use' ? `/back-office/codes?advantage=${created.advantageId}` : '/back-office/advantages');
+    const created = await create.run(toInput(form));
+    if (!created) return;
+    if (form.putIntoOperation && !(await transition.run({ to: 'in-operation' }, fill(routes.advantageTransitions, { advantageId: created.advantageId })))) return;
+    navigate(created.target.type === 'single-use-codes' ? `/back-office/codes?advantage=${created.advantageId}` : '/back-office/advantages');
   };
 
-  const draft = step === 4 ? toDraft(form) : undefined;
+  const draft = step === 4 ? toInput(form) : undefined;
   return (
     <Stack>
       <Title order={2}>New advantage</Title>
@@ -221,24 +236,23 @@ export function AdvantageEditor() {
           </Stepper.Step>
           <Stepper.Step label="Price">
             <Stack mt="md">
-              <SegmentedControl
-                aria-label="Kind of reduction"
-                value={form.discountKind}
-                onChange={(v) => set('discountKind', v as Form['discountKind'])}
-                data={[
-                  { value: 'percentage', label: 'Percentage' },
-                  { value: 'fixed', label: 'Fixed amount' },
-                ]}
-                w="fit-content"
-              />
-              {form.discountKind === 'percentage' ? (
-                <NumberInput label="Percentage off" required min={0} max={100} suffix=" %" value={form.percent} onChange={(v) => set('percent', v)} error={err('percent')} />
-              ) : (
-                <SimpleGrid cols={{ base: 1, sm: 2 }}>
-                  <TextInput label="Amount off" required inputMode="decimal" placeholder="5.00" value={form.amount} onChange={(e) => set('amount', e.currentTarget.value)} error={err('amount')} />
-                  <Select label="Currency" required data={['EUR', 'GBP', 'CHF', 'USD']} value={form.currency} onChange={(v) => set('currency', v ?? 'EUR')} allowDeselect={false} />
-                </SimpleGrid>
-              )}
+              {form.prices.map((p, n) => (
+                <Group key={n} align="end" wrap="wrap">
+                  <TextInput label="Product" required value={p.productId} onChange={(e) => setPrice(n, { productId: e.currentTarget.value })} error={err(`product-${n}`)} />
+                  <TextInput label="Audience subcategory" description="Empty for every audience" value={p.audienceSubcategory} onChange={(e) => setPrice(n, { audienceSubcategory: e.currentTarget.value })} />
+                  <TextInput label="Seat category" description="Empty for every category" value={p.seatCategory} onChange={(e) => setPrice(n, { seatCategory: e.currentTarget.value })} />
+                  <TextInput label="Special price" required inputMode="decimal" placeholder="45.00" value={p.price} onChange={(e) => setPrice(n, { price: e.currentTarget.value })} error={err(`price-${n}`)} />
+                  <Select label="Currency" required data={['EUR', 'GBP', 'CHF', 'USD']} value={p.currency} onChange={(v) => setPrice(n, { currency: v ?? 'EUR' })} allowDeselect={false} w={110} />
+                  {form.prices.length > 1 && (
+                    <ActionIcon variant="subtle" color="red" aria-label={`Remove price ${n + 1}`} onClick={() => set('prices', form.prices.filter((_, k) => k !== n))}>
+                      ×
+                    </ActionIcon>
+                  )}
+                </Group>
+              ))}
+              <Button variant="light" w="fit-content" onClick={() => set('prices', [...form.prices, { ...emptyPrice, currency: form.prices.at(-1)?.currency ?? 'EUR' }])}>
+                Add a price
+              </Button>
             </Stack>
           </Stepper.Step>
           <Stepper.Step label="Sales channels">
@@ -257,14 +271,19 @@ export function AdvantageEditor() {
                   <Table.Caption>Summary of the advantage</Table.Caption>
                   <Table.Tbody>
                     {[
-                      ['Product family', familyLabels[draft.productFamily]],
+                      ['Product family', familyLabels[draft.family]],
                       ['Season', draft.season],
-                      ['Name', `${draft.name} (public: ${draft.publicName})`],
-                      ['Target', targetLabels[draft.targetType]],
+                      ['Name', `${form.name} (public: ${form.publicName})`],
+                      ['Target', targetLabels[draft.target.type]],
                       ['Quota', draft.quota ?? 'none'],
-                      ['Validity', `${form.validFrom || 'now'} → ${form.validUntil || 'no end'}; ${endOfSaleLabels[draft.endOfSale]}`],
-                      ['Reduction', draft.discount.kind === 'percentage' ? `${draft.discount.percent} %` : formatMoney(draft.discount)],
-                      ['Channels', draft.channels.join(', ')],
+                      ['Validity', `${form.validFrom || 'now'} → ${form.validUntil || 'no end'}; ${endOfSaleLabels[draft.endOfSale.rule]}`],
+                      [
+                        'Prices',
+                        draft.prices
+                          .map((p) => `${p.productId}${p.audienceSubcategory ? ` / ${p.audienceSubcategory}` : ''}${p.seatCategory ? ` / ${p.seatCategory}` : ''}: ${formatMoney({ amountMinor: p.priceMinor, currency: p.currency })}`)
+                          .join('; '),
+                      ],
+                      ['Channels', (draft.channels ?? []).join(', ')],
                     ].map(([k, v]) => (
                       <Table.Tr key={String(k)}>
                         <Table.Th scope="row">{k}</Table.Th>
@@ -275,6 +294,7 @@ export function AdvantageEditor() {
                 </Table>
                 <Checkbox label="Put into operation now" checked={form.putIntoOperation} onChange={(e) => set('putIntoOperation', e.currentTarget.checked)} />
                 {create.error !== undefined && <ProblemAlert error={create.error} title="The advantage was not created" />}
+                {transition.error !== undefined && <ProblemAlert error={transition.error} title="The advantage was created but not put into operation" />}
               </Stack>
             )}
           </Stepper.Step>
@@ -292,7 +312,7 @@ export function AdvantageEditor() {
             {step < 4 ? (
               <Button onClick={next}>Next</Button>
             ) : (
-              <Button onClick={() => void submit()} loading={create.pending}>
+              <Button onClick={() => void submit()} loading={create.pending || transition.pending}>
                 Create the advantage
               </Button>
             )}

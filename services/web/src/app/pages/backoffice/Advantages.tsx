@@ -2,7 +2,7 @@ import { Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { RequiresRoutes } from '../../api/catalog';
 import { useQuery } from '../../api/hooks';
-import { routes, type AdvantageView } from '../../api/routes';
+import { routes, textIn, type AdvantageView } from '../../api/routes';
 import { QueryView } from '../../components/QueryView';
 import { formatMoney } from '../../money';
 import { familyLabels, targetLabels } from './AdvantageEditor';
@@ -41,7 +41,7 @@ function AdvantageList() {
                   <Table.Th>Name</Table.Th>
                   <Table.Th>Family</Table.Th>
                   <Table.Th>Target</Table.Th>
-                  <Table.Th>Reduction</Table.Th>
+                  <Table.Th>Special prices</Table.Th>
                   <Table.Th>State</Table.Th>
                   <Table.Th>Codes</Table.Th>
                 </Table.Tr>
@@ -49,17 +49,17 @@ function AdvantageList() {
               <Table.Tbody>
                 {advantages.map((a) => (
                   <Table.Tr key={a.advantageId}>
-                    <Table.Td>{a.name}</Table.Td>
-                    <Table.Td>{familyLabels[a.productFamily] ?? a.productFamily}</Table.Td>
-                    <Table.Td>{targetLabels[a.targetType] ?? a.targetType}</Table.Td>
-                    <Table.Td>{a.discount.kind === 'percentage' ? `${a.discount.percent} %` : formatMoney(a.discount)}</Table.Td>
+                    <Table.Td>{textIn(a.names.internal)}</Table.Td>
+                    <Table.Td>{familyLabels[a.family] ?? a.family}</Table.Td>
+                    <Table.Td>{targetLabels[a.target.type] ?? a.target.type}</Table.Td>
+                    <Table.Td>{a.prices.map((p) => `${p.productId}: ${formatMoney({ amountMinor: p.priceMinor, currency: p.currency })}`).join('; ')}</Table.Td>
                     <Table.Td>
                       <Badge variant="light">{stateLabels[a.state] ?? a.state}</Badge>
                     </Table.Td>
                     <Table.Td>
-                      {a.targetType === 'single-use' && (
+                      {a.target.type === 'single-use-codes' && (
                         <Button component={Link} to={`/back-office/codes?advantage=${a.advantageId}`} size="compact-sm" variant="light">
-                          Codes of {a.name}
+                          Codes of {textIn(a.names.internal)}
                         </Button>
                       )}
                     </Table.Td>

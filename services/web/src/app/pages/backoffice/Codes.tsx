@@ -3,7 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation, useQuery } from '../../api/hooks';
-import { fill, routes, type AdvantageView, type CodeBatchView, type CodeDashboardRow, type CodeView } from '../../api/routes';
+import { fill, routes, textIn, type AdvantageView, type CodeBatchView, type CodeDashboardRow, type CodeView, type DashboardCounts } from '../../api/routes';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { useSession } from '../../session';
@@ -30,7 +30,7 @@ export function CodesPage() {
           </RequiresRoutes>
         </Tabs.Panel>
         <Tabs.Panel value="tracking" pt="md">
-          <RequiresRoutes routes={[`GET ${routes.codes}`, `POST ${routes.codeInvalidate}`]}>
+          <RequiresRoutes routes={[`GET ${routes.codes}/{code}`, `POST ${routes.codeInvalidations}`]}>
             <Tracking />
           </RequiresRoutes>
         </Tabs.Panel>
@@ -45,20 +45,20 @@ function Generate() {
   const [advantageId, setAdvantageId] = useState<string | null>(params.get('advantage'));
   const [count, setCount] = useState<number | string>(100);
   const [contactId, setContactId] = useState('');
-  const generate = useMutation<{ count: number; contactId?: string }, CodeBatchView>('POST', advantageId ? fill(routes.codeBatches, { advantageId }) : routes.codeBatches);
+  const generate = useMutation<{ advantageId: string; count: number; contactId: string; destination: 'download' }, CodeBatchView>('POST', routes.codeBatches);
   const [batch, setBatch] = useState<CodeBatchView>();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!advantageId) return;
-    const started = await generate.run({ count: Number(count), ...(contactId.trim() ? { contactId: contactId.trim() } : {}) });
+    const started = await generate.run({ advantageId, count: Number(count), contactId: contactId.trim(), destination: 'download' });
     if (started) setBatch(started);
   };
 
   return (
     <QueryView query={advantages} label="the advantages">
       {({ advantages: all }) => {
-        const singleUse = all.filter((a) => a.targetType === 'single-use');
+        const singleUse = all.filter((a) => a.target.type === 'single-use-codes');
         return (
           <Stack>
             <Paper withBorder p="md" component="form" onSubmit={(e: FormEvent) => void submit(e)} aria-label="Generate codes">
@@ -66,15 +66,15 @@ function Generate() {
                 <Select
                   label="Advantage"
                   required
-                  data={singleUse.map((a) => ({ value: a.advantageId, label: `${a.name} (${a.season})` }))}
+                  data={singleUse.map((a) => ({ value: a.advantageId, label: `${textIn(a.names.internal)} (${a.season})` }))}
                   value={advantageId}
                   onChange={setAdvantageId}
                   nothingFoundMessage="No single-use advantage"
                 />
                 <NumberInput label="Number of codes" required min={1} max={1_000_000} allowDecimal={false} thousandSeparator="," value={count} onChange={setCount} />
-                <TextInput label="For contact" description="Who asked for the codes (optional)" value={contactId} onChange={(e) => setContactId(e.currentTarget.value)} />
+                <TextInput label="For contact" required description="Who asked for the codes (the dashboard's detail)" value={contactId} onChange={(e) => setContactId(e.currentTarget.value)} />
               </SimpleGrid>
-              <Button type="submit" mt="md" loading={generate.pending} disabled={!advantageId}>
+              <Button type="submit" mt="md" loading={generate.pending} disabled={!advantageId || !contactId.trim()}>
                 Generate
               </Button>
             </Paper>
@@ -93,34 +93,42 @@ function BatchProgress({ initial }: { initial: CodeBatchView }) {
   const [batch, setBatch] = useState(initial);
   const [error, setError] = useState<unknown>();
   useEffect(() => {
-    if (batch.state !== 'running') return;
+    if (batch.state !== 'generating') return;
     const timer = setTimeout(() => {
-      api
-        .get<CodeBatchView>(fill(routes.codeBatch, { advantageId: batch.advantageId, batchId: batch.batchId }))
-        .then(setBatch, setError);
+      api.get<CodeBatchView>(fill(routes.codeBatch, { batchId: batch.batchId })).then(setBatch, setError);
     }, 700);
     return () => clearTimeout(timer);
   }, [api, batch]);
-  const percent = batch.requested === 0 ? 100 : Math.floor((batch.generated * 100) / batch.requested);
+  const percent = batch.count === 0 ? 100 : Math.floor((batch.generated * 100) / batch.count);
+  const download = async () => {
+    // The list comes in pages of CSV rows; the header is kept from the first page only.
+    let afterSeq = 0;
+    const pages: string[] = [];
+    for (;;) {
+      const page = await api.get<{ csv: string; nextAfterSeq: number | null }>(fill(routes.codeBatchCsv, { batchId: batch.batchId }), { query: { afterSeq, limit: 20_000 } });
+      pages.push(pages.length ? page.csv.split('\n').slice(1).join('\n') : page.csv);
+      if (page.nextAfterSeq === null) break;
+      afterSeq = page.nextAfterSeq;
+    }
+    const url = URL.createObjectURL(new Blob([pages.join('\n')], { type: 'text/csv' }));
+    Object.assign(document.createElement('a'), { href: url, download: `codes-${batch.batchId}.csv` }).click();
+    URL.revokeObjectURL(url);
+  };
   return (
     <Paper withBorder p="md" aria-live="polite">
       <Stack gap="xs">
         <Group justify="space-between">
           <Text fw={600}>
-            {batch.state === 'done' ? 'Codes generated' : batch.state === 'failed' ? 'Generation failed' : 'Generating codes…'}
+            {batch.state === 'ready' ? 'Codes generated' : 'Generating codes…'}
           </Text>
           <Text size="sm" data-testid="batch-count">
-            {batch.generated.toLocaleString()} / {batch.requested.toLocaleString()}
+            {batch.generated.toLocaleString()} / {batch.count.toLocaleString()}
           </Text>
         </Group>
         <Progress value={percent} aria-label="Codes generated" />
         {error !== undefined && <ProblemAlert error={error} title="Progress could not be read" />}
-        {batch.state === 'done' && batch.downloadPath && (
-          <Button
-            variant="light"
-            w="fit-content"
-            onClick={() => void api.download(batch.downloadPath!.replace(/^\/v1/, ''), `codes-${batch.batchId}.csv`).catch(setError)}
-          >
+        {batch.state === 'ready' && (
+          <Button variant="light" w="fit-content" onClick={() => void download().catch(setError)}>
             Download the list (CSV)
           </Button>
         )}
@@ -132,20 +140,16 @@ function BatchProgress({ initial }: { initial: CodeBatchView }) {
 function Dashboard() {
   const [perContact, setPerContact] = useState(true);
   const [season, setSeason] = useState('');
-  const dashboard = useQuery<{ rows: CodeDashboardRow[] }>(routes.codeDashboard, { perContact: String(perContact), season: season || undefined });
+  const dashboard = useQuery<{ rows: CodeDashboardRow[]; totals: DashboardCounts }>(season ? routes.codeDashboard : undefined, { perContact: String(perContact), season });
   return (
     <Stack>
       <Group align="end">
-        <TextInput label="Season" placeholder="2025-2026" value={season} onChange={(e) => setSeason(e.currentTarget.value)} />
+        <TextInput label="Season" required placeholder="2025-2026" value={season} onChange={(e) => setSeason(e.currentTarget.value)} />
         <Checkbox label="Detail per contact who asked for the codes" checked={perContact} onChange={(e) => setPerContact(e.currentTarget.checked)} />
       </Group>
       <QueryView query={dashboard} label="the code dashboard">
-        {({ rows }) => {
-          const total = rows.reduce(
-            (t, r) => ({ generated: t.generated + r.generated, available: t.available + r.available, used: t.used + r.used, ticketsScanned: t.ticketsScanned + r.ticketsScanned, invalidated: t.invalidated + r.invalidated }),
-            { generated: 0, available: 0, used: 0, ticketsScanned: 0, invalidated: 0 },
-          );
-          const figures = (r: typeof total) => [r.generated, r.available, r.used, r.ticketsScanned, r.invalidated].map((n, i) => <Table.Td key={i}>{n.toLocaleString()}</Table.Td>);
+        {({ rows, totals: total }) => {
+          const figures = (r: DashboardCounts) => [r.generated, r.available, r.used, r.ticketsScanned, r.invalidated].map((n, i) => <Table.Td key={i}>{n.toLocaleString()}</Table.Td>);
           return (
             <Table.ScrollContainer minWidth={720}>
               <Table striped data-testid="code-dashboard">
@@ -165,7 +169,7 @@ function Dashboard() {
                   {rows.map((r) => (
                     <Table.Tr key={`${r.contactId ?? ''}/${r.advantageId}`}>
                       <Table.Td>{r.contactId ?? '—'}</Table.Td>
-                      <Table.Td>{r.advantageName}</Table.Td>
+                      <Table.Td>{textIn(r.advantageName)}</Table.Td>
                       {figures(r)}
                     </Table.Tr>
                   ))}
@@ -190,15 +194,15 @@ function Dashboard() {
 const codeStates: Record<CodeView['state'], { label: string; color: string }> = {
   available: { label: 'Available', color: 'green' },
   used: { label: 'Used', color: 'blue' },
+  held: { label: 'Held by an order', color: 'yellow' },
   invalidated: { label: 'Invalidated', color: 'red' },
-  expired: { label: 'Expired', color: 'gray' },
 };
 
 function Tracking() {
   const [code, setCode] = useState('');
   const [searched, setSearched] = useState<string>();
-  const found = useQuery<{ codes: CodeView[] }>(searched === undefined ? undefined : routes.codes, { code: searched });
-  const invalidate = useMutation<Record<string, never>, CodeView>('POST', routes.codeInvalidate);
+  const found = useQuery<CodeView>(searched === undefined ? undefined : `${routes.codes}/${encodeURIComponent(searched)}`);
+  const invalidate = useMutation<{ codes: string[] }, { invalidated: number }>('POST', routes.codeInvalidations);
 
   return (
     <Stack>
@@ -213,10 +217,9 @@ function Tracking() {
       </Group>
       {searched !== undefined && (
         <QueryView query={found} label="the code">
-          {({ codes }) =>
-            codes.length === 0 ? (
-              <Text role="status">No code {searched}.</Text>
-            ) : (
+          {(one) => {
+            const codes = [one];
+            return (
               <Table>
                 <Table.Caption>Code tracking</Table.Caption>
                 <Table.Thead>
@@ -245,7 +248,7 @@ function Tracking() {
                             size="compact-sm"
                             color="red"
                             variant="light"
-                            onClick={() => void invalidate.run({}, fill(routes.codeInvalidate, { code: c.code })).then((r) => r && found.reload())}
+                            onClick={() => void invalidate.run({ codes: [c.code] }).then((r) => r && found.reload())}
                             loading={invalidate.pending}
                           >
                             Invalidate {c.code}
@@ -256,8 +259,8 @@ function Tracking() {
                   ))}
                 </Table.Tbody>
               </Table>
-            )
-          }
+            );
+          }}
         </QueryView>
       )}
       {invalidate.error !== undefined && <ProblemAlert error={invalidate.error} title="The code was not invalidated" />}

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation } from '../../api/hooks';
-import { fill, routes, type CheckoutLine, type CheckoutRequest, type CheckoutView, type QuoteView } from '../../api/routes';
+import { fill, routes, toCart, type Cart, type CheckoutLine, type CheckoutRequest, type CheckoutView, type Quote } from '../../api/routes';
 import { GiftIcon } from '../../components/GiftIcon';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatMoney } from '../../money';
@@ -12,13 +12,21 @@ import { formatMoney } from '../../money';
  * The basket arrives from the ticket shop as `?basket=<JSON lines>`; without one, a sample
  * basket (seed 002's concert ticket) lets a person try the page.
  */
-const sampleBasket: CheckoutLine[] = [{ lineId: 'line-1', productFamily: 'event', label: 'La Belle Hélène · Category 1 · Full price', amountMinor: 8000 }];
+const sampleBasket: CheckoutLine[] = [{ lineId: 'line-1', productId: 'belle-helene', productFamily: 'event', label: 'La Belle Hélène · Category 1 · Full price', amountMinor: 8000 }];
+
+const methodLabels: Record<Quote['payments'][number]['method'], string> = {
+  points: 'Paid with points',
+  voucher: 'Paid with a voucher',
+  'credit-note': 'Paid from my credit note',
+  'partner-points': 'Paid with partner points',
+};
+const sourceLabels: Record<string, string> = { advantage: 'Advantage', 'promo-code': 'Promo code', reward: 'Reward', 'single-use-code': 'Your code' };
 
 function basketFrom(param: string | null): CheckoutLine[] {
   if (!param) return sampleBasket;
   try {
-    const lines = JSON.parse(param) as CheckoutLine[];
-    return Array.isArray(lines) && lines.length > 0 ? lines : sampleBasket;
+    const lines = JSON.parse(param) as (Omit<CheckoutLine, 'productId'> & { productId?: string })[];
+    return Array.isArray(lines) && lines.length > 0 ? lines.map((l) => ({ ...l, productId: l.productId ?? l.lineId })) : sampleBasket;
   } catch {
     return sampleBasket;
   }
@@ -43,13 +51,13 @@ function Checkout() {
     lines: basketFrom(params.get('basket')),
     codes: [],
     points: 0,
-    voucherCodes: [],
     useCreditNote: false,
   }));
-  const quote = useMutation<CheckoutRequest, QuoteView>('POST', routes.checkoutQuote);
-  const hold = useMutation<CheckoutRequest, CheckoutView>('POST', routes.checkouts);
-  const confirm = useMutation<Record<string, never>, CheckoutView>('POST', routes.checkoutConfirm);
-  const [current, setCurrent] = useState<QuoteView>();
+  const quote = useMutation<Cart, Quote>('POST', routes.checkoutQuote);
+  const hold = useMutation<Cart & { orderId: string }, CheckoutView>('POST', routes.checkouts);
+  const confirm = useMutation<undefined, CheckoutView>('POST', routes.checkoutConfirm);
+  const [current, setCurrent] = useState<Quote>();
+  const [orderId] = useState(() => crypto.randomUUID());
   const [lastChange, setLastChange] = useState('basket');
   const [done, setDone] = useState<CheckoutView>();
 
@@ -58,38 +66,41 @@ function Checkout() {
   const tryChange = useCallback(
     async (next: CheckoutRequest, what: string) => {
       setLastChange(what);
-      const q = await runQuote(next);
+      const q = await runQuote(toCart(next, current?.balances.creditNoteMinor ?? 0));
       if (q) {
         setRequest(next);
         setCurrent(q);
       }
       return q;
     },
-    [runQuote],
+    [runQuote, current],
   );
   const [initial] = useState(request);
+  const [started, setStarted] = useState(false);
   useEffect(() => {
+    if (started) return;
+    setStarted(true);
     void tryChange(initial, 'basket');
-  }, [tryChange, initial]);
+  }, [tryChange, initial, started]);
 
   const [code, setCode] = useState('');
-  const [voucher, setVoucher] = useState('');
   const [points, setPoints] = useState<number | string>(0);
 
-  const apply = (kind: 'code' | 'voucher') => async (e: FormEvent) => {
+  const apply = async (e: FormEvent) => {
     e.preventDefault();
-    const value = (kind === 'code' ? code : voucher).trim().toUpperCase();
+    const value = code.trim().toUpperCase();
     if (!value) return;
-    const next = kind === 'code' ? { ...request, codes: [...new Set([...request.codes, value])] } : { ...request, voucherCodes: [...new Set([...request.voucherCodes, value])] };
-    if (await tryChange(next, kind === 'code' ? `code ${value}` : `voucher ${value}`)) (kind === 'code' ? setCode : setVoucher)('');
+    if (await tryChange({ ...request, codes: [...new Set([...request.codes, value])] }, `code ${value}`)) setCode('');
   };
 
   const pay = async () => {
-    const held = await hold.run(request);
+    const held = await hold.run({ ...toCart(request, current?.balances.creditNoteMinor ?? 0), orderId });
     if (!held) return;
-    const confirmed = await confirm.run({}, fill(routes.checkoutConfirm, { checkoutId: held.checkoutId }));
+    const confirmed = await confirm.run(undefined, fill(routes.checkoutConfirm, { orderId: held.orderId }));
     if (confirmed) setDone(confirmed);
   };
+  const reductions = (current?.lines ?? []).flatMap((l) => l.reductions);
+  const forYou = reductions.filter((r) => r.source === 'reward' || r.source === 'single-use-code');
 
   const money = (amountMinor: number) => formatMoney({ amountMinor, currency: request.currency });
 
@@ -97,7 +108,7 @@ function Checkout() {
     return (
       <Alert color="green" title="Thank you, your order is confirmed" role="status">
         <Stack gap="xs">
-          <Text>Paid now: {money(done.quote.dueMinor)}.</Text>
+          <Text>Paid now: {money(done.quote.amountDueMinor)}.</Text>
           <Anchor component={Link} to="/me">
             See my rewards and balance
           </Anchor>
@@ -122,20 +133,20 @@ function Checkout() {
             </Table.Tbody>
           </Table>
         </Paper>
-        {current?.reservedAdvantages && current.reservedAdvantages.length > 0 && (
+        {forYou.length > 0 && (
           <Paper withBorder p="md">
             <Text fw={600}>Reserved for you</Text>
-            {current.reservedAdvantages.map((a) => (
-              <Group key={a.advantageId} gap="xs">
+            {forYou.map((r) => (
+              <Group key={`${r.source}/${r.ref}`} gap="xs">
                 <GiftIcon label="Reserved for you" />
-                <Text>{a.name}</Text>
+                <Text>{r.label ?? sourceLabels[r.source]}</Text>
               </Group>
             ))}
           </Paper>
         )}
         <Paper withBorder p="md">
           <Stack>
-            <Group align="end" component="form" onSubmit={(e: FormEvent) => void apply('code')(e)}>
+            <Group align="end" component="form" onSubmit={(e: FormEvent) => void apply(e)}>
               <TextInput label="Advantage or promo code" value={code} onChange={(e) => setCode(e.currentTarget.value)} spellCheck={false} autoComplete="off" />
               <Button type="submit" variant="light" loading={quote.pending && lastChange.startsWith('code')}>
                 Apply code
@@ -149,12 +160,6 @@ function Checkout() {
                 </Button>
               </Group>
             ))}
-            <Group align="end" component="form" onSubmit={(e: FormEvent) => void apply('voucher')(e)}>
-              <TextInput label="Voucher code" value={voucher} onChange={(e) => setVoucher(e.currentTarget.value)} spellCheck={false} autoComplete="off" />
-              <Button type="submit" variant="light">
-                Apply voucher
-              </Button>
-            </Group>
             <Group
               align="end"
               component="form"
@@ -165,9 +170,9 @@ function Checkout() {
             >
               <NumberInput
                 label="Points to use"
-                description={current?.pointsAvailable !== undefined ? `${current.pointsAvailable.toLocaleString()} available` : undefined}
+                description={current?.balances.points ? `${current.balances.points.points.toLocaleString()} ${current.balances.points.wording} available` : undefined}
                 min={0}
-                max={current?.pointsAvailable}
+                max={current?.balances.points?.points}
                 allowDecimal={false}
                 value={points}
                 onChange={setPoints}
@@ -176,9 +181,9 @@ function Checkout() {
                 Use points
               </Button>
             </Group>
-            {current?.creditNote && current.creditNote.amountMinor > 0 && (
+            {current && current.balances.creditNoteMinor > 0 && (
               <Checkbox
-                label={`Use my credit note balance of ${formatMoney(current.creditNote)}`}
+                label={`Use my credit note balance of ${money(current.balances.creditNoteMinor)}`}
                 checked={request.useCreditNote}
                 onChange={(e) => void tryChange({ ...request, useCreditNote: e.currentTarget.checked }, 'credit note')}
               />
@@ -194,16 +199,16 @@ function Checkout() {
               <Text>Subtotal</Text>
               <Text>{money(current.subtotalMinor)}</Text>
             </Group>
-            {current.reductions.map((r) => (
-              <Group key={`${r.source}/${r.ref}`} justify="space-between">
-                <Text>{r.label}</Text>
+            {reductions.map((r, n) => (
+              <Group key={`${r.source}/${r.ref}/${n}`} justify="space-between">
+                <Text>{r.label ?? sourceLabels[r.source]}</Text>
                 <Text>−{money(r.amountMinor)}</Text>
               </Group>
             ))}
-            {current.payments.map((p) => (
-              <Group key={`${p.method}/${p.label}`} justify="space-between">
+            {current.payments.map((p, n) => (
+              <Group key={`${p.method}/${n}`} justify="space-between">
                 <Text>
-                  {p.label}
+                  {methodLabels[p.method]}
                   {p.points !== undefined ? ` (${p.points.toLocaleString()} points)` : ''}
                 </Text>
                 <Text>−{money(p.amountMinor)}</Text>
@@ -213,11 +218,11 @@ function Checkout() {
             <Group justify="space-between">
               <Text fw={700}>Amount due</Text>
               <Text fw={700} data-testid="amount-due">
-                {money(current.dueMinor)}
+                {money(current.amountDueMinor)}
               </Text>
             </Group>
             <Button mt="md" onClick={() => void pay()} loading={hold.pending || confirm.pending}>
-              Confirm and pay {money(current.dueMinor)}
+              Confirm and pay {money(current.amountDueMinor)}
             </Button>
             {(hold.error ?? confirm.error) !== undefined && <ProblemAlert error={hold.error ?? confirm.error} title="The order was not confirmed" />}
           </Stack>

@@ -1,7 +1,7 @@
-import { Badge, Card, Group, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
+import { Badge, Card, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
 import { RequiresRoutes } from '../../api/catalog';
 import { useQuery } from '../../api/hooks';
-import { routes, type MyLoyalty, type RewardView } from '../../api/routes';
+import { routes, type MyLoyalty, type RewardView, type TierStanding } from '../../api/routes';
 import { MoneyText, PointsText } from '../../components/Amounts';
 import { QueryView } from '../../components/QueryView';
 import { TierProgress } from '../../components/TierProgress';
@@ -13,7 +13,7 @@ export function MyRewardsPage() {
   return (
     <Stack>
       <Title order={2}>My rewards</Title>
-      <RequiresRoutes routes={[`GET ${routes.myLoyalty}`, `GET ${routes.myRewards}`]}>
+      <RequiresRoutes routes={[`GET ${routes.myLoyalty}`, `GET ${routes.myTierProgress}`, `GET ${routes.myRewards}`]}>
         <Balances />
         <Rewards />
       </RequiresRoutes>
@@ -23,44 +23,36 @@ export function MyRewardsPage() {
 
 function Balances() {
   const loyalty = useQuery<MyLoyalty>(routes.myLoyalty);
+  const standing = useQuery<TierStanding>(routes.myTierProgress);
   return (
     <QueryView query={loyalty} label="your balance">
       {(l) => (
         <Stack>
-          <SimpleGrid cols={{ base: 1, sm: 2 }}>
-            <Card withBorder data-testid="balance">
-              <Text size="sm">{l.programName}</Text>
-              <Text size="xl" fw={700}>
-                <PointsText points={l.points} wording={l.wording} />
+          <Card withBorder data-testid="balance">
+            <Text size="xl" fw={700}>
+              <PointsText points={l.balance} wording={l.wording} />
+            </Text>
+            <Text size="sm">
+              worth <MoneyText money={l.balanceValue} />
+            </Text>
+            {l.held > 0 && (
+              <Badge variant="light" color="yellow" w="fit-content">
+                {l.held.toLocaleString()} held by an order in progress
+              </Badge>
+            )}
+            {l.expiringSoon > 0 && l.nextExpiryAt && (
+              <Text size="xs">
+                {l.expiringSoon.toLocaleString()} expire by {new Date(l.nextExpiryAt).toLocaleDateString()}
               </Text>
-              <Text size="sm">
-                worth <MoneyText money={l.value} />
-              </Text>
-            </Card>
-            {l.partner && (
-              <Card withBorder>
-                <Group justify="space-between">
-                  <Text size="sm">{l.partner.name}</Text>
-                  {l.partner.stale && (
-                    <Badge color="yellow" variant="light">
-                      last known
-                    </Badge>
-                  )}
-                </Group>
-                <Text size="xl" fw={700}>
-                  <PointsText points={l.partner.points} wording={l.partner.wording} />
-                </Text>
-                <Text size="sm">
-                  worth <MoneyText money={l.partner.value} />
-                </Text>
+            )}
+          </Card>
+          <QueryView query={standing} label="your tier progress">
+            {(s) => (
+              <Card withBorder data-testid="tier-progress">
+                <TierProgress standing={s} unit={wordingFor(l.wording, navigator.language || 'en')} />
               </Card>
             )}
-          </SimpleGrid>
-          {l.tiers.length > 0 && (
-            <Card withBorder data-testid="tier-progress">
-              <TierProgress value={l.tierValue} tiers={l.tiers} unit={wordingFor(l.wording, navigator.language || 'en')} />
-            </Card>
-          )}
+          </QueryView>
         </Stack>
       )}
     </QueryView>
@@ -71,8 +63,8 @@ const rewardStates = ['active', 'used', 'expired'] as const;
 const stateTitles: Record<(typeof rewardStates)[number], string> = { active: 'Active', used: 'Used', expired: 'Expired' };
 
 function describe(r: RewardView): string {
-  if (r.kind === 'percentage') return `${r.percent ?? 0} % off`;
-  if (r.kind === 'fixed' && r.amount) return `${formatMoney(r.amount)} off`;
+  if (r.reward.type === 'percentage') return `${r.reward.basisPoints / 100} % off`;
+  if (r.reward.type === 'fixed') return `${formatMoney({ amountMinor: r.reward.amountMinor, currency: r.reward.currency })} off`;
   return 'A free ticket';
 }
 
@@ -85,12 +77,12 @@ function Rewards() {
           <Tabs.List>
             {rewardStates.map((s) => (
               <Tabs.Tab key={s} value={s}>
-                {stateTitles[s]} ({all.filter((r) => (s === 'expired' ? r.state === 'expired' || r.state === 'revoked' : r.state === s)).length})
+                {stateTitles[s]} ({all.filter((r) => r.state === s).length})
               </Tabs.Tab>
             ))}
           </Tabs.List>
           {rewardStates.map((s) => {
-            const shown = all.filter((r) => (s === 'expired' ? r.state === 'expired' || r.state === 'revoked' : r.state === s));
+            const shown = all.filter((r) => r.state === s);
             return (
               <Tabs.Panel key={s} value={s} pt="md">
                 {shown.length === 0 ? (
