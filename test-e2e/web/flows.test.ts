@@ -148,5 +148,36 @@ describe('a fan at checkout', () => {
     expect(progressAfter).not.toEqual(progressBefore);
     await screenshot(page, 'flow-balance-after');
     expect(await seriousViolations(page)).toEqual([]);
+
+    // A gift voucher sold to her shows in "My vouchers" by its code's end only, with what is left.
+    const sold = await admin<{ code: string }>('POST', '/v1/vouchers', { saleId: 'lea-gift', currency: 'EUR', valueMinor: 5000, contactId: 'fan-lea', validUntil: new Date(Date.now() + 86_400_000 * 300).toISOString() });
+    await page.getByRole('link', { name: 'My vouchers' }).click();
+    const voucher = page.getByTestId('voucher');
+    await voucher.getByText('€50.00').waitFor();
+    expect(await voucher.textContent()).toContain(`Code ending ${sold.body.code.slice(-4)}`);
+    expect(await voucher.textContent()).not.toContain(sold.body.code);
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+});
+
+describe('reward analytics', () => {
+  it('shows a reward program with its redemption rate and usage charts', async () => {
+    const admin = platform.client(await platform.token({ tenant, roles: ['admin'] }));
+    const reward = await admin<{ rewardId: string }>('POST', '/v1/rewards', {
+      name: 'Loyal patrons 5%',
+      conditions: [{ criterion: 'total-spending', operator: '>=', value: 0 }],
+      reward: { type: 'percentage', basisPoints: 500 },
+      validity: { kind: 'continuous' },
+    });
+    await admin('POST', `/v1/rewards/${reward.body.rewardId}/activation`, { active: true });
+    const page = await newPage();
+    await logIn(page, web.url, await platform.token({ tenant, roles: ['operator'], sub: 'olivia' }));
+    await page.waitForURL('**/back-office');
+    await page.goto(`${web.url}/back-office/reward-programs`);
+    await page.getByText('Redemption rate').waitFor();
+    await page.getByRole('img', { name: 'Rewards used per day' }).waitFor();
+    await page.getByRole('img', { name: /Discount given per day in EUR/ }).waitFor();
+    await screenshot(page, 'flow-reward-analytics');
+    expect(await seriousViolations(page)).toEqual([]);
   });
 });

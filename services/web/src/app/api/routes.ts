@@ -21,8 +21,10 @@ export const routes = {
   checkoutQuote: '/checkout/quote',
   checkouts: '/checkout/holds',
   checkoutConfirm: '/checkout/{orderId}/confirmation',
-  rewardPrograms: '/loyalty/reward-programs',
-  rewardAnalytics: '/loyalty/reward-programs/{programId}/analytics',
+  rewardPrograms: '/rewards',
+  rewardAnalytics: '/rewards/{rewardId}/analytics',
+  loyaltyPrograms: '/loyalty-programs',
+  myVouchers: '/me/vouchers',
   partners: '/partners',
   partnerBalance: '/partners/{partnerId}/contacts/{contactId}/balance',
   deadLetters: '/partner-deliveries',
@@ -255,17 +257,35 @@ export function toCart(r: CheckoutRequest, creditNoteMinor: number): Cart {
   };
 }
 
+/** `GET /rewards`: a reward program of seed 003. */
 export interface RewardProgramView {
-  programId: string;
+  rewardId: string;
   name: string;
-  state: 'active' | 'inactive';
-  rewardType: 'percentage' | 'fixed' | 'free-ticket';
+  active: boolean;
+  reward: { type: 'percentage'; basisPoints: number } | { type: 'fixed'; amountMinor: number; currency: string } | { type: 'free-ticket' };
 }
 
+/** `GET /rewards/{rewardId}/analytics`. */
 export interface RewardAnalytics {
-  currency: string;
-  days: { day: string; granted: number; redeemed: number; discountMinor: number }[];
+  eligible: number;
+  granted: number;
+  used: number;
   redemptionRate: number;
+  discountGivenMinor: number;
+  usageByDay: { day: string; uses: number; discountMinor: number }[];
+}
+
+/** `GET /me/vouchers`: a fan's vouchers, codes never shown (only their hint). */
+export interface VoucherView {
+  voucherId: string;
+  kind: 'financial' | 'experience';
+  status: 'active' | 'redeemed' | 'expired' | 'cancelled';
+  codeHint: string;
+  currency: string;
+  faceValueMinor: number;
+  balanceMinor: number;
+  heldMinor: number;
+  validUntil: string;
 }
 
 export interface PartnerView {

@@ -20,40 +20,52 @@ export function RewardProgramsPage() {
 }
 
 function Programs() {
-  const programs = useQuery<{ programs: RewardProgramView[] }>(routes.rewardPrograms);
-  const [programId, setProgramId] = useState<string | null>(null);
+  const programs = useQuery<{ rewards: RewardProgramView[] }>(routes.rewardPrograms);
+  // Amounts are in the loyalty program's currency (a percentage reward has none of its own).
+  const loyalty = useQuery<{ programs: { currency: string }[] }>(routes.loyaltyPrograms);
+  const [rewardId, setRewardId] = useState<string | null>(null);
   return (
     <QueryView query={programs} label="the reward programs">
-      {({ programs: all }) => (
-        <Stack>
-          <Select
-            label="Reward program"
-            data={all.map((p) => ({ value: p.programId, label: `${p.name}${p.state === 'active' ? '' : ' (inactive)'}` }))}
-            value={programId ?? all[0]?.programId ?? null}
-            onChange={setProgramId}
-            allowDeselect={false}
-            maw={420}
-          />
-          {(programId ?? all[0]?.programId) && <Analytics programId={(programId ?? all[0]?.programId)!} />}
-        </Stack>
-      )}
+      {({ rewards: all }) => {
+        const chosen = all.find((r) => r.rewardId === rewardId) ?? all[0];
+        const currency = chosen?.reward.type === 'fixed' ? chosen.reward.currency : (loyalty.data?.programs[0]?.currency ?? 'EUR');
+        return (
+          <Stack>
+            {all.length === 0 && <Text>No reward program yet.</Text>}
+            <Select
+              label="Reward program"
+              data={all.map((p) => ({ value: p.rewardId, label: `${p.name}${p.active ? '' : ' (inactive)'}` }))}
+              value={chosen?.rewardId ?? null}
+              onChange={setRewardId}
+              allowDeselect={false}
+              maw={420}
+            />
+            {chosen && <Analytics rewardId={chosen.rewardId} currency={currency} />}
+          </Stack>
+        );
+      }}
     </QueryView>
   );
 }
 
 const chartHeight = 260;
 
-function Analytics({ programId }: { programId: string }) {
-  const analytics = useQuery<RewardAnalytics>(fill(routes.rewardAnalytics, { programId }));
+function Analytics({ rewardId, currency }: { rewardId: string; currency: string }) {
+  const analytics = useQuery<RewardAnalytics>(fill(routes.rewardAnalytics, { rewardId }));
   return (
     <QueryView query={analytics} label="the analytics">
       {(a) => {
         // Charts plot major units; amounts are converted exactly, then read as numbers for the axis only.
-        const days = a.days.map((d) => ({ ...d, discount: Number(decimalString(d.discountMinor, a.currency)) }));
-        const totalDiscount = a.days.reduce((t, d) => t + d.discountMinor, 0);
+        const days = a.usageByDay.map((d) => ({ ...d, discount: Number(decimalString(d.discountMinor, currency)) }));
         return (
           <Stack>
-            <SimpleGrid cols={{ base: 1, sm: 3 }}>
+            <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }}>
+              <Card withBorder>
+                <Text size="sm">Eligible customers</Text>
+                <Text size="xl" fw={700}>
+                  {a.eligible.toLocaleString()}
+                </Text>
+              </Card>
               <Card withBorder>
                 <Text size="sm">Redemption rate</Text>
                 <Text size="xl" fw={700}>
@@ -61,15 +73,15 @@ function Analytics({ programId }: { programId: string }) {
                 </Text>
               </Card>
               <Card withBorder>
-                <Text size="sm">Rewards granted</Text>
+                <Text size="sm">Granted / used</Text>
                 <Text size="xl" fw={700}>
-                  {a.days.reduce((t, d) => t + d.granted, 0).toLocaleString()}
+                  {a.granted.toLocaleString()} / {a.used.toLocaleString()}
                 </Text>
               </Card>
               <Card withBorder>
                 <Text size="sm">Discount given</Text>
                 <Text size="xl" fw={700}>
-                  {formatMoney({ amountMinor: totalDiscount, currency: a.currency })}
+                  {formatMoney({ amountMinor: a.discountGivenMinor, currency })}
                 </Text>
               </Card>
             </SimpleGrid>
@@ -77,7 +89,7 @@ function Analytics({ programId }: { programId: string }) {
               <Title order={3} size="h5" mb="sm">
                 Usage over time
               </Title>
-              <div role="img" aria-label="Rewards granted and redeemed per day">
+              <div role="img" aria-label="Rewards used per day">
                 <ResponsiveContainer width="100%" height={chartHeight}>
                   <LineChart data={days}>
                     <CartesianGrid strokeDasharray="3 3" />
@@ -85,23 +97,22 @@ function Analytics({ programId }: { programId: string }) {
                     <YAxis allowDecimals={false} />
                     <Tooltip />
                     <Legend />
-                    <Line type="monotone" dataKey="granted" name="Granted" stroke="#364fc7" />
-                    <Line type="monotone" dataKey="redeemed" name="Redeemed" stroke="#2b8a3e" />
+                    <Line type="monotone" dataKey="uses" name="Used" stroke="#2b8a3e" />
                   </LineChart>
                 </ResponsiveContainer>
               </div>
             </Card>
             <Card withBorder>
               <Title order={3} size="h5" mb="sm">
-                Discount given per day <Badge variant="light">{a.currency}</Badge>
+                Discount given per day <Badge variant="light">{currency}</Badge>
               </Title>
-              <div role="img" aria-label={`Discount given per day in ${a.currency}`}>
+              <div role="img" aria-label={`Discount given per day in ${currency}`}>
                 <ResponsiveContainer width="100%" height={chartHeight}>
                   <BarChart data={days}>
                     <CartesianGrid strokeDasharray="3 3" />
                     <XAxis dataKey="day" />
                     <YAxis />
-                    <Tooltip formatter={(_v, _n, item) => formatMoney({ amountMinor: (item.payload as { discountMinor: number }).discountMinor, currency: a.currency })} />
+                    <Tooltip formatter={(_v, _n, item) => formatMoney({ amountMinor: (item.payload as { discountMinor: number }).discountMinor, currency })} />
                     <Bar dataKey="discount" name="Discount" fill="#364fc7" />
                   </BarChart>
                 </ResponsiveContainer>

@@ -1,8 +1,8 @@
 import { Route } from 'react-router-dom';
 import type { NavItem } from '../../components/Shell';
-import { AreaPage } from '../AreaPage';
 import { CheckoutPage } from './Checkout';
 import { MyRewardsPage } from './MyRewards';
+import { MyVouchersPage } from './MyVouchers';
 
 export const fanNav: NavItem[] = [
   { to: '/me', label: 'My rewards' },
@@ -13,7 +13,7 @@ export const fanNav: NavItem[] = [
 export const fanRoutes = (
   <>
     <Route index element={<MyRewardsPage />} />
-    <Route path="vouchers" element={<AreaPage title="My vouchers" tag="vouchers" what="Your gift vouchers, experience vouchers and credit notes with what is left on each." />} />
+    <Route path="vouchers" element={<MyVouchersPage />} />
     <Route path="checkout" element={<CheckoutPage />} />
   </>
 );
