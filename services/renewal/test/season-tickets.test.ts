@@ -224,6 +224,6 @@ describe('tenants', () => {
     await rejects(h.bus.request(CreateSeasonTicket, other, { name: 'x', type: 'fixed-seat', quota: 1, performanceIds: [mozart] }), 'RENEWAL_PERFORMANCE_UNKNOWN');
     expect((await h.bus.request(ListPreferredSeats, other, { contactId: 'c1' })).preferredSeats).toEqual([]);
     await rejects(h.bus.request(DeletePreferredSeat, other, { contactId: 'c1', physicalConfigurationId: p2 }), 'RENEWAL_PREFERRED_SEAT_UNKNOWN');
-    await rejects(h.bus.request(StartRenewalRun, other, { runKey: 'steal', originSeasonTicketId: ticket, targetSeasonTicketId: ticket.replace(/.$/, '0') }), 'RENEWAL_SEASON_TICKET_UNKNOWN');
+    await rejects(h.bus.request(StartRenewalRun, other, { runKey: 'steal', originSeasonTicketId: ticket, targetSeasonTicketId: ticket.slice(0, -1) + (ticket.endsWith('0') ? '1' : '0') }), 'RENEWAL_SEASON_TICKET_UNKNOWN');
   });
 });
