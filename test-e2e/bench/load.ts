@@ -7,7 +7,8 @@
  * Last line: {"bench":"load","seconds":…,"ops":…,"perSec":…,"byOperation":{…},"violations":0}
  */
 import { Platform } from '../harness';
-import { seedFans, settledViolations } from '../reliability/checkouts';
+import { seedFans } from '../reliability/checkouts';
+import { settledViolations } from '../reliability/invariants';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
 const MAX_OPS = Number(process.env.LOAD_OPS ?? 6000);

@@ -2,7 +2,8 @@ import { ContactRegistered, jsonCodec } from '@tlp/contracts';
 import { connectNats, eventually } from '@tlp/testkit';
 import { randomBytes } from 'node:crypto';
 import { serviceNames, Platform, type ProcessName } from '../harness';
-import { checkoutStream, expectSettledInvariants, seedFans } from '../reliability/checkouts';
+import { checkoutStream, seedFans } from '../reliability/checkouts';
+import { expectSettledInvariants } from '../reliability/invariants';
 
 /**
  * Every service as two replicas against the same NATS, PostgreSQL and Redis, driven through

@@ -1,8 +1,8 @@
 import type { Platform } from '../harness';
 
 /**
- * A stream of checkouts from fans whose clients retry every request, and the invariants that
- * must hold once the platform has settled, shared by the fault tests.
+ * A stream of checkouts from fans whose clients retry every request, shared by the fault tests
+ * (the invariants they check afterwards are in invariants.ts).
  */
 
 /**
@@ -73,82 +73,4 @@ export async function checkoutStream(platform: Platform, tenant: string, fans: n
     }),
   );
   return outcomes;
-}
-
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    value = await probe();
-  }
-  return value;
-}
-
-/**
- * What is wrong once recovery, expiry jobs and consumers have caught up (empty when all is
- * well): an order left half-done, a confirmed order published or earned other than once, a
- * points ledger whose sum differs from its balance or its lots, a negative balance, a hold left,
- * or captures that are not exactly the confirmed orders.
- */
-export async function settledViolations(platform: Platform): Promise<string[]> {
-  const violations: string[] = [];
-  const open = await until(
-    () =>
-      platform.sql<{ order_id: string; state: string; steps: unknown }>(
-        'gateway',
-        `SELECT s.order_id, s.state, (SELECT json_agg(json_build_object('step', t.step, 'state', t.state)) FROM checkout_steps t WHERE t.tenant_id = s.tenant_id AND t.order_id = s.order_id) AS steps
-         FROM checkout_sagas s WHERE s.state IN ('holding', 'held', 'confirming', 'cancelling')`,
-      ),
-    (rows) => rows.length === 0,
-    40_000,
-  );
-  if (open.length) violations.push(`orders left half-done: ${JSON.stringify(open)}`);
-
-  const confirmed = (await platform.sql<{ order_id: string }>('gateway', `SELECT order_id FROM checkout_sagas WHERE state = 'confirmed' ORDER BY order_id`)).map((r) => r.order_id);
-  const [published] = await platform.sql<{ n: number; distinct: number }>(
-    'gateway',
-    `SELECT count(*)::int AS n, count(DISTINCT envelope->'data'->>'orderId')::int AS distinct FROM outbox WHERE type = 'evt.order.completed'`,
-  );
-  if (published!.n !== confirmed.length || published!.distinct !== confirmed.length) {
-    violations.push(`${confirmed.length} confirmed orders but ${published!.n} evt.order.completed for ${published!.distinct} orders`);
-  }
-  const earned = (
-    await until(
-      () => platform.sql<{ order_id: string }>('loyalty', `SELECT order_id FROM order_earnings ORDER BY order_id`),
-      (rows) => rows.length >= confirmed.length,
-      30_000,
-    )
-  ).map((r) => r.order_id);
-  if (JSON.stringify(earned) !== JSON.stringify(confirmed)) violations.push(`orders earned ${JSON.stringify(earned)} are not the confirmed ${JSON.stringify(confirmed)}`);
-
-  const ledgers = await platform.sql<{ account_id: string; balance: number; sum: number; lots: number }>(
-    'loyalty',
-    `SELECT a.account_id, a.balance, coalesce((SELECT sum(points) FROM entries e WHERE e.account_id = a.account_id), 0)::int AS sum,
-            coalesce((SELECT sum(remaining) FROM lots l WHERE l.account_id = a.account_id), 0)::int AS lots
-     FROM accounts a`,
-  );
-  for (const l of ledgers) {
-    if (l.balance < 0 || l.sum !== l.balance || l.lots !== l.balance) violations.push(`points account ${l.account_id}: balance ${l.balance}, ledger sum ${l.sum}, lots ${l.lots}`);
-  }
-  const [stale] = await until(
-    () => platform.sql<{ n: number }>('loyalty', `SELECT count(*)::int AS n FROM holds WHERE state = 'held'`),
-    ([r]) => r!.n === 0,
-    30_000,
-  );
-  if (stale!.n) violations.push(`${stale!.n} points holds left held`);
-  const captured = (await platform.sql<{ order_id: string }>('loyalty', `SELECT DISTINCT order_id FROM holds WHERE state = 'captured' ORDER BY order_id`)).map((r) => r.order_id);
-  const confirmedWithPoints = new Set(
-    (await platform.sql<{ order_id: string }>('gateway', `SELECT order_id FROM checkout_steps WHERE step = 'points' AND state = 'captured'`)).map((r) => r.order_id),
-  );
-  if (JSON.stringify(captured) !== JSON.stringify(confirmed.filter((o) => confirmedWithPoints.has(o)))) {
-    violations.push(`points captured for ${JSON.stringify(captured)}, confirmed with points ${JSON.stringify([...confirmedWithPoints].sort())}`);
-  }
-  return violations;
-}
-
-/** For the fault tests: no violation once settled (the outcomes are shown when one fails). */
-export async function expectSettledInvariants(platform: Platform, outcomes: Record<string, number>): Promise<void> {
-  expect({ violations: await settledViolations(platform), outcomes }).toMatchObject({ violations: [] });
-  expect((await platform.sql<{ n: number }>('gateway', `SELECT count(*)::int AS n FROM checkout_sagas WHERE state = 'confirmed'`))[0]!.n).toBeGreaterThan(0);
 }

@@ -3,6 +3,7 @@ import { connectNats, eventually } from '@tlp/testkit';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { Platform } from '../harness';
+import { expectSettledInvariants } from './invariants';
 
 /**
  * The loyalty partner through the whole platform: down for a while (simulator switch) while
@@ -90,6 +91,7 @@ describe('the loyalty partner under faults', () => {
     expect(final.entries.length).toBe(back.entries.length);
     const left = await platform.sql<{ state: string; n: number }>('partner-sync', `SELECT state, count(*)::int AS n FROM deliveries GROUP BY state`);
     expect(left).toEqual([{ state: 'delivered', n: FANS * 2 }]);
+    await expectSettledInvariants(platform);
   }, 180_000);
 
   it('applies a webhook delivered many times, at once and later, exactly once', async () => {
@@ -109,5 +111,6 @@ describe('the loyalty partner under faults', () => {
     expect(applied[0]!.n).toBe(1);
     const [balance] = await platform.sql<{ points: number }>('partner-sync', `SELECT points FROM balances WHERE tenant_id = $1 AND contact_id = 'fan-0'`, [tenant]);
     expect(balance!.points).toBe(4321);
+    await expectSettledInvariants(platform);
   }, 60_000);
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startNats, startPostgres } from '../../infra/servers';
 import { Platform } from '../harness';
-import { checkoutStream, expectSettledInvariants, seedFans } from './checkouts';
+import { checkoutStream, seedFans } from './checkouts';
+import { expectSettledInvariants } from './invariants';
 
 /**
  * NATS and PostgreSQL restarted in the middle of a stream of checkouts. The platform runs
@@ -58,6 +59,7 @@ it('keeps every invariant when NATS restarts mid-stream', async () => {
     restartMidStream(stopNats, () => startNats(dataDir, natsPort, quiet)),
   ]);
   stopNats = stop;
+  expect(outcomes).toMatchObject({ '200 confirmed': expect.any(Number) });
   await expectSettledInvariants(platform, outcomes);
 }, 240_000);
 
@@ -67,5 +69,6 @@ it('keeps every invariant when PostgreSQL restarts mid-stream', async () => {
     restartMidStream(stopPostgres, () => startPostgres(dataDir, pgPort, quiet)),
   ]);
   stopPostgres = stop;
+  expect(outcomes).toMatchObject({ '200 confirmed': expect.any(Number) });
   await expectSettledInvariants(platform, outcomes);
 }, 240_000);
