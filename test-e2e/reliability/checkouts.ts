@@ -13,13 +13,15 @@ import type { Platform } from '../harness';
 export function retrying(platform: Platform, token: string) {
   const call = platform.client(token);
   return async <T>(method: string, path: string, body: unknown, key: string): Promise<{ status: number; body: T }> => {
-    for (let attempt = 0; ; attempt++) {
+    // Long enough for a killed gateway to come back on a loaded machine.
+    const giveUpAt = Date.now() + 90_000;
+    for (;;) {
       try {
         const r = await call<T>(method, path, body, key);
         const comeBack = (r.status === 409 || r.status === 429) && r.headers.get('retry-after') !== null;
-        if ((r.status < 500 && !comeBack) || attempt >= 60) return r;
+        if ((r.status < 500 && !comeBack) || Date.now() > giveUpAt) return r;
       } catch (e) {
-        if (attempt >= 60) throw e;
+        if (Date.now() > giveUpAt) throw e;
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -89,7 +89,7 @@ it('keeps the ledger sum equal to the balance, never negative, spending the earl
       const contactId = `c${run}`;
       const { account } = await db.transaction((tx) => openAccount(tx, 'acme', program, contactId, null));
       const lots: ModelLot[] = [];
-      const holds: { orderId: string; takes: { lot: number; points: number }[]; state: 'held' | 'captured' | 'released' }[] = [];
+      const holds: { orderId: string; takes: { lot: number; points: number }[]; state: 'held' | 'captured' | 'released'; expiresAt: number }[] = [];
       let now = Date.parse('2026-01-01T00:00:00Z');
       for (const o of ops) {
         await db.transaction(async (tx) => {
@@ -111,11 +111,16 @@ it('keeps the ledger sum equal to the balance, never negative, spending the earl
             }
             await attempt;
             for (const t of takes) lots[t.lot]!.remaining -= t.points;
-            if (o.kind === 'hold') holds.push({ orderId, takes, state: 'held' });
+            if (o.kind === 'hold') holds.push({ orderId, takes, state: 'held', expiresAt: now + 3600 * 1000 });
           } else if (o.kind === 'capture' || o.kind === 'release') {
             const h = holds[o.hold % Math.max(1, holds.length)];
             if (!h || h.state !== 'held') return;
             if (o.kind === 'capture') {
+              // A hold past its expiry cannot be captured, even before the expiry job released it.
+              if (now >= h.expiresAt) {
+                await expect(captureHold(tx, 'acme', h.orderId, new Date(now))).rejects.toMatchObject({ code: 'POINTS_HOLD_EXPIRED' });
+                throw new Error('refused as expected');
+              }
               await captureHold(tx, 'acme', h.orderId, new Date(now));
               h.state = 'captured';
             } else {
