@@ -1,8 +1,10 @@
 /**
  * `pnpm bench <name>` runs services/<service>/bench/<name>.ts (or test-e2e/bench/<name>.ts);
- * `pnpm bench` alone lists them; `pnpm bench all` runs every one in turn, prints one table of
- * their figures with each target and ratio to its same-run baseline, and writes that table into
- * docs/performance.md. Each benchmark prints one JSON line last.
+ * `pnpm bench` alone (or `pnpm bench all`) runs every one in turn, prints one table of their
+ * figures with each target and ratio to its same-run baseline, and writes that table into the
+ * marked section of docs/performance.md (BENCH_DOC names another file); `pnpm bench all a b`
+ * does the same for a and b only; `pnpm bench list` lists them. Each benchmark prints one JSON
+ * line last.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,8 +32,8 @@ const targets: Record<string, { figure: string; atLeast?: number; atMost?: numbe
   load: { figure: 'violations', atMost: 0, text: 'no invariant broken' },
 };
 
-function runOne(name: string, capture: boolean): { status: number; last?: Figures } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', benches.get(name)!, ...process.argv.slice(3)], {
+function runOne(name: string, capture: boolean, args: string[]): { status: number; last?: Figures } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', benches.get(name)!, ...args], {
     stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
     cwd: root,
     encoding: 'utf8',
@@ -43,56 +45,66 @@ function runOne(name: string, capture: boolean): { status: number; last?: Figure
   return { status: r.status ?? 1, ...(line ? { last: JSON.parse(line) as Figures } : {}) };
 }
 
-function verdict(name: string, f: Figures | undefined): string {
+function verdict(name: string, status: number, f: Figures | undefined): string {
   const t = targets[name];
-  if (!f) return 'failed to run';
+  if (!f) return `failed to run (exit ${status})`;
+  if (status !== 0) return `failed (exit ${status})`;
   if (!t) return '—';
   const v = Number(f[t.figure]);
   const met = (t.atLeast === undefined || v >= t.atLeast) && (t.atMost === undefined || v <= t.atMost) && (t.also?.(f) ?? true);
   return met ? 'met' : 'not met';
 }
 
-function runAll(): void {
+/** Returns whether every benchmark ran to the end. */
+function runAll(names: string[]): boolean {
   const rows: string[] = [];
-  for (const name of [...benches.keys()].sort()) {
+  let allRan = true;
+  for (const name of names) {
     console.error(`\n=== ${name}`);
-    const { last } = runOne(name, true);
+    const { status, last } = runOne(name, true, []);
+    allRan &&= status === 0;
     const { bench: _bench, byOperation: _detail, ...figures } = last ?? {};
     const baseline = Object.entries(figures).find(([k]) => /^baseline|^bare/.test(k));
     const ratio = figures.ratio ?? (baseline ? '' : '—');
-    rows.push(`| \`${name}\` | ${targets[name]?.text ?? '—'} | \`${JSON.stringify(figures)}\` | ${baseline ? `${baseline[0]} ${baseline[1]}` : '—'} | ${ratio} | ${verdict(name, last)} |`);
+    rows.push(`| \`${name}\` | ${targets[name]?.text ?? '—'} | \`${JSON.stringify(figures)}\` | ${baseline ? `${baseline[0]} ${baseline[1]}` : '—'} | ${ratio} | ${verdict(name, status, last)} |`);
   }
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const every = names.length === benches.size;
   const table = [
-    `Run by \`pnpm bench all\` on ${when} UTC (load average at the end: ${load}).`,
+    `Run by \`pnpm bench ${every ? 'all' : `all ${names.join(' ')}`}\` on ${when} UTC (load average at the end: ${load}).`,
     '',
     '| benchmark | target | figures (last line) | baseline, same run | ratio | status |',
     '|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
   console.log(`\n${table}`);
-  const doc = join(root, 'docs', 'performance.md');
+  const doc = process.env.BENCH_DOC ?? join(root, 'docs', 'performance.md');
   const start = '<!-- bench all: start -->';
   const end = '<!-- bench all: end -->';
   const text = readFileSync(doc, 'utf8');
   const section = `${start}\n${table}\n${end}`;
-  const next = text.includes(start) ? text.replace(new RegExp(`${start}[\\s\\S]*?${end}`), section) : `${text.trimEnd()}\n\n## Every benchmark, one run\n\n${section}\n`;
+  const next = text.includes(start) ? text.replace(new RegExp(`${start}[\\s\\S]*?${end}`), () => section) : `${text.trimEnd()}\n\n## Every benchmark, one run\n\n${section}\n`;
   writeFileSync(doc, next);
   console.error(`written to ${doc}`);
+  return allRan;
 }
 
-const name = process.argv[2];
-if (!name) {
-  console.log(`benchmarks: ${[...benches.keys()].sort().join(', ') || '(none yet)'}\nrun one with: pnpm bench <name>, or all of them with: pnpm bench all`);
+const [name = 'all', ...args] = process.argv.slice(2);
+if (name === 'list') {
+  console.log(`benchmarks: ${[...benches.keys()].sort().join(', ')}\nrun one with: pnpm bench <name>, all of them with: pnpm bench (or pnpm bench all), some with: pnpm bench all <name>...`);
   process.exit(0);
 }
 if (name === 'all') {
-  runAll();
-  process.exit(0);
+  const unknown = args.filter((a) => !benches.has(a));
+  if (unknown.length) {
+    console.error(`unknown benchmark ${unknown.join(', ')}; known: ${[...benches.keys()].sort().join(', ')}`);
+    process.exit(2);
+  }
+  process.exit(runAll(args.length ? args : [...benches.keys()].sort()) ? 0 : 1);
 }
 if (!benches.has(name)) {
   console.error(`unknown benchmark "${name}"; known: ${[...benches.keys()].sort().join(', ')}`);
   process.exit(2);
 }
-process.exit(runOne(name, false).status);
+process.exit(runOne(name, false, args).status);
