@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { decimalString, formatMoney, parseMinor } from '../../services/web/src/app/money';
 import { formatPoints, wordingFor } from '../../services/web/src/app/points';
 import { canUseBackOffice, canUseFanPages, isExpired, readClaims } from '../../services/web/src/app/claims';
-import { fieldIssues, problemMessage, toProblem } from '../../services/web/src/app/api/problem';
+import { fieldIssues, notAppliedMessage, problemMessage, toProblem } from '../../services/web/src/app/api/problem';
 
 const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
@@ -76,6 +76,13 @@ describe('problem messages', () => {
     expect(problemMessage({ code: 'PROMOTION_CODE_NOT_AVAILABLE', title: 'x' })).toMatch(/expired, was already used or was invalidated/);
     expect(problemMessage({ code: 'PARTNER_POINTS_INSUFFICIENT', title: 'x' })).toMatch(/Not enough points/);
     expect(problemMessage({ code: 'PARTNER_HOLD_EXPIRED', title: 'x' })).toMatch(/took too long/);
+  });
+
+  it('says why a typed code did nothing, for the reasons the promotion service gives, and a plain sentence for any other', () => {
+    expect(notAppliedMessage('validity-ended')).toMatch(/code has expired/);
+    expect(notAppliedMessage('code-used')).toMatch(/already been used/);
+    expect(notAppliedMessage('min-cart-not-reached')).toMatch(/minimum amount/);
+    expect(notAppliedMessage('a-reason-added-later')).toMatch(/does not apply to anything in this order/);
   });
 
   it("falls back to the gateway's detail for a code it does not know", () => {

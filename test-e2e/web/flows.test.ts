@@ -160,6 +160,64 @@ describe('a fan at checkout', () => {
   });
 });
 
+describe('clear messages when the platform refuses', () => {
+  it('says a code has expired, and that points are missing when the balance fell before confirming, keeping the checkout on screen', async () => {
+    // Another organisation, so this fan's program and codes are hers alone.
+    const admin = platform.client(await platform.token({ tenant: 'ballet', roles: ['admin'] }));
+    const program = await admin<{ programId: string }>('POST', '/v1/loyalty-programs', {
+      name: 'Ballet club',
+      unit: 'points',
+      wording: { en: 'pointes' },
+      currency: 'EUR',
+      earnRules: [{ kind: 'per-amount', points: 1, perAmountMinor: 100 }],
+    });
+    await admin('POST', `/v1/loyalty-programs/${program.body.programId}/activation`, { active: true });
+    const account = await admin<{ accountId: string }>('POST', `/v1/loyalty-accounts`, { contactId: 'fan-noe' });
+    await admin('POST', `/v1/loyalty-accounts/${account.body.accountId}/adjustments`, { adjustmentId: 'welcome', points: 300, reason: 'welcome' });
+    const day = 86_400_000;
+    const winter = await admin<{ promoCodeId: string }>('POST', '/v1/promo-codes', {
+      accessCode: 'WINTER5',
+      names: { internal: { en: 'Winter 5%' }, public: { en: 'Winter 5%' } },
+      discount: { kind: 'percent', basisPoints: 500 },
+      validFrom: new Date(Date.now() - 60 * day).toISOString(),
+      validUntil: new Date(Date.now() - day).toISOString(),
+    });
+    expect(winter.status).toBe(201);
+    await admin('POST', `/v1/promo-codes/${winter.body.promoCodeId}/transitions`, { to: 'in-operation' });
+
+    const page = await newPage();
+    await logIn(page, web.url, await platform.token({ tenant: 'ballet', roles: ['fan'], contactId: 'fan-noe', sub: 'noe' }));
+    await page.waitForURL('**/me');
+    const basket = JSON.stringify([{ lineId: 'l1', productId: 'giselle', productFamily: 'event', label: 'Giselle · Balcony', amountMinor: 6_000 }]);
+    await page.goto(`${web.url}/me/checkout?basket=${encodeURIComponent(basket)}`);
+    await page.getByTestId('amount-due').getByText('€60.00').waitFor();
+
+    // The gateway prices the cart without the code and says why: the code is not kept.
+    await page.getByLabel('Advantage or promo code').fill('winter-5');
+    await page.getByRole('button', { name: 'Apply code' }).click();
+    const expired = page.getByRole('alert').filter({ hasText: 'WINTER5' });
+    await expired.waitFor();
+    expect(await expired.textContent()).toContain('This code has expired');
+    expect(await page.getByTestId('amount-due').textContent()).toBe('€60.00');
+    await screenshot(page, 'error-code-expired');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByLabel('Points to use').fill('300');
+    await page.getByRole('button', { name: 'Use points' }).click();
+    await page.getByTestId('amount-due').getByText('€57.00').waitFor();
+    // Spent at the box office while she was choosing: 100 pointes left for her 300.
+    await admin('POST', `/v1/loyalty-accounts/${account.body.accountId}/adjustments`, { adjustmentId: 'box-office', points: -200, reason: 'box office' });
+    await page.getByRole('button', { name: /Confirm and pay/ }).click();
+    const notConfirmed = page.getByRole('alert').filter({ hasText: 'The order was not confirmed' });
+    await notConfirmed.waitFor();
+    expect(await notConfirmed.textContent()).toContain('Not enough points');
+    expect(await page.getByRole('heading', { name: 'Checkout' }).isVisible()).toBe(true);
+    expect(await page.getByTestId('amount-due').textContent()).toBe('€57.00');
+    await screenshot(page, 'error-insufficient-points');
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+});
+
 describe('reward analytics', () => {
   it('shows a reward program with its redemption rate and usage charts', async () => {
     const admin = platform.client(await platform.token({ tenant, roles: ['admin'] }));

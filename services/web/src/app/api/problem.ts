@@ -95,3 +95,29 @@ export function toProblem(status: number, body: unknown, statusText: string): Pr
   const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'UNAVAILABLE' : `HTTP_${status}`;
   return { status, code, title: statusText || `HTTP ${status}` };
 }
+
+/**
+ * A quote can succeed while a typed code does nothing: the gateway then lists the code under
+ * `notApplied` with the promotion service's reason. The sentence a fan reads for each reason.
+ */
+const notAppliedSentences: Record<string, string> = {
+  'validity-ended': 'This code has expired and can no longer be used.',
+  'sales-ended': 'Sales for this offer have ended.',
+  'not-yet-valid': 'This code is not valid yet.',
+  'not-in-operation': 'This offer is not open.',
+  'code-used': 'This code has already been used.',
+  'code-invalidated': 'This code has been invalidated.',
+  'code-held': 'This code is being used in another order right now. Try again in a few minutes.',
+  'uses-exhausted': 'This code has been used as many times as allowed.',
+  'quota-exhausted': 'The quota for this offer has been reached.',
+  'min-cart-not-reached': 'The order is below the minimum amount for this code.',
+  'channel-not-allowed': 'This code cannot be used on this sales channel.',
+  'currency-mismatch': 'This code is for another currency.',
+  'indicator-level-not-met': 'This offer is not available for this customer.',
+  'not-in-target-list': 'This offer is not available for this customer.',
+  'no-saving': 'This code would not lower the price of this order.',
+};
+
+export function notAppliedMessage(reason: string): string {
+  return notAppliedSentences[reason] ?? 'This code does not apply to anything in this order.';
+}

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation } from '../../api/hooks';
+import { notAppliedMessage } from '../../api/problem';
 import { fill, routes, toCart, type Cart, type CheckoutLine, type CheckoutRequest, type CheckoutView, type Quote } from '../../api/routes';
 import { GiftIcon } from '../../components/GiftIcon';
 import { ProblemAlert } from '../../components/ProblemAlert';
@@ -30,6 +31,18 @@ function basketFrom(param: string | null): CheckoutLine[] {
   } catch {
     return sampleBasket;
   }
+}
+
+/** As the promotion service compares codes: without case, spaces or dashes (people type them from emails and paper). */
+const normalizeCode = (typed: string) => typed.replace(/[\s-]+/g, '').toUpperCase();
+
+/**
+ * Why a code just typed did nothing. The quote names a single-use code by its text but a promo
+ * code by its id, so a promo-code refusal the previous quote did not have is the new code's.
+ */
+function refusalOf(code: string, before: Quote | undefined, after: Quote): string | undefined {
+  const earlier = new Set((before?.notApplied ?? []).map((n) => `${n.kind}/${n.ref}`));
+  return after.notApplied.find((n) => (n.kind === 'code' && n.ref === code) || (n.kind === 'promo-code' && !earlier.has(`${n.kind}/${n.ref}`)))?.reason;
 }
 
 export function CheckoutPage() {
@@ -61,16 +74,25 @@ function Checkout() {
   const [lastChange, setLastChange] = useState('basket');
   const [done, setDone] = useState<CheckoutView>();
 
-  /** A change is kept only when the gateway accepts it, so a refused code never lingers. */
+  /**
+   * A change is kept only when the gateway accepts it, so a refused code never lingers; `refusal`
+   * finds, in an accepted quote, why the change did nothing (a code that expired, say).
+   */
   const runQuote = quote.run;
+  const [refused, setRefused] = useState<{ what: string; reason: string }>();
   const tryChange = useCallback(
-    async (next: CheckoutRequest, what: string) => {
+    async (next: CheckoutRequest, what: string, refusal?: (q: Quote) => string | undefined) => {
       setLastChange(what);
+      setRefused(undefined);
       const q = await runQuote(toCart(next, current?.balances.creditNoteMinor ?? 0));
-      if (q) {
-        setRequest(next);
-        setCurrent(q);
+      if (!q) return undefined;
+      const reason = refusal?.(q);
+      if (reason) {
+        setRefused({ what, reason });
+        return undefined;
       }
+      setRequest(next);
+      setCurrent(q);
       return q;
     },
     [runQuote, current],
@@ -88,9 +110,9 @@ function Checkout() {
 
   const apply = async (e: FormEvent) => {
     e.preventDefault();
-    const value = code.trim().toUpperCase();
+    const value = normalizeCode(code);
     if (!value) return;
-    if (await tryChange({ ...request, codes: [...new Set([...request.codes, value])] }, `code ${value}`)) setCode('');
+    if (await tryChange({ ...request, codes: [...new Set([...request.codes, value])] }, `code ${value}`, (q) => refusalOf(value, current, q))) setCode('');
   };
 
   const pay = async () => {
@@ -189,6 +211,11 @@ function Checkout() {
               />
             )}
             {quote.error !== undefined && <ProblemAlert error={quote.error} title={`The ${lastChange} was not applied`} />}
+            {refused && (
+              <Alert color="red" variant="light" role="alert" title={`The ${refused.what} was not applied`} data-not-applied={refused.reason}>
+                <Text size="sm">{notAppliedMessage(refused.reason)}</Text>
+              </Alert>
+            )}
           </Stack>
         </Paper>
       </Stack>
