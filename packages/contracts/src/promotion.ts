@@ -18,9 +18,9 @@ export const promotionErrors = defineErrors({
   PROMOTION_INVALID_TRANSITION: { status: 409, title: 'Only draft → in operation → closed is allowed' },
   PROMOTION_NOT_SINGLE_USE: { status: 422, title: 'Codes can only be generated for an advantage whose target is single-use codes' },
   PROMOTION_NOT_CONTACTS_TARGET: { status: 422, title: 'Only an advantage whose target is a contact list has a target list' },
-  PROMOTION_ADVANTAGE_CLOSED: { status: 409, title: 'The advantage is closed' },
-  PROMOTION_FIELD_LOCKED: { status: 409, title: 'This field cannot change once the advantage is in operation' },
-  PROMOTION_QUOTA_BELOW_TAKEN: { status: 409, title: 'The quota cannot go below the units already held or sold' },
+  PROMOTION_ADVANTAGE_CLOSED: { status: 409, title: 'The advantage or promo code is closed' },
+  PROMOTION_FIELD_LOCKED: { status: 409, title: 'This field cannot change once the advantage or promo code is in operation' },
+  PROMOTION_QUOTA_BELOW_TAKEN: { status: 409, title: 'The quota or maximum uses cannot go below what is already held or sold' },
   PROMOTION_HOLD_EXPIRED: { status: 409, title: 'The hold expired; place it again' },
   PROMOTION_HOLD_CAPTURED: { status: 409, title: 'The hold was captured; it cannot be released' },
   PROMOTION_HOLD_CLOSED: { status: 409, title: 'The hold was released or expired' },
@@ -298,6 +298,32 @@ export const changeTargetList = defineRequest(
 // --- promo codes --------------------------------------------------------------------------------
 
 export const createPromoCode = defineRequest('promotion.v1.promo-codes.create', PromoCodeInput, PromoCode);
+/**
+ * Edits a promo code. A draft can change in every respect, its access code included (when no
+ * other advantage or promo code uses it). In operation, customers already have the code and its
+ * terms: only names, channels, the end of the window and the end-of-sale rule, and the maximum
+ * uses (never below the uses taken). A closed promo code does not change.
+ */
+export const updatePromoCode = defineRequest(
+  'promotion.v1.promo-codes.update',
+  z
+    .object({
+      promoCodeId: Uuid,
+      accessCode: CodeInput.optional(),
+      names: Names.optional(),
+      discount: PromoDiscount.optional(),
+      minCartAmount: Money.nullable().optional(),
+      indicator: z.object({ indicator: NonEmpty, level: NonEmpty }).nullable().optional(),
+      channels: z.array(NonEmpty).min(1).nullable().optional(),
+      validFrom: Timestamp.nullable().optional(),
+      validUntil: Timestamp.nullable().optional(),
+      endOfSale: EndOfSale.optional(),
+      maxUses: z.int().positive().nullable().optional(),
+      fundedBy: Funder.optional(),
+    })
+    .strict(),
+  PromoCode,
+);
 export const getPromoCode = defineRequest('promotion.v1.promo-codes.get', z.object({ promoCodeId: Uuid }), PromoCode);
 export const transitionPromoCode = defineRequest(
   'promotion.v1.promo-codes.transition',

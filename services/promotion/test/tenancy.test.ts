@@ -44,6 +44,7 @@ describe('tenant isolation', () => {
       targets: await fails(h.bus.request(c.changeTargetList, asB(), { advantageId: partnerAdvantageId, mode: 'add', contactIds: ['x'] })),
       promoGet: await fails(h.bus.request(c.getPromoCode, asB(), { promoCodeId })),
       promoTransition: await fails(h.bus.request(c.transitionPromoCode, asB(), { promoCodeId, to: 'closed' })),
+      promoUpdate: await fails(h.bus.request(c.updatePromoCode, asB(), { promoCodeId, maxUses: 1 })),
       capture: await fails(h.bus.request(c.captureHold, asB(), { orderId: 'order-a' })),
       release: await fails(h.bus.request(c.releaseHold, asB(), { orderId: 'order-a' })),
       generate: await fails(h.bus.request(c.generateCodes, command(B), { advantageId, contactId: 'x', count: 1 })),

@@ -13,8 +13,9 @@ import {
   listAdvantages,
   listCodes,
   transitionAdvantage,
-  updateAdvantage,
   transitionPromoCode,
+  updateAdvantage,
+  updatePromoCode,
 } from '@tlp/contracts';
 import { forward } from './forward';
 
@@ -43,6 +44,7 @@ export const promotionRoutes = [
   }),
   forward(createPromoCode, { method: 'post', path: '/promo-codes', tag: codes, summary: 'Create a cart-wide promo code', role: 'operator', status: 201 }),
   forward(getPromoCode, { method: 'get', path: '/promo-codes/:promoCodeId', tag: codes, summary: 'A promo code', role: 'operator' }),
+  forward(updatePromoCode, { method: 'patch', path: '/promo-codes/:promoCodeId', tag: codes, summary: 'Edit a promo code (a draft freely; in operation within limits)', role: 'operator' }),
   forward(transitionPromoCode, {
     method: 'post',
     path: '/promo-codes/:promoCodeId/transitions',

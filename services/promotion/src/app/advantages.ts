@@ -2,6 +2,8 @@ import { DomainError, type Advantage, type ParsedRequestOf, type createAdvantage
 import { newId, onceByKey, sql } from '@tlp/platform';
 import { advantageOf, claimAccessCode, findAdvantage, insertAdvantage, listAdvantageRows, setAdvantageState, updateAdvantageRow } from '../db/catalog';
 import { notFound, requireIdempotencyKey, type PromotionContext } from './context';
+import { changedFields, checkLimit, type EditRules } from './edits';
+import { expireHoldsOn } from './holds';
 
 type State = Advantage['state'];
 const nextStates: Record<State, State[]> = { draft: ['in-operation'], 'in-operation': ['closed'], closed: [] };
@@ -29,27 +31,27 @@ export async function createAdvantage(ctx: PromotionContext, input: ParsedReques
 }
 
 /** What an advantage in operation may still change: nothing that rewrites the sales already made. */
-const editableInOperation = new Set(['names', 'channels', 'validUntil', 'endOfSale', 'quota', 'prices']);
+const advantageEdits: EditRules = {
+  what: 'advantage',
+  editableInOperation: new Set(['names', 'channels', 'validUntil', 'endOfSale', 'quota', 'prices']),
+};
 
 /** See the contract: a draft changes freely, one in operation within limits, a closed one not at all. */
 export async function updateAdvantage(ctx: PromotionContext, input: ParsedRequestOf<typeof UpdateAdvantage>): Promise<Advantage> {
   const { advantageId, ...changes } = input;
   const changed = await ctx.db.transaction(async (tx) => {
+    // Holds that expired still count in quota_taken until ended; a venue may lower the quota to what is really taken.
+    if (changes.quota !== undefined) await expireHoldsOn(tx, ctx.tenantId, 'advantage', advantageId, ctx.now);
     const row = await findAdvantage(tx, ctx.tenantId, advantageId, true);
     if (!row) throw notFound('Advantage');
     const current = advantageOf(row);
-    if (current.state === 'closed') throw new DomainError('PROMOTION_ADVANTAGE_CLOSED', 'A closed advantage cannot change');
-    const fields = Object.keys(changes).filter((k) => JSON.stringify(changes[k as keyof typeof changes]) !== JSON.stringify(current[k as keyof Advantage]));
-    const locked = current.state === 'in-operation' ? fields.filter((f) => !editableInOperation.has(f)) : [];
-    if (changes.target && fields.includes('target') && (changes.target.type === 'partner' || current.target.type === 'partner')) locked.push('target');
-    if (locked.length) throw new DomainError('PROMOTION_FIELD_LOCKED', `These cannot change now: ${locked.join(', ')}`, { fields: locked, state: current.state });
+    const fields = changedFields(current, changes, {
+      ...advantageEdits,
+      // A partner target's access code is claimed in the shared namespace: recreate the advantage instead.
+      lockedHere: (changed) => (changed.includes('target') && (changes.target?.type === 'partner' || current.target.type === 'partner') ? ['target'] : []),
+    });
     const next = { ...current, ...changes };
-    if (next.quota !== null && next.quota < current.quotaTaken) {
-      throw new DomainError('PROMOTION_QUOTA_BELOW_TAKEN', `${current.quotaTaken} units are already held or sold`, { quotaTaken: current.quotaTaken });
-    }
-    if (next.validFrom && next.validUntil && next.validFrom >= next.validUntil) {
-      throw new DomainError('VALIDATION_FAILED', 'validFrom must be before validUntil', { validFrom: next.validFrom, validUntil: next.validUntil });
-    }
+    checkLimit(next.quota, current.quotaTaken);
     return fields.length ? updateAdvantageRow(tx, ctx.tenantId, next) : row;
   });
   ctx.catalog.forget(ctx.tenantId);

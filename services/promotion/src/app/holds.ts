@@ -56,7 +56,7 @@ async function giveBack(tx: Tx, holds: HoldRow[]): Promise<void> {
 }
 
 /** Ends the expired holds on one advantage or promo code before counting what is left of it. */
-async function expireHoldsOn(tx: Tx, tenantId: string, kind: HoldKind, ref: string, now: Date): Promise<void> {
+export async function expireHoldsOn(tx: Tx, tenantId: string, kind: HoldKind, ref: string, now: Date): Promise<void> {
   const expired = await sql<HoldRow>(
     tx,
     `UPDATE holds SET state = 'expired', settled_at = $4

@@ -1,8 +1,12 @@
-import { DomainError, type ParsedRequestOf, type PromoCode, type createPromoCode as CreatePromoCode } from '@tlp/contracts';
+import { DomainError, type ParsedRequestOf, type PromoCode, type createPromoCode as CreatePromoCode, type updatePromoCode as UpdatePromoCode } from '@tlp/contracts';
 import { newId, onceByKey } from '@tlp/platform';
-import { claimAccessCode, findPromoCode, insertPromoCode, promoCodeOf, setPromoState } from '../db/catalog';
+import { claimAccessCode, findPromoCode, insertPromoCode, promoCodeOf, releaseAccessCode, setPromoState, updatePromoRow } from '../db/catalog';
 import { checkTransition } from './advantages';
 import { notFound, requireIdempotencyKey, type PromotionContext } from './context';
+import { changedFields, checkLimit, type EditRules } from './edits';
+import { expireHoldsOn } from './holds';
+
+const codeTaken = () => new DomainError('PROMOTION_CODE_TAKEN', 'Another advantage or promo code already uses this access code');
 
 export async function createPromoCode(ctx: PromotionContext, input: ParsedRequestOf<typeof CreatePromoCode>): Promise<PromoCode> {
   const key = requireIdempotencyKey(ctx, 'Creating a promo code');
@@ -10,13 +14,44 @@ export async function createPromoCode(ctx: PromotionContext, input: ParsedReques
     onceByKey(tx, { tenantId: ctx.tenantId, scope: 'promo-codes.create', key }, input, async () => {
       const id = newId();
       if (!(await claimAccessCode(tx, ctx.tenantId, input.accessCode, 'promo', id))) {
-        throw new DomainError('PROMOTION_CODE_TAKEN', 'Another advantage or promo code already uses this access code');
+        throw codeTaken();
       }
       return promoCodeOf(await insertPromoCode(tx, ctx.tenantId, id, input));
     }),
   );
   ctx.catalog.forget(ctx.tenantId);
   return created;
+}
+
+/**
+ * Once in operation, customers have the code and its terms (discount, conditions, funder):
+ * those stay; the names, channels, the end of the window and the maximum uses may change.
+ */
+const promoEdits: EditRules = {
+  what: 'promo code',
+  editableInOperation: new Set(['names', 'channels', 'validUntil', 'endOfSale', 'maxUses']),
+};
+
+/** See the contract: a draft changes freely, one in operation within limits, a closed one not at all. */
+export async function updatePromoCode(ctx: PromotionContext, input: ParsedRequestOf<typeof UpdatePromoCode>): Promise<PromoCode> {
+  const { promoCodeId, ...changes } = input;
+  const changed = await ctx.db.transaction(async (tx) => {
+    // Uses held by expired checkouts are not taken: end them before judging a lower maximum.
+    if (changes.maxUses !== undefined) await expireHoldsOn(tx, ctx.tenantId, 'promo-code', promoCodeId, ctx.now);
+    const row = await findPromoCode(tx, ctx.tenantId, promoCodeId, true);
+    if (!row) throw notFound('Promo code');
+    const current = promoCodeOf(row);
+    const fields = changedFields(current, changes, promoEdits);
+    const next = { ...current, ...changes };
+    checkLimit(next.maxUses, current.usesTaken);
+    if (fields.includes('accessCode')) {
+      if (!(await claimAccessCode(tx, ctx.tenantId, next.accessCode, 'promo', promoCodeId))) throw codeTaken();
+      await releaseAccessCode(tx, ctx.tenantId, current.accessCode, promoCodeId);
+    }
+    return fields.length ? updatePromoRow(tx, ctx.tenantId, next) : row;
+  });
+  ctx.catalog.forget(ctx.tenantId);
+  return promoCodeOf(changed);
 }
 
 export async function getPromoCode(ctx: PromotionContext, promoCodeId: string): Promise<PromoCode> {

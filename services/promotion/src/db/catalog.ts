@@ -240,8 +240,35 @@ export async function insertPromoCode(q: Queryable, tenantId: string, id: string
   return row;
 }
 
-export async function findPromoCode(q: Queryable, tenantId: string, id: string): Promise<PromoRow | undefined> {
-  const [row] = await sql<PromoRow>(q, `SELECT ${PROMO_COLUMNS} FROM promo_codes WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+export async function findPromoCode(q: Queryable, tenantId: string, id: string, lock = false): Promise<PromoRow | undefined> {
+  const [row] = await sql<PromoRow>(q, `SELECT ${PROMO_COLUMNS} FROM promo_codes WHERE tenant_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [tenantId, id]);
+  return row;
+}
+
+/** Writes every editable column of a promo code; the caller decides what may change. */
+export async function updatePromoRow(q: Queryable, tenantId: string, p: Omit<PromoCode, 'state' | 'usesTaken'>): Promise<PromoRow> {
+  const [row] = await sql<PromoRow>(
+    q,
+    `UPDATE promo_codes SET access_code = $3, names = $4, discount = $5, min_cart = $6, indicator = $7, channels = $8, valid_from = $9, valid_until = $10,
+       end_of_sale = $11, max_uses = $12, funded_by = $13, updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 RETURNING ${PROMO_COLUMNS}`,
+    [
+      tenantId,
+      p.promoCodeId,
+      p.accessCode,
+      JSON.stringify(p.names),
+      JSON.stringify(p.discount),
+      p.minCartAmount ? JSON.stringify(p.minCartAmount) : null,
+      p.indicator ? JSON.stringify(p.indicator) : null,
+      p.channels,
+      p.validFrom,
+      p.validUntil,
+      JSON.stringify(p.endOfSale),
+      p.maxUses,
+      p.fundedBy,
+    ],
+  );
+  if (!row) throw new Error('promo code update returned nothing');
   return row;
 }
 
@@ -273,6 +300,10 @@ export async function claimAccessCode(q: Queryable, tenantId: string, code: stri
     ref,
   ]);
   return rows.length > 0;
+}
+
+export async function releaseAccessCode(q: Queryable, tenantId: string, code: string, ref: string): Promise<void> {
+  await q.query(`DELETE FROM access_codes WHERE tenant_id = $1 AND code = $2 AND ref = $3`, [tenantId, code, ref]);
 }
 
 export function accessCodeRows(q: Queryable, tenantId: string, codes: string[] | null): Promise<{ code: string; kind: 'partner' | 'promo'; ref: string }[]> {

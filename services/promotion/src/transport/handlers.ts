@@ -20,6 +20,7 @@ export function requestHandlers(ctxOf: ContextOf, gate: Gate): RequestHandler[] 
     handle(c.transitionAdvantage, (req, input) => advantages.transitionAdvantage(ctxOf(req), input.advantageId, input.to)),
     handle(c.changeTargetList, (req, input) => advantages.changeTargets(ctxOf(req), input)),
     handle(c.createPromoCode, (req, input) => promos.createPromoCode(ctxOf(req), input)),
+    handle(c.updatePromoCode, (req, input) => promos.updatePromoCode(ctxOf(req), input)),
     handle(c.getPromoCode, (req, input) => promos.getPromoCode(ctxOf(req), input.promoCodeId)),
     handle(c.transitionPromoCode, (req, input) => promos.transitionPromoCode(ctxOf(req), input.promoCodeId, input.to)),
     handle(c.evaluateCart, (req, input) => holds.evaluateCart(ctxOf(req), input.cart)),
