@@ -1,8 +1,10 @@
 /**
  * The images and the compose file, read rather than built (this machine has no Docker daemon):
- * one multi-stage Dockerfile per service whose runtime stage is small and runs as the same
- * non-root user the pods declare, a .dockerignore that keeps host dependencies and data out,
- * and a compose file whose NATS cluster is configured like the Kubernetes one.
+ * one Dockerfile per service, the runtime stage of its image, small and run as the same non-root
+ * user the pods declare, whose build stage is the one every image shares
+ * (services/node-build.Dockerfile, given as the build context `node-build`); a .dockerignore
+ * that keeps host dependencies and data out, and a compose file whose NATS cluster is
+ * configured like the Kubernetes one.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +37,9 @@ function stages(dockerfile: string): Stage[] {
 
 const instruction = (stage: Stage, name: string) => stage.lines.filter((l) => l.toUpperCase().startsWith(`${name} `));
 
+const sharedBuildPath = join(root, 'services', 'node-build.Dockerfile');
+const sharedBuild = () => readFileSync(sharedBuildPath, 'utf8');
+
 describe.each(services)('the %s image', (name) => {
   const path = join(root, 'services', name, 'Dockerfile');
   let runtime: Stage;
@@ -42,16 +47,17 @@ describe.each(services)('the %s image', (name) => {
   let pod: Workload;
 
   beforeAll(() => {
-    const all = stages(readFileSync(path, 'utf8'));
-    runtime = all.at(-1)!;
-    build = all.slice(0, -1);
+    const own = stages(readFileSync(path, 'utf8'));
+    expect(own).toHaveLength(1);
+    runtime = own[0]!;
+    build = stages(sharedBuild());
     pod = workloads(render('dev')).find((w) => w.name === name)!;
   });
 
-  it('is built in stages, and the runtime stage starts from a small image', () => {
+  it('is built in stages: its files come from the shared build stage, its runtime starts from a small image', () => {
     expect(build.length).toBeGreaterThanOrEqual(1);
-    const base = runtime.from.startsWith('${') ? /ARG NODE_IMAGE=(\S+)/.exec(readFileSync(path, 'utf8'))?.[1] : runtime.from;
-    expect(base).toMatch(/slim|alpine|distroless/);
+    expect(instruction(runtime, 'COPY').filter((c) => c.startsWith('COPY --from=node-build '))).toHaveLength(1);
+    expect(runtime.from).toMatch(/slim|alpine|distroless/);
   });
 
   it('runs as the same non-root user that the pod declares', () => {
@@ -65,17 +71,29 @@ describe.each(services)('the %s image', (name) => {
   it('listens on the port the pod and its probes use', () => {
     const port = pod.pod.containers[0]!.ports!.find((p) => p.name === 'http')!.containerPort;
     expect(instruction(runtime, 'EXPOSE')).toEqual([`EXPOSE ${port}`]);
+    // Without the pod's environment the Node image listens there too: node --env-file defaults.
+    if (name !== 'web') expect(sharedBuild()).toContain(`HTTP_HOST=0.0.0.0\\nHTTP_PORT=${port}\\n`);
   });
 
   if (name !== 'web') {
-    it('bundles the service entry point in the build stage and runs only the bundle', () => {
+    it('bundles the service entry point in the shared build stage and runs only the bundle', () => {
       const built = build.flatMap((s) => instruction(s, 'RUN')).join('\n');
       expect(built).toContain(`--frozen-lockfile`);
-      expect(built).toMatch(new RegExp(`esbuild\\S* services/${name}/src/main\\.ts --bundle --platform=node .*--outfile=dist/main\\.js`));
-      expect(instruction(runtime, 'COPY')).toEqual(['COPY --from=build /src/dist/ ./']);
-      expect(instruction(runtime, 'CMD')).toEqual(['CMD ["node", "--enable-source-maps", "main.js"]']);
+      expect(/ARG NODE_SERVICES="([^"]+)"/.exec(sharedBuild())?.[1]?.split(' ')).toContain(name);
+      expect(built).toMatch(/esbuild\S* .*'%s=services\/%s\/src\/main\.ts '.* --bundle --platform=node .*--outdir=\/bundles/);
+      expect(instruction(runtime, 'COPY')).toEqual([`COPY --from=node-build /bundles/${name}.js /bundles/${name}.js.map /bundles/image.env /app/`]);
+      expect(instruction(runtime, 'CMD')).toEqual([`CMD ["node", "--env-file=/app/image.env", "--enable-source-maps", "/app/${name}.js"]`]);
+    });
+  } else {
+    it('serves the files the shared build stage built with Vite', () => {
+      expect(build.flatMap((s) => instruction(s, 'RUN'))).toContain('RUN pnpm --filter @tlp/web run build');
+      expect(instruction(runtime, 'COPY').filter((c) => c.startsWith('COPY --from='))).toEqual(['COPY --from=node-build /src/services/web/dist /usr/share/nginx/html']);
     });
   }
+});
+
+it('builds every Node service in the shared build stage, and nothing else', () => {
+  expect(/ARG NODE_SERVICES="([^"]+)"/.exec(sharedBuild())?.[1]?.split(' ').sort()).toEqual([...nodeServices].sort());
 });
 
 it('keeps host dependencies, git history and local data out of the build context', () => {
@@ -85,7 +103,7 @@ it('keeps host dependencies, git history and local data out of the build context
 
 describe('the compose file', () => {
   interface ComposeService {
-    build?: { context: string; dockerfile: string };
+    build?: { context: string; dockerfile: string; additional_contexts?: Record<string, string> };
     environment?: Record<string, string>;
     volumes?: string[];
   }
@@ -96,10 +114,11 @@ describe('the compose file', () => {
     compose = parse(readFileSync(join(infra, 'docker-compose.yml'), 'utf8'), { merge: true }) as typeof compose;
   });
 
-  it('builds every service from its own Dockerfile and replicates the stream over the three NATS servers', () => {
+  it('builds every service from its own Dockerfile on the shared build stage and replicates the stream over the three NATS servers', () => {
+    expect(compose.services['node-build']?.build).toEqual({ context: '..', dockerfile: 'services/node-build.Dockerfile' });
     for (const name of services) {
       const build = compose.services[name]?.build;
-      expect(build).toEqual({ context: '..', dockerfile: `services/${name}/Dockerfile` });
+      expect(build).toEqual({ context: '..', dockerfile: `services/${name}/Dockerfile`, additional_contexts: { 'node-build': 'service:node-build' } });
       expect(existsSync(join(infra, build!.context, build!.dockerfile))).toBe(true);
     }
     for (const name of nodeServices) expect(compose.services[name]?.environment).toMatchObject({ STREAM_REPLICAS: '3', HTTP_HOST: '0.0.0.0' });
