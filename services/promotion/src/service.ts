@@ -4,7 +4,7 @@ import { expireDueHolds } from './app/holds';
 import { CodeGenerator } from './app/codes';
 import { Gate } from './app/gate';
 import { LiveCatalog } from './app/live-catalog';
-import { PromotionTables1763900000000 } from './db/migrations';
+import { PromotionRefunds1764100000000, PromotionTables1763900000000 } from './db/migrations';
 import { eventHandlers, requestHandlers } from './transport/handlers';
 
 export interface PromotionOptions {
@@ -26,7 +26,7 @@ export function createPromotionService(opts: PromotionOptions = {}, runtime: Pro
   const clock = opts.clock ?? (() => new Date());
   return {
     name: 'promotion',
-    migrations: [PromotionTables1763900000000],
+    migrations: [PromotionTables1763900000000, PromotionRefunds1764100000000],
     build: (deps) => {
       const catalog = new LiveCatalog(deps.db, clock, opts.catalogTtlMs);
       const generator = new CodeGenerator(deps.db, clock, deps.logger);
@@ -45,7 +45,7 @@ export function createPromotionService(opts: PromotionOptions = {}, runtime: Pro
       const gate = new Gate(Math.max(1, deps.config.DB_POOL_SIZE - 4));
       return {
         handlers: requestHandlers(contextOf, gate),
-        consumers: eventHandlers(),
+        consumers: eventHandlers(clock),
         jobs: [
           {
             name: 'promotion.holds.expire',

@@ -15,18 +15,39 @@ import { notFound, type PromotionContext } from './context';
 import { freshSnapshot, loadFacts } from './facts';
 
 type HoldKind = 'advantage' | 'single-use-code' | 'promo-code';
-interface HoldRow {
+
+/** A line a hold took something for, the reduction it got from it, and how much of that refunds gave back. */
+export interface HeldLine {
+  lineId: string;
+  quantity: number;
+  /** The advantage or promo code whose reduction this is, as in the order's reductions. */
+  ref: string;
+  reductionMinor: number;
+  refundedMinor: number;
+}
+
+/** The lines that got a reduction from `ref` (an advantage, or a promo code). */
+const linesReducedBy = (evaluation: Evaluation, ref: string): HeldLine[] =>
+  evaluation.lines.flatMap((l) =>
+    l.reductions
+      .filter((r) => r.ref === ref && r.amountMinor > 0)
+      .map((r) => ({ lineId: l.lineId, quantity: l.quantity, ref, reductionMinor: r.amountMinor, refundedMinor: 0 })),
+  );
+
+export interface HoldRow {
   tenant_id: string;
   id: string;
   order_id: string;
   kind: HoldKind;
   ref: string;
   units: number;
-  state: 'held' | 'captured' | 'released' | 'expired';
+  state: 'held' | 'captured' | 'released' | 'expired' | 'refunded';
   contact_id: string | null;
   expires_at: Date;
+  lines: HeldLine[];
+  returned: number;
 }
-const HOLD_COLUMNS = 'tenant_id, id, order_id, kind, ref, units, state, contact_id, expires_at';
+export const HOLD_COLUMNS = 'tenant_id, id, order_id, kind, ref, units, state, contact_id, expires_at, lines, returned';
 
 /** Read-only quote against the live catalog. */
 export async function evaluateCart(ctx: PromotionContext, cart: Cart): Promise<Evaluation> {
@@ -39,7 +60,7 @@ export async function evaluateCart(ctx: PromotionContext, cart: Cart): Promise<E
  * Gives back what holds took: quota units, promo-code uses, and single-use codes still held by
  * the same order (a code another order took over after this hold expired stays with that order).
  */
-async function giveBack(tx: Tx, holds: HoldRow[]): Promise<void> {
+export async function giveBack(tx: Tx, holds: Pick<HoldRow, 'tenant_id' | 'kind' | 'ref' | 'units' | 'order_id'>[]): Promise<void> {
   for (const h of holds) {
     if (h.kind === 'advantage') {
       await tx.query(`UPDATE advantages SET quota_taken = quota_taken - $3 WHERE tenant_id = $1 AND id = $2`, [h.tenant_id, h.ref, h.units]);
@@ -80,10 +101,21 @@ export async function expireDueHolds(tx: Tx, now: Date, batch = 500): Promise<nu
   return expired.length;
 }
 
-async function insertHold(tx: Tx, ctx: PromotionContext, orderId: string, kind: HoldKind, ref: string, units: number, contactId: string | null, expiresAt: Date) {
+interface NewHold {
+  orderId: string;
+  kind: HoldKind;
+  ref: string;
+  units: number;
+  contactId: string | null;
+  expiresAt: Date;
+  /** Kept so a refund of these lines can give back what they took. */
+  lines: HeldLine[];
+}
+
+async function insertHold(tx: Tx, ctx: PromotionContext, h: NewHold) {
   await tx.query(
-    `INSERT INTO holds (tenant_id, id, order_id, kind, ref, units, contact_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [ctx.tenantId, newId(), orderId, kind, ref, units, contactId, expiresAt, ctx.now],
+    `INSERT INTO holds (tenant_id, id, order_id, kind, ref, units, contact_id, expires_at, created_at, lines) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [ctx.tenantId, newId(), h.orderId, h.kind, h.ref, h.units, h.contactId, h.expiresAt, ctx.now, JSON.stringify(h.lines)],
   );
 }
 
@@ -123,8 +155,9 @@ export async function placeHold(ctx: PromotionContext, input: ParsedRequestOf<ty
           [ctx.tenantId, a.advantageId, a.units],
         );
         if (taken.length === 0) throw exhausted('The advantage quota', a.advantageId);
-        await insertHold(tx, ctx, orderId, 'advantage', a.advantageId, a.units, contactId, expiresAt);
-        if (a.singleUseCode) await holdCode(tx, ctx, orderId, a.singleUseCode, contactId, expiresAt);
+        const lines = linesReducedBy(evaluation, a.advantageId);
+        await insertHold(tx, ctx, { orderId, kind: 'advantage', ref: a.advantageId, units: a.units, contactId, expiresAt, lines });
+        if (a.singleUseCode) await holdCode(tx, ctx, { orderId, kind: 'single-use-code', ref: a.singleUseCode, units: 1, contactId, expiresAt, lines });
       }
       for (const p of evaluation.promoCodes) {
         await expireHoldsOn(tx, ctx.tenantId, 'promo-code', p.promoCodeId, now);
@@ -135,7 +168,7 @@ export async function placeHold(ctx: PromotionContext, input: ParsedRequestOf<ty
           [ctx.tenantId, p.promoCodeId],
         );
         if (taken.length === 0) throw exhausted('The promo code', p.accessCode);
-        await insertHold(tx, ctx, orderId, 'promo-code', p.promoCodeId, 1, contactId, expiresAt);
+        await insertHold(tx, ctx, { orderId, kind: 'promo-code', ref: p.promoCodeId, units: 1, contactId, expiresAt, lines: linesReducedBy(evaluation, p.promoCodeId) });
       }
       return { ...evaluation, orderId, holdExpiresAt: expiresAt.toISOString() };
     }),
@@ -143,7 +176,8 @@ export async function placeHold(ctx: PromotionContext, input: ParsedRequestOf<ty
 }
 
 /** Exactly one order wins a code: the row is taken only while available or held by an expired hold. */
-async function holdCode(tx: Tx, ctx: PromotionContext, orderId: string, code: string, contactId: string | null, expiresAt: Date): Promise<void> {
+async function holdCode(tx: Tx, ctx: PromotionContext, hold: NewHold): Promise<void> {
+  const { orderId, ref: code, expiresAt } = hold;
   const taken = await sql(
     tx,
     `UPDATE single_use_codes SET state = 'held', hold_order_id = $3, held_until = $4
@@ -155,10 +189,12 @@ async function holdCode(tx: Tx, ctx: PromotionContext, orderId: string, code: st
     `UPDATE holds SET state = 'expired', settled_at = $4 WHERE tenant_id = $1 AND kind = 'single-use-code' AND ref = $2 AND state = 'held' AND order_id <> $3`,
     [ctx.tenantId, code, orderId, ctx.now],
   );
-  await insertHold(tx, ctx, orderId, 'single-use-code', code, 1, contactId, expiresAt);
+  await insertHold(tx, ctx, hold);
 }
 
 type HoldsResult = z.infer<typeof HoldsReply>;
+/** Captured, and perhaps refunded since: either way the order was confirmed. */
+const sold = (state: HoldRow['state']) => state === 'captured' || state === 'refunded';
 const replyOf = (orderId: string, state: HoldsResult['state'], holds: HoldRow[]): HoldsResult => ({
   orderId,
   state,
@@ -183,7 +219,7 @@ export async function captureHold(ctx: PromotionContext, orderId: string): Promi
     const holds = await orderHolds(tx, ctx.tenantId, orderId);
     const live = holds.filter((h) => h.state === 'held');
     if (live.length === 0) {
-      if (holds.every((h) => h.state === 'captured')) return replyOf(orderId, 'captured', holds);
+      if (holds.every((h) => sold(h.state))) return replyOf(orderId, 'captured', holds);
       if (holds.some((h) => h.state === 'expired')) throw new DomainError('PROMOTION_HOLD_EXPIRED', 'The hold expired');
       throw new DomainError('PROMOTION_HOLD_CLOSED', 'The hold was released');
     }
@@ -226,7 +262,7 @@ export async function captureHold(ctx: PromotionContext, orderId: string): Promi
 export async function releaseHold(ctx: PromotionContext, orderId: string): Promise<HoldsResult> {
   return ctx.db.transaction(async (tx) => {
     const holds = await orderHolds(tx, ctx.tenantId, orderId);
-    if (holds.some((h) => h.state === 'captured')) throw new DomainError('PROMOTION_HOLD_CAPTURED', 'The order was already confirmed');
+    if (holds.some((h) => sold(h.state))) throw new DomainError('PROMOTION_HOLD_CAPTURED', 'The order was already confirmed');
     const live = holds.filter((h) => h.state === 'held');
     await tx.query(`UPDATE holds SET state = 'released', settled_at = $3 WHERE tenant_id = $1 AND order_id = $2 AND state = 'held'`, [
       ctx.tenantId,

@@ -155,3 +155,32 @@ export class PromotionTables1763900000000 implements MigrationInterface {
     }
   }
 }
+
+/**
+ * Refunds give back what an order took: each hold records the lines it took something for (with
+ * the reduction they got) and how much refunds returned; refunds applied are kept by refund id.
+ */
+export class PromotionRefunds1764100000000 implements MigrationInterface {
+  name = 'PromotionRefunds1764100000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE holds ADD COLUMN lines jsonb NOT NULL DEFAULT '[]', ADD COLUMN returned int NOT NULL DEFAULT 0 CHECK (returned >= 0 AND returned <= units)`);
+    await q.query(`ALTER TABLE holds DROP CONSTRAINT holds_state_check`);
+    await q.query(`ALTER TABLE holds ADD CONSTRAINT holds_state_check CHECK (state IN ('held', 'captured', 'released', 'expired', 'refunded'))`);
+    await q.query(`
+      CREATE TABLE applied_refunds (
+        tenant_id text NOT NULL,
+        refund_id text NOT NULL,
+        order_id text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, refund_id)
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE applied_refunds`);
+    await q.query(`ALTER TABLE holds DROP CONSTRAINT holds_state_check`);
+    await q.query(`ALTER TABLE holds ADD CONSTRAINT holds_state_check CHECK (state IN ('held', 'captured', 'released', 'expired'))`);
+    await q.query(`ALTER TABLE holds DROP COLUMN lines, DROP COLUMN returned`);
+  }
+}

@@ -7,6 +7,7 @@ import type { PromotionContext } from '../app/context';
 import { dashboard } from '../app/dashboard';
 import * as holds from '../app/holds';
 import * as promos from '../app/promo-codes';
+import { applyRefund } from '../app/refunds';
 
 export type ContextOf = (req: HandlerContext) => PromotionContext;
 
@@ -38,6 +39,7 @@ export function requestHandlers(ctxOf: ContextOf, gate: Gate): RequestHandler[] 
   return handlers.map((h) => ({ contract: h.contract, handle: (req, input) => gate.run(() => h.handle(req, input)) }));
 }
 
-export const eventHandlers = (): EventHandler[] => [
+export const eventHandlers = (clock: () => Date): EventHandler[] => [
   onEvent(c.TicketScanned, (tx, { envelope }) => codes.recordScan(tx, envelope.tenantId, envelope.data)),
+  onEvent(c.OrderRefunded, (tx, { envelope }) => applyRefund(tx, envelope.tenantId, envelope.data, clock())),
 ];
