@@ -290,6 +290,9 @@ describe('checkout through the gateway', () => {
 
     expect((await buyer('POST', '/v1/checkout/holds', { ...cart, orderId: 'scarf-1' })).status).toBe(201);
     expect((await buyer<{ balance: number; held: number }>('GET', '/v1/me/loyalty-account')).body).toMatchObject({ balance: 500, held: 1500 });
+    // Loyalty priced the scarf itself: the hold names the product it buys.
+    const [hold] = await platform.sql<{ products: unknown }>('loyalty', `SELECT products FROM holds WHERE order_id = 'scarf-1'`);
+    expect(hold!.products).toEqual([{ productId: 'scarf', quantity: 1, points: 1500 }]);
     expect((await buyer<{ state: string }>('POST', '/v1/checkout/scarf-1/confirmation')).body.state).toBe('confirmed');
     const after = await buyer<{ balance: number; held: number }>('GET', '/v1/me/loyalty-account');
     expect(after.body.held).toBe(0);

@@ -151,23 +151,38 @@ export const loyaltyAccountsAdjust = defineRequest(
 
 // --- spending: hold / capture / release by order ---------------------------------------------------
 
+/** A product bought with its price in points (the program's `productPrices`). */
+export const ProductInPoints = z.object({ productId: NonEmpty, quantity: z.int().positive().max(1000) });
 export const PointsHold = z.object({
   orderId: z.string(),
   accountId: Uuid,
+  /** Everything held: the points paying part of the order plus the products' points prices. */
   points: z.int().positive(),
+  /** What `points` is worth at the conversion rate (a product's points price is not its money price). */
   value: Money,
+  /** The products bought in points, each at the program's price when it was held. */
+  products: z.array(ProductInPoints.extend({ points: z.int().positive() })).default([]),
   state: z.enum(['held', 'captured', 'released']),
   expiresAt: Timestamp,
 });
+/**
+ * Holds points for an order: `points` paying part of it at the conversion rate, and `products`
+ * bought whole with their points price, which the loyalty program sets (a product it does not
+ * price is refused with PRODUCT_NOT_PRICED_IN_POINTS). One hold per order, captured or released
+ * by order id.
+ */
 export const loyaltyPointsHold = defineRequest(
   'loyalty.v1.points.hold',
-  z.object({
-    orderId: NonEmpty,
-    contactId: NonEmpty,
-    programId: Uuid.optional(),
-    points: z.int().positive(),
-    ttlSeconds: z.int().min(1).max(3600).default(900),
-  }),
+  z
+    .object({
+      orderId: NonEmpty,
+      contactId: NonEmpty,
+      programId: Uuid.optional(),
+      points: z.int().nonnegative().default(0),
+      products: z.array(ProductInPoints).max(50).default([]),
+      ttlSeconds: z.int().min(1).max(3600).default(900),
+    })
+    .refine((h) => h.points > 0 || h.products.length > 0, 'points or products to hold'),
   PointsHold,
 );
 export const loyaltyPointsCapture = defineRequest('loyalty.v1.points.capture', z.object({ orderId: NonEmpty }), PointsHold);

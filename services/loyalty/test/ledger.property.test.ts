@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
 import { captureHold, credit, debit, expireLots, holdPoints, lockAccount, releaseHold } from '../src/app/ledger';
 import { createProgram, openAccount } from '../src/app/programs';
-import { LoyaltyTables1763857000000 } from '../src/db/migrations';
+import { loyaltyService } from '../src/service';
 
 /**
  * The real ledger (PostgreSQL, the use cases) against a plain model of lots, over random
@@ -58,7 +58,7 @@ function modelTake(lots: ModelLot[], points: number, now: number): { lot: number
 
 beforeAll(async () => {
   i = await infra();
-  db = await openDatabase({ url: i.databaseUrl, schema: iso.schema, migrations: [PlatformTables1763856000000, LoyaltyTables1763857000000], poolSize: 4, runMigrations: true, logger: createLogger('t', 'silent') });
+  db = await openDatabase({ url: i.databaseUrl, schema: iso.schema, migrations: [PlatformTables1763856000000, ...loyaltyService.migrations], poolSize: 4, runMigrations: true, logger: createLogger('t', 'silent') });
   program = await db.transaction((tx) =>
     createProgram(tx, { tenantId: 'acme', requestId: 'r' }, {
       name: 'P',

@@ -103,15 +103,27 @@ export function loyaltyCheckout(backends: Backends): LoyaltyCheckout {
               },
             ]
           : [];
-      // Points paying part of the order and points buying whole lines, held as one.
-      const pointsToHold = saga.priced.payments.filter((p) => p.method === 'points').reduce((s, p) => s + (p.points ?? 0), 0);
-      if (!pointsToHold || !contactId) return rewards;
+      // Points paying part of the order and products bought with their points price, held as one;
+      // loyalty prices the products itself. A line whose price rewards brought to zero is not paid.
+      const paidInPoints = saga.priced.payments.filter((p) => p.method === 'points');
+      const partPoints = paidInPoints.filter((p) => !p.ref).reduce((s, p) => s + (p.points ?? 0), 0);
+      const products = saga.cart.lines
+        .filter((l) => paidInPoints.some((p) => p.ref === l.lineId))
+        .map((l) => ({ productId: l.productId, quantity: l.quantity }));
+      if ((!partPoints && !products.length) || !contactId) return rewards;
       return [
         ...rewards,
         {
           name: 'points',
           hold: () =>
-            backends.call(loyaltyPointsHold, ctx, { orderId, contactId, ...(points?.programId ? { programId: points.programId } : {}), points: pointsToHold, ttlSeconds: HOLD_TTL_SECONDS + 300 }),
+            backends.call(loyaltyPointsHold, ctx, {
+              orderId,
+              contactId,
+              ...(points?.programId ? { programId: points.programId } : {}),
+              points: partPoints,
+              products,
+              ttlSeconds: HOLD_TTL_SECONDS + 300,
+            }),
           capture: async () => void (await backends.call(loyaltyPointsCapture, ctx, { orderId })),
           release: async () => void (await backends.call(loyaltyPointsRelease, ctx, { orderId })),
         },

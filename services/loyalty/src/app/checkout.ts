@@ -1,10 +1,10 @@
-import { DomainError, type Program } from '@tlp/contracts';
+import type { Program } from '@tlp/contracts';
 import { sql, type Tx } from '@tlp/platform';
 import { tierProgress } from '../domain/criteria';
 import { pointsEarned, pointsValueMinor } from '../domain/earn';
 import { rewardReductions } from '../domain/rewards';
 import { accountView } from './ledger';
-import { resolveProgram, type AccountRow } from './programs';
+import { priceInPoints, resolveProgram, type AccountRow } from './programs';
 import { activityOf, usableRewards } from './rewards';
 
 export interface QuoteRequest {
@@ -40,13 +40,8 @@ export async function quote(tx: Tx, tenantId: string, q: QuoteRequest, now: Date
     .map((r) => ({ ...r, lines: r.lines.filter((l) => best.get(l.lineId)?.rewardId === r.rewardId) }))
     .filter((r) => r.lines.length > 0);
   const paid = q.lines.map((l) => ({ ...l, paidMinor: Math.max(0, l.priceMinor - (best.get(l.lineId)?.amountMinor ?? 0)) }));
-  const pointsPriced = q.lines
-    .filter((l) => l.payInPoints)
-    .map((l) => {
-      const price = program.productPrices.find((p) => p.productId === l.productId);
-      if (!price) throw new DomainError('PRODUCT_NOT_PRICED_IN_POINTS', `Product ${l.productId} has no price in ${program.wording.en ?? 'points'}`, { productId: l.productId });
-      return { lineId: l.lineId, points: price.points * l.quantity };
-    });
+  const inPoints = q.lines.filter((l) => l.payInPoints);
+  const pointsPriced = priceInPoints(program, inPoints).map((p, n) => ({ lineId: inPoints[n]!.lineId, points: p.points }));
   const activity = await activityOf(tx, tenantId, q.contactId);
   const [holder] = await sql<{ season_ticket_holder: boolean }>(tx, `SELECT season_ticket_holder FROM activity WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, q.contactId]);
   return {

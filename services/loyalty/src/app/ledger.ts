@@ -2,7 +2,7 @@ import { DomainError, LoyaltyPointsChanged, LoyaltyPointsExpired, type LoyaltyAc
 import { enqueueEvents, newId, sql, type NewEvent, type Tx } from '@tlp/platform';
 import { pointsValueMinor } from '../domain/earn';
 import { takeFefo, type Lot, type Take } from '../domain/lots';
-import type { AccountRow } from './programs';
+import { priceInPoints, type AccountRow, type PricedProduct } from './programs';
 
 type EntryKind = 'earn' | 'hold' | 'release' | 'capture' | 'expire' | 'adjust' | 'refund' | 'reverse';
 
@@ -115,6 +115,7 @@ interface HoldRow {
   account_id: string;
   points: number;
   takes: Take[];
+  products: PricedProduct[];
   state: 'held' | 'captured' | 'released';
   expires_at: Date;
 }
@@ -124,6 +125,7 @@ export interface HoldView {
   accountId: string;
   points: number;
   value: { amountMinor: number; currency: string };
+  products: PricedProduct[];
   state: 'held' | 'captured' | 'released';
   expiresAt: string;
 }
@@ -133,28 +135,50 @@ export const holdView = (h: HoldRow, program: Program): HoldView => ({
   accountId: h.account_id,
   points: h.points,
   value: { amountMinor: pointsValueMinor(h.points, program.valueNumerator, program.valueDenominator), currency: program.currency },
+  products: h.products,
   state: h.state,
   expiresAt: new Date(h.expires_at).toISOString(),
 });
 
+const pointsOf = (products: PricedProduct[]) => products.reduce((sum, p) => sum + p.points, 0);
+
+/** A repeat of an order's hold asks for the same: the same points and the same products (their price then is the first hold's). */
+const sameAsk = (hold: HoldRow, points: number, products: { productId: string; quantity: number }[]) =>
+  hold.points - pointsOf(hold.products) === points &&
+  hold.products.length === products.length &&
+  hold.products.every((p, n) => p.productId === products[n]!.productId && p.quantity === products[n]!.quantity);
+
 /**
- * Holds points for an order: taken from the lots now, given back on release or expiry. Keyed
- * by order id: a repeat returns the first hold; the same order with other points is refused.
+ * Holds points for an order: `points` paying part of it, plus the `products` it buys with their
+ * points price in the program (refused for a product without one). Taken from the lots now,
+ * given back on release or expiry. Keyed by order id: a repeat returns the first hold, even if a
+ * price changed since; the same order asking for other points or products is refused.
  */
-export async function holdPoints(tx: Tx, tenantId: string, account: AccountRow, orderId: string, points: number, ttlSeconds: number, now: Date): Promise<HoldRow> {
+export async function holdPoints(
+  tx: Tx,
+  tenantId: string,
+  account: AccountRow,
+  orderId: string,
+  points: number,
+  ttlSeconds: number,
+  now: Date,
+  bought: { program: Program; products: { productId: string; quantity: number }[] } | null = null,
+): Promise<HoldRow> {
   const locked = await lockAccount(tx, tenantId, account.account_id);
   const [existing] = await sql<HoldRow>(tx, `SELECT * FROM holds WHERE tenant_id = $1 AND order_id = $2`, [tenantId, orderId]);
   if (existing) {
-    if (existing.account_id !== locked.account_id || existing.points !== points) {
+    if (existing.account_id !== locked.account_id || !sameAsk(existing, points, bought?.products ?? [])) {
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Order ${orderId} already holds other points`);
     }
     return existing;
   }
-  const { takes } = await debit(tx, tenantId, locked, points, now, { kind: 'hold', orderId }, points);
+  const products = bought ? priceInPoints(bought.program, bought.products) : [];
+  const total = points + pointsOf(products);
+  const { takes } = await debit(tx, tenantId, locked, total, now, { kind: 'hold', orderId }, total);
   const [hold] = await sql<HoldRow>(
     tx,
-    `INSERT INTO holds (tenant_id, order_id, account_id, points, takes, state, expires_at) VALUES ($1, $2, $3, $4, $5, 'held', $6) RETURNING *`,
-    [tenantId, orderId, locked.account_id, points, JSON.stringify(takes), new Date(now.getTime() + ttlSeconds * 1000)],
+    `INSERT INTO holds (tenant_id, order_id, account_id, points, takes, products, state, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'held', $7) RETURNING *`,
+    [tenantId, orderId, locked.account_id, total, JSON.stringify(takes), JSON.stringify(products), new Date(now.getTime() + ttlSeconds * 1000)],
   );
   return hold!;
 }

@@ -68,6 +68,21 @@ export async function resolveProgram(tx: Tx, tenantId: string, programId: string
   return toProgram(row);
 }
 
+export interface PricedProduct {
+  productId: string;
+  quantity: number;
+  points: number;
+}
+
+/** Products bought with their points price: the program's price × quantity, refused for a product it does not price. */
+export function priceInPoints(program: Program, products: { productId: string; quantity: number }[]): PricedProduct[] {
+  return products.map(({ productId, quantity }) => {
+    const price = program.productPrices.find((p) => p.productId === productId);
+    if (!price) throw new DomainError('PRODUCT_NOT_PRICED_IN_POINTS', `Product ${productId} has no price in ${program.wording.en ?? 'points'}`, { productId });
+    return { productId, quantity, points: price.points * quantity };
+  });
+}
+
 export interface AccountRow {
   account_id: string;
   program_id: string;

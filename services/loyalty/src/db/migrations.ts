@@ -150,3 +150,16 @@ export class RewardHolds1764000000002 implements MigrationInterface {
     await q.query(`DROP TABLE reward_holds`);
   }
 }
+
+/** A points hold records the products it buys with their points price, so a repeat of the order can be compared and the hold read back. */
+export class PointsHoldProducts1764000000003 implements MigrationInterface {
+  name = 'PointsHoldProducts1764000000003';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE holds ADD COLUMN products jsonb NOT NULL DEFAULT '[]'`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE holds DROP COLUMN products`);
+  }
+}

@@ -122,7 +122,8 @@ export function loyaltyHandlers(db: DataSource, clock: () => Date = () => new Da
       tx(async (t) => {
         const program = await resolveProgram(t, ctx.tenantId, input.programId);
         const { account } = await openAccount(t, ctx.tenantId, program, input.contactId, null);
-        return holdView(await holdPoints(t, ctx.tenantId, account, input.orderId, input.points, input.ttlSeconds, clock()), program);
+        const bought = input.products.length ? { program, products: input.products } : null;
+        return holdView(await holdPoints(t, ctx.tenantId, account, input.orderId, input.points, input.ttlSeconds, clock(), bought), program);
       }),
     ),
     handle(loyaltyPointsCapture, (ctx, { orderId }) =>
