@@ -71,7 +71,26 @@ describe('rewards held by checkouts', () => {
     await new Promise((r) => setTimeout(r, 1_100));
     expect(await refusal(bus.request(loyaltyRewardsCapture, club, { orderId: 'late-1' }))).toBe('REWARD_HOLD_EXPIRED');
     await svc.deps.db.transaction((tx) => releaseExpiredRewardHolds(tx, new Date()));
-    expect(await refusal(bus.request(loyaltyRewardsHold, club, { orderId: 'late-2', contactId: 'fan-late', rewardIds: [oneTime] }))).toBe('accepted');
+    // Freed, it is again one order's only, however many checkouts ask at once.
+    const again = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => refusal(bus.request(loyaltyRewardsHold, club, { orderId: `late-${n + 2}`, contactId: 'fan-late', rewardIds: [oneTime] }))),
+    );
+    expect(again.filter((r) => r === 'accepted')).toHaveLength(1);
+  });
+
+  it('lets exactly one of several checkouts take a one-time reward that a cancelled order gave back', async () => {
+    await bus.request(loyaltyRewardsHold, club, { orderId: 'cancel-1', contactId: 'fan-cancel', rewardIds: [oneTime] });
+    await bus.request(loyaltyRewardsRelease, club, { orderId: 'cancel-1' });
+    await bus.request(loyaltyRewardsRelease, club, { orderId: 'cancel-1' });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => refusal(bus.request(loyaltyRewardsHold, club, { orderId: `cancel-${n + 2}`, contactId: 'fan-cancel', rewardIds: [oneTime] }))),
+    );
+    expect(results.filter((r) => r === 'accepted')).toHaveLength(1);
+    const rows = await svc.deps.db.query(`SELECT state, count(*)::int AS n FROM reward_holds WHERE contact_id = 'fan-cancel' GROUP BY state ORDER BY state`);
+    expect(rows).toEqual([
+      { state: 'held', n: 1 },
+      { state: 'released', n: 1 },
+    ]);
   });
 
   it("refuses another tenant's reward and an unknown order, changing nothing", async () => {
