@@ -111,6 +111,8 @@ describe('release, expiry and capture', () => {
     for await (const m of sub) {
       expect(c.jsonCodec.decode(m.data)).toMatchObject({ type: 'evt.promotion.holds-captured', data: { orderId: 'cap-1', singleUseCodes: [codes[0]] } });
     }
+    const used = await h.bus.request(c.listCodes, ctx(), { batchId: tracked.batchId, state: 'used' });
+    expect(used.codes).toEqual([expect.objectContaining({ code: codes[0], state: 'used', usedBy: 'fan-7', usedAt: h.clock.now.toISOString(), orderId: 'cap-1' })]);
     const board = await h.bus.request(c.codeDashboard, ctx(), { season: 'dash-season', perContact: true });
     expect(board.rows).toEqual([
       { contactId: 'SECUTX', advantageId: adv.advantageId, advantageName: adv.names.public, generated: 3, available: 2, used: 1, ticketsScanned: 0, invalidated: 0 },

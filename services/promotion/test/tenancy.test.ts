@@ -1,6 +1,7 @@
 import * as c from '@tlp/contracts';
 import { contextToHeaders } from '@tlp/contracts';
-import { testContext } from '@tlp/testkit';
+import { newId } from '@tlp/platform';
+import { eventually, testContext } from '@tlp/testkit';
 import { codesFor, command, line, liveAdvantage, startPromotion, type Harness } from './fixtures';
 
 const A = 'tenant-a';
@@ -76,6 +77,29 @@ describe('tenant isolation', () => {
     // Access codes are unique per tenant: B may use the same words for its own promo code.
     const own = await h.bus.request(c.createPromoCode, command(B), { accessCode: 'PROMO-A', names: { internal: { fr: 'B' }, public: { fr: 'B' } }, discount: { kind: 'percent', basisPoints: 500 } });
     expect(own.promoCodeId).not.toBe(promoCodeId);
+  });
+});
+
+describe('tenant isolation of the events consumed', () => {
+  it("a ticket scanned in another tenant's name with A's code is not counted on A's code", async () => {
+    const scan = async (tenantId: string, ticketId: string) => {
+      const envelope = {
+        id: newId(),
+        tenantId,
+        occurredAt: new Date().toISOString(),
+        type: c.TicketScanned.type,
+        data: { ticketId, performanceId: 'perf-1', productId: 'concert', singleUseCode: code, scannedAt: new Date().toISOString() },
+      };
+      await h.nc.jetstream().publish(`${h.iso.subjectPrefix}${c.TicketScanned.type}`, c.jsonCodec.encode(envelope), { msgID: envelope.id });
+    };
+    await scan(B, 'ticket-b');
+    // Consumed in order: once A's own scan counts, B's was handled before it.
+    await scan(A, 'ticket-a');
+    const tracked = await eventually(async () => {
+      const t = await h.bus.request(c.getCode, testContext(A), { code });
+      return t.ticketsScanned > 0 ? t : undefined;
+    });
+    expect(tracked.ticketsScanned).toBe(1);
   });
 });
 

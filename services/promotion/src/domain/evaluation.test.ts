@@ -111,6 +111,7 @@ describe('end-of-sale rules', () => {
     const typed = cart({ ...c, lines: c.lines, codes: ['coupon3%'] });
     expect(priceAt(typed, f, salesEnd - SEC)).toBe(8000 - 240);
     expect(reasonsAt(typed, f, salesEnd)).toEqual(['no-eligible-line']);
+    expect(reasonsAt(typed, f, salesEnd + SEC)).toEqual(['no-eligible-line']);
   });
 });
 
@@ -243,6 +244,28 @@ describe('promo codes', () => {
     }
     const { c, f } = typed(promo({ minCartAmount: { amountMinor: 8000, currency: 'EUR' }, validFrom: T0 }));
     expect(priceAt(c, f, T0)).toBe(8000 - 240);
+  });
+
+  it('applies within its window [from, until): not one second before it opens, at and after the opening, one second before the close, not at or after it', () => {
+    const { c, f } = typed(promo({ validFrom: T0, validUntil: T0 + 3600 * SEC }));
+    const discounted = 8000 - 240;
+    expect(reasonsAt(c, f, T0 - SEC)).toEqual(['not-yet-valid']);
+    expect(priceAt(c, f, T0)).toBe(discounted);
+    expect(priceAt(c, f, T0 + SEC)).toBe(discounted);
+    expect(priceAt(c, f, T0 + 3599 * SEC)).toBe(discounted);
+    expect(reasonsAt(c, f, T0 + 3600 * SEC)).toEqual(['validity-ended']);
+    expect(reasonsAt(c, f, T0 + 3601 * SEC)).toEqual(['validity-ended']);
+  });
+
+  it('start plus tolerance per line: one second before the limit applies, at and after it does not', () => {
+    const start = T0 + 3600 * SEC;
+    const limit = start + 15 * 60 * SEC;
+    const { c, f } = typed(promo({ endOfSale: { rule: 'performance-start-plus-tolerance', toleranceMinutes: 15 } }), {
+      lines: [line({ performanceStartsAt: new Date(start).toISOString() })],
+    });
+    expect(priceAt(c, f, limit - SEC)).toBe(8000 - 240);
+    expect(reasonsAt(c, f, limit)).toEqual(['no-eligible-line']);
+    expect(reasonsAt(c, f, limit + SEC)).toEqual(['no-eligible-line']);
   });
 
   it('applies on what the advantage left (min cart judged after advantages)', () => {
