@@ -3,7 +3,7 @@
  * started against the same PostgreSQL schema, NATS stream and Redis: migrations applied once,
  * requests shared by the queue group and each answered once, every outbox event published once
  * and applied once while both relay and consume, and a periodic job run by one replica at a
- * time, taken over by the other when its holder goes. (A replica that stops leaves the events it
+ * time, even one that outlasts its lease, and taken over by the other when its holder goes. (A replica that stops leaves the events it
  * had pulled, or that its still open pull requests receive, to JetStream's redelivery after
  * AckWait, 60 s: docs/operations.md, Scaling.) Every service is built on these same
  * kit parts; a per-service version of this test belongs with the services.
@@ -31,16 +31,18 @@ class ScaleProbeTables1763900000000 {
     // No unique index on purpose: an event applied twice would show as two rows.
     await q.query(`CREATE TABLE applied (event_id uuid NOT NULL, replica text NOT NULL)`);
     await q.query(`CREATE TABLE job_runs (replica text NOT NULL, started_at timestamptz NOT NULL, finished_at timestamptz NOT NULL)`);
+    await q.query(`CREATE TABLE long_runs (id serial PRIMARY KEY, replica text NOT NULL, started_at timestamptz NOT NULL DEFAULT clock_timestamp(), finished_at timestamptz)`);
     await q.query(`CREATE TABLE migration_runs (ran_at timestamptz NOT NULL DEFAULT now())`);
     await q.query(`INSERT INTO migration_runs DEFAULT VALUES`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['migration_runs', 'job_runs', 'applied']) await q.query(`DROP TABLE ${t}`);
+    for (const t of ['migration_runs', 'long_runs', 'job_runs', 'applied']) await q.query(`DROP TABLE ${t}`);
   }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const LONG_RUN_MS = 6500;
 
 /** The same service twice; the version tells which replica answered. */
 function replica(name: string): ServiceDefinition {
@@ -63,6 +65,16 @@ function replica(name: string): ServiceDefinition {
             const started = new Date();
             await sleep(20);
             await db.query(`INSERT INTO job_runs (replica, started_at, finished_at) VALUES ($1, $2, clock_timestamp())`, [name, started]);
+          },
+        },
+        {
+          // Each run outlasts the lease it took (5 s at the least), as a long renewal run can.
+          name: 'long-sweep',
+          everyMs: 100,
+          run: async () => {
+            const [run] = (await db.query(`INSERT INTO long_runs (replica) VALUES ($1) RETURNING id`, [name])) as { id: number }[];
+            await sleep(LONG_RUN_MS);
+            await db.query(`UPDATE long_runs SET finished_at = clock_timestamp() WHERE id = $1`, [run!.id]);
           },
         },
       ],
@@ -166,6 +178,21 @@ describe('two replicas of one service on the same NATS, PostgreSQL and Redis', (
     expect(published).toEqual(expect.arrayContaining(ids));
   });
 
+  it('keeps a job that runs longer than its lease to one replica: the holder renews the lease as it runs', async () => {
+    const runs = await eventually(
+      async () => {
+        const rows = await query<{ replica: string; started_at: Date; finished_at: Date | null }>(`SELECT replica, started_at, finished_at FROM long_runs ORDER BY started_at`);
+        return rows.filter((r) => r.finished_at).length >= 2 ? rows : undefined;
+      },
+      3 * LONG_RUN_MS + 5000,
+      500,
+    );
+    for (let k = 1; k < runs.length; k++) {
+      const before = runs[k - 1]!;
+      expect({ run: k, startedAfterThePreviousFinished: !!before.finished_at && runs[k]!.started_at >= before.finished_at }).toEqual({ run: k, startedAfterThePreviousFinished: true });
+    }
+  }, 40_000);
+
   // Last: it stops a replica, whose pull requests would keep taking events for a while (see above).
   it('runs the periodic job in one replica at a time, and the other takes over when the holder stops', async () => {
     const runs = await eventually(async () => {
@@ -184,5 +211,5 @@ describe('two replicas of one service on the same NATS, PostgreSQL and Redis', (
       const [row] = await query<{ n: number }>(`SELECT count(*)::int AS n FROM job_runs WHERE replica = $1`, [other]);
       return (row?.n ?? 0) >= 3 ? true : undefined;
     }, 10_000);
-  });
+  }, 40_000);
 });

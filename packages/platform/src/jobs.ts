@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { newId } from './ids';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 
 export interface Job {
   /** Unique within the service; the lease is taken under this name. */
@@ -12,7 +13,8 @@ export interface Job {
 /**
  * Runs periodic jobs (hold expiry, lot expiry, renewal runs) in one replica at a time: a job
  * runs only while this process holds its lease row, which another replica can take over once
- * it lapses (a crashed holder stops renewing it).
+ * it lapses (a crashed holder stops renewing it). A run longer than the lease renews it as it
+ * goes, so that no other replica starts the same job meanwhile.
  */
 export class JobRunner {
   private readonly holder = newId();
@@ -23,6 +25,7 @@ export class JobRunner {
   constructor(
     private readonly db: DataSource,
     private readonly logger: Logger,
+    private readonly metrics?: Pick<Metrics, 'jobRuns'>,
   ) {}
 
   start(jobs: Job[]): void {
@@ -64,11 +67,20 @@ export class JobRunner {
   }
 
   private async tick(job: Job): Promise<void> {
+    const ttlMs = Math.max(job.everyMs * 3, 5000);
+    let renewal: NodeJS.Timeout | undefined;
     try {
-      if (!(await this.acquire(job.name, Math.max(job.everyMs * 3, 5000)))) return;
+      if (!(await this.acquire(job.name, ttlMs))) return;
+      renewal = setInterval(() => {
+        this.acquire(job.name, ttlMs).catch((e: unknown) => this.logger.warn({ err: e, job: job.name }, 'job lease not renewed'));
+      }, ttlMs / 3);
       await job.run();
+      this.metrics?.jobRuns.inc({ job: job.name, outcome: 'done' });
     } catch (e) {
+      if (renewal) this.metrics?.jobRuns.inc({ job: job.name, outcome: 'failed' });
       this.logger.error({ err: e, job: job.name }, 'job failed; next run retries');
+    } finally {
+      clearInterval(renewal);
     }
   }
 }

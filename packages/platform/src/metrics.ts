@@ -36,6 +36,12 @@ export function createMetrics(service: string) {
       labelNames: ['durable'],
       registers: [registry],
     }),
+    jobRuns: new Counter({
+      name: 'job_runs_total',
+      help: 'Periodic job runs in this replica (only the lease holder runs), by job and outcome (done, failed)',
+      labelNames: ['job', 'outcome'],
+      registers: [registry],
+    }),
     breakerState: new Gauge({
       name: 'breaker_open',
       help: '1 when the breaker to a dependency is open',

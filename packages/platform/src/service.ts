@@ -120,7 +120,7 @@ export async function startService<S extends z.ZodObject>(
     relay.start();
     cleanups.push(() => relay.stop());
 
-    const jobs = new JobRunner(db, logger);
+    const jobs = new JobRunner(db, logger, metrics);
     jobs.start([...housekeeping(db), ...(parts.jobs ?? [])]);
     cleanups.push(() => jobs.stop());
 
