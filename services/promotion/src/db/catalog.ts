@@ -115,26 +115,43 @@ export const promoRuleOf = (r: PromoRow): PromoRule => ({
 const ADVANTAGE_COLUMNS = `id, season, family, state, names, target, channels, valid_from, valid_until, end_of_sale, quota, quota_taken, funded_by, prices`;
 const PROMO_COLUMNS = `id, access_code, state, names, discount, min_cart, indicator, channels, valid_from, valid_until, end_of_sale, max_uses, uses_taken, funded_by`;
 
-export async function insertAdvantage(q: Queryable, tenantId: string, id: string, a: Omit<Advantage, 'advantageId' | 'state' | 'quotaTaken'>): Promise<AdvantageRow> {
+type AdvantageFields = Omit<Advantage, 'advantageId' | 'state' | 'quotaTaken'>;
+type PromoFields = Omit<PromoCode, 'promoCodeId' | 'state' | 'usesTaken'>;
+
+/** The columns an insert and an edit write, from $3 on, in the order of their SQL. */
+const advantageValues = (a: AdvantageFields) => [
+  a.season,
+  a.family,
+  JSON.stringify(a.names),
+  JSON.stringify(a.target),
+  a.channels,
+  a.validFrom,
+  a.validUntil,
+  JSON.stringify(a.endOfSale),
+  a.quota,
+  a.fundedBy,
+  JSON.stringify(a.prices),
+];
+const promoValues = (p: PromoFields) => [
+  p.accessCode,
+  JSON.stringify(p.names),
+  JSON.stringify(p.discount),
+  p.minCartAmount ? JSON.stringify(p.minCartAmount) : null,
+  p.indicator ? JSON.stringify(p.indicator) : null,
+  p.channels,
+  p.validFrom,
+  p.validUntil,
+  JSON.stringify(p.endOfSale),
+  p.maxUses,
+  p.fundedBy,
+];
+
+export async function insertAdvantage(q: Queryable, tenantId: string, id: string, a: AdvantageFields): Promise<AdvantageRow> {
   const [row] = await sql<AdvantageRow>(
     q,
     `INSERT INTO advantages (tenant_id, id, season, family, names, target, channels, valid_from, valid_until, end_of_sale, quota, funded_by, prices)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${ADVANTAGE_COLUMNS}`,
-    [
-      tenantId,
-      id,
-      a.season,
-      a.family,
-      JSON.stringify(a.names),
-      JSON.stringify(a.target),
-      a.channels,
-      a.validFrom,
-      a.validUntil,
-      JSON.stringify(a.endOfSale),
-      a.quota,
-      a.fundedBy,
-      JSON.stringify(a.prices),
-    ],
+    [tenantId, id, ...advantageValues(a)],
   );
   if (!row) throw new Error('advantage insert returned nothing');
   return row;
@@ -180,27 +197,13 @@ export function liveAdvantageRows(q: Queryable, tenantId: string, productIds: st
 }
 
 /** Writes every editable column of an advantage; the caller decides what may change. */
-export async function updateAdvantageRow(q: Queryable, tenantId: string, a: Omit<Advantage, 'state' | 'quotaTaken'>): Promise<AdvantageRow> {
+export async function updateAdvantageRow(q: Queryable, tenantId: string, a: AdvantageFields & { advantageId: string }): Promise<AdvantageRow> {
   const [row] = await sql<AdvantageRow>(
     q,
     `UPDATE advantages SET season = $3, family = $4, names = $5, target = $6, channels = $7, valid_from = $8, valid_until = $9, end_of_sale = $10,
        quota = $11, funded_by = $12, prices = $13, updated_at = now()
      WHERE tenant_id = $1 AND id = $2 RETURNING ${ADVANTAGE_COLUMNS}`,
-    [
-      tenantId,
-      a.advantageId,
-      a.season,
-      a.family,
-      JSON.stringify(a.names),
-      JSON.stringify(a.target),
-      a.channels,
-      a.validFrom,
-      a.validUntil,
-      JSON.stringify(a.endOfSale),
-      a.quota,
-      a.fundedBy,
-      JSON.stringify(a.prices),
-    ],
+    [tenantId, a.advantageId, ...advantageValues(a)],
   );
   if (!row) throw new Error('advantage update returned nothing');
   return row;
@@ -215,26 +218,12 @@ export async function setAdvantageState(q: Queryable, tenantId: string, id: stri
   return row;
 }
 
-export async function insertPromoCode(q: Queryable, tenantId: string, id: string, p: Omit<PromoCode, 'promoCodeId' | 'state' | 'usesTaken'>): Promise<PromoRow> {
+export async function insertPromoCode(q: Queryable, tenantId: string, id: string, p: PromoFields): Promise<PromoRow> {
   const [row] = await sql<PromoRow>(
     q,
     `INSERT INTO promo_codes (tenant_id, id, access_code, names, discount, min_cart, indicator, channels, valid_from, valid_until, end_of_sale, max_uses, funded_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${PROMO_COLUMNS}`,
-    [
-      tenantId,
-      id,
-      p.accessCode,
-      JSON.stringify(p.names),
-      JSON.stringify(p.discount),
-      p.minCartAmount ? JSON.stringify(p.minCartAmount) : null,
-      p.indicator ? JSON.stringify(p.indicator) : null,
-      p.channels,
-      p.validFrom,
-      p.validUntil,
-      JSON.stringify(p.endOfSale),
-      p.maxUses,
-      p.fundedBy,
-    ],
+    [tenantId, id, ...promoValues(p)],
   );
   if (!row) throw new Error('promo code insert returned nothing');
   return row;
@@ -246,27 +235,13 @@ export async function findPromoCode(q: Queryable, tenantId: string, id: string, 
 }
 
 /** Writes every editable column of a promo code; the caller decides what may change. */
-export async function updatePromoRow(q: Queryable, tenantId: string, p: Omit<PromoCode, 'state' | 'usesTaken'>): Promise<PromoRow> {
+export async function updatePromoRow(q: Queryable, tenantId: string, p: PromoFields & { promoCodeId: string }): Promise<PromoRow> {
   const [row] = await sql<PromoRow>(
     q,
     `UPDATE promo_codes SET access_code = $3, names = $4, discount = $5, min_cart = $6, indicator = $7, channels = $8, valid_from = $9, valid_until = $10,
        end_of_sale = $11, max_uses = $12, funded_by = $13, updated_at = now()
      WHERE tenant_id = $1 AND id = $2 RETURNING ${PROMO_COLUMNS}`,
-    [
-      tenantId,
-      p.promoCodeId,
-      p.accessCode,
-      JSON.stringify(p.names),
-      JSON.stringify(p.discount),
-      p.minCartAmount ? JSON.stringify(p.minCartAmount) : null,
-      p.indicator ? JSON.stringify(p.indicator) : null,
-      p.channels,
-      p.validFrom,
-      p.validUntil,
-      JSON.stringify(p.endOfSale),
-      p.maxUses,
-      p.fundedBy,
-    ],
+    [tenantId, p.promoCodeId, ...promoValues(p)],
   );
   if (!row) throw new Error('promo code update returned nothing');
   return row;
