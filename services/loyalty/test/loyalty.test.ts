@@ -15,11 +15,21 @@ import {
   loyaltyProgramsClone,
   loyaltyProgramsCreate,
   loyaltyProgramsGet,
+  loyaltyProgramsList,
   loyaltyProgramsSetActive,
+  loyaltyProgramsUpdate,
   loyaltyRewardsAnalytics,
+  loyaltyRewardsCapture,
+  loyaltyRewardsClone,
   loyaltyRewardsCreate,
+  loyaltyRewardsEligible,
   loyaltyRewardsGrant,
+  loyaltyRewardsHold,
+  loyaltyRewardsList,
+  loyaltyRewardsRelease,
+  loyaltyRewardsRevoke,
   loyaltyRewardsSetActive,
+  loyaltyRewardsUpdate,
   loyaltyTierProgress,
   OrderCompleted,
   OrderRefunded,
@@ -225,7 +235,52 @@ describe('loyalty service', () => {
     await expect(bus.request(loyaltyPointsHold, other, { orderId: 'x', contactId: 'fan-private', programId, points: 10 })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
     await expect(bus.request(loyaltyPointsCapture, other, { orderId: 'o-hold' })).rejects.toMatchObject({ code: 'POINTS_HOLD_NOT_FOUND' });
     await expect(bus.request(loyaltyAccountsFind, other, { contactId: 'fan-private' })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
-    expect((await bus.request(loyaltyAccountsGet, acme, { accountId })).balance).toBe(50);
+    await expect(bus.request(loyaltyProgramsUpdate, other, { programId, name: 'Taken' })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
+    await expect(bus.request(loyaltyProgramsSetActive, other, { programId, active: false })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
+    expect((await bus.request(loyaltyProgramsList, other, {})).programs).toEqual([]);
+    await expect(bus.request(loyaltyAccountsHistory, other, { accountId })).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
+    await expect(bus.request(loyaltyAccountsOpen, other, { programId, contactId: 'fan-private' })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
+    await expect(bus.request(loyaltyTierProgress, other, { programId, contactId: 'fan-private' })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
+    const line = { lineId: 'l1', productId: 'p1', productFamily: 'event' as const, quantity: 1, priceMinor: 1000 };
+    await expect(bus.request(loyaltyCheckoutQuote, other, { programId, contactId: 'fan-private', channel: 'web', currency: 'EUR', lines: [line], pointsToUse: 0 })).rejects.toMatchObject({
+      code: 'PROGRAM_NOT_FOUND',
+    });
+    await bus.request(loyaltyPointsHold, acme, { orderId: 'o-private', contactId: 'fan-private', programId, points: 10 });
+    expect(await bus.request(loyaltyPointsRelease, other, { orderId: 'o-private' })).toBeNull();
+    expect(await bus.request(loyaltyAccountsGet, acme, { accountId })).toMatchObject({ balance: 40, held: 10 });
+    expect(await bus.request(loyaltyProgramsGet, acme, { programId })).toMatchObject({ name: 'Stars', active: true });
+  });
+
+  it("keeps another tenant away from a tenant's rewards and the rewards its checkouts hold", async () => {
+    const reward = await bus.request(loyaltyRewardsCreate, acme, {
+      name: 'Members 5%',
+      conditions: [{ criterion: 'total-spending', operator: '>=', value: 0 }],
+      reward: { type: 'percentage', basisPoints: 500 },
+      validity: { kind: 'continuous' },
+    });
+    const { rewardId } = reward;
+    await bus.request(loyaltyRewardsSetActive, acme, { rewardId, active: true });
+    await bus.request(loyaltyRewardsGrant, acme, { rewardId, contactId: 'fan-member', force: true });
+    await bus.request(loyaltyRewardsHold, acme, { orderId: 'o-member', contactId: 'fan-member', rewardIds: [rewardId] });
+
+    const notFound = { code: 'REWARD_NOT_FOUND' };
+    await expect(bus.request(loyaltyRewardsUpdate, other, { rewardId, name: 'Taken' })).rejects.toMatchObject(notFound);
+    await expect(bus.request(loyaltyRewardsSetActive, other, { rewardId, active: false })).rejects.toMatchObject(notFound);
+    await expect(bus.request(loyaltyRewardsClone, other, { rewardId, name: 'Copy' })).rejects.toMatchObject(notFound);
+    await expect(bus.request(loyaltyRewardsEligible, other, { rewardId })).rejects.toMatchObject(notFound);
+    await expect(bus.request(loyaltyRewardsGrant, other, { rewardId, contactId: 'fan-other', force: true })).rejects.toMatchObject(notFound);
+    await expect(bus.request(loyaltyRewardsRevoke, other, { rewardId, contactId: 'fan-member' })).rejects.toMatchObject(notFound);
+    await expect(bus.request(loyaltyRewardsAnalytics, other, { rewardId })).rejects.toMatchObject(notFound);
+    await expect(bus.request(loyaltyRewardsHold, other, { orderId: 'o-other', contactId: 'fan-member', rewardIds: [rewardId] })).rejects.toMatchObject(notFound);
+    await expect(bus.request(loyaltyRewardsCapture, other, { orderId: 'o-member' })).rejects.toMatchObject({ code: 'REWARD_HOLD_NOT_FOUND' });
+    await expect(bus.request(loyaltyRewardsRelease, other, { orderId: 'o-member' })).rejects.toMatchObject({ code: 'REWARD_HOLD_NOT_FOUND' });
+    expect((await bus.request(loyaltyRewardsList, other, {})).rewards).toEqual([]);
+    expect((await bus.request(loyaltyMyRewards, other, { contactId: 'fan-member' })).rewards).toEqual([]);
+
+    // Unchanged at home: the reward as made, still granted to its member, still held by its order.
+    expect((await bus.request(loyaltyRewardsList, acme, {})).rewards.find((r) => r.rewardId === rewardId)).toEqual({ ...reward, active: true });
+    expect((await bus.request(loyaltyMyRewards, acme, { contactId: 'fan-member' })).rewards).toContainEqual(expect.objectContaining({ rewardId, state: 'active' }));
+    expect((await bus.request(loyaltyRewardsCapture, acme, { orderId: 'o-member' })).state).toBe('captured');
   });
 
   it('refuses bad input with a typed error and changes nothing', async () => {
