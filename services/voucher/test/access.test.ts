@@ -1,4 +1,4 @@
-import { vouchersBalance, vouchersCapture, vouchersGet, vouchersHistory, vouchersHold } from '@tlp/contracts';
+import { vouchersBalance, vouchersCancel, vouchersCapture, vouchersGet, vouchersHistory, vouchersHold, vouchersRelease } from '@tlp/contracts';
 import { eventually } from '@tlp/testkit';
 import { expireVouchers } from '../src/app/vouchers';
 import { ctxOf, ledgerSum, outboxCount, refusal, sell, startHarness, type Harness } from './harness';
@@ -78,7 +78,10 @@ describe('bad input and other tenants', () => {
     expect(await refusal(h.bus.request(vouchersGet, ctxOf(B), { voucherId: v.voucherId }))).toBe('VOUCHER_NOT_FOUND');
     expect(await refusal(h.bus.request(vouchersHistory, ctxOf(B), { voucherId: v.voucherId }))).toBe('VOUCHER_NOT_FOUND');
     expect(await refusal(h.bus.request(vouchersCapture, ctxOf(B), { orderId: 'o-shared' }))).toBe('VOUCHER_HOLD_NOT_FOUND');
+    expect(await refusal(h.bus.request(vouchersRelease, ctxOf(B), { orderId: 'o-shared' }))).toBe('VOUCHER_HOLD_NOT_FOUND');
+    expect(await refusal(h.bus.request(vouchersCancel, ctxOf(B), { voucherId: v.voucherId, reason: 'not mine' }))).toBe('VOUCHER_NOT_FOUND');
     expect(await snapshot(A, v.voucherId)).toEqual(before);
+    expect((await h.bus.request(vouchersGet, ctxOf(A), { voucherId: v.voucherId })).status).toBe('active');
     // Tenant B's own voucher sold with the same sale id is a different voucher.
     const saleId = 'same-sale-id';
     const [a, b] = [await sell(h, A, { saleId }), await sell(h, B, { saleId })];
