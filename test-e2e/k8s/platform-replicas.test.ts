@@ -1,17 +1,20 @@
 import { ContactRegistered, jsonCodec } from '@tlp/contracts';
 import { connectNats, eventually } from '@tlp/testkit';
+import type { NatsConnection } from 'nats';
 import { randomBytes } from 'node:crypto';
 import { serviceNames, Platform, type ProcessName } from '../harness';
 import { checkoutStream, seedFans } from '../reliability/checkouts';
 import { expectSettledInvariants } from '../reliability/invariants';
 
 /**
- * Every service as two replicas against the same NATS, PostgreSQL and Redis, driven through
- * HTTP: requests are shared by each service's queue group, and yet each event is applied once
- * and each job's work done once. Checked by what the work leaves: every order published, earned
- * and captured once (outbox relays, consumers, checkout recovery in two gateways), every
- * partner message booked once (two delivery jobs), one decision per holder in a renewal run
- * (two run workers), exactly the codes asked for (two generation workers).
+ * Every service as two replicas against the same NATS, PostgreSQL and Redis, started at the same
+ * moment and driven through HTTP: requests are shared by each service's queue group, and yet
+ * each service migrates once, each event is published once and applied once, and each job is
+ * run by one replica. Checked by what the work leaves: every order published, earned and
+ * captured once (outbox relays, consumers, checkout recovery in two gateways), every partner
+ * message booked once (two delivery jobs), one decision per holder in a renewal run (two run
+ * workers), exactly the codes asked for (two generation workers); every outbox row seen once on
+ * the wire; and each replica's own count of the jobs it ran (job_runs_total).
  */
 const platform = new Platform({
   label: 'scale_all',
@@ -24,8 +27,47 @@ const platform = new Platform({
 const tenant = 'twin';
 const FANS = 6;
 
-beforeAll(() => platform.start(), 240_000);
-afterAll(() => platform.stop(), 60_000);
+/** Nats-Msg-Id of every event put on the wire, JetStream's duplicates included: a plain subscriber sees each publish. */
+const onTheWire: string[] = [];
+let watcher: NatsConnection | undefined;
+
+beforeAll(async () => {
+  await platform.start();
+  watcher = await connectNats(platform.urls);
+  watcher.subscribe(`${platform.iso.subjectPrefix}>`, {
+    callback: (_err, msg) => {
+      const id = msg.headers?.get('Nats-Msg-Id');
+      if (id) onTheWire.push(id);
+    },
+  });
+  await watcher.flush();
+}, 240_000);
+afterAll(async () => {
+  await watcher?.close();
+  await platform.stop();
+}, 60_000);
+
+/** What every service runs besides its own jobs (packages/platform/src/service.ts), each at most hourly. */
+const housekeeping = ['purge-idempotent-commands', 'purge-inbox'];
+const jobsOf: Record<(typeof serviceNames)[number], string[]> = {
+  loyalty: ['release-expired-holds', 'expire-lots'],
+  promotion: ['promotion.holds.expire', 'promotion.codes.generate'],
+  voucher: ['voucher-hold-expiry', 'voucher-expiry'],
+  renewal: ['renewal-runs', 'renewal-reservation-expiry'],
+  'partner-sync': ['partner-deliveries', 'partner-hold-expiry'],
+  gateway: ['checkout-recovery'],
+};
+
+/** One process's job runs by job, from its /metrics. */
+async function jobRuns(name: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${platform.urlOf(name as ProcessName)}/metrics`)).text();
+  const runs: Record<string, number> = {};
+  for (const line of text.split('\n').filter((l) => l.startsWith('job_runs_total{'))) {
+    const job = /job="([^"]+)"/.exec(line)![1]!;
+    runs[job] = (runs[job] ?? 0) + Number(line.split(' ').pop());
+  }
+  return runs;
+}
 
 /** How many requests one process answered, from its /metrics. */
 async function requestsServed(name: ProcessName | `${ProcessName}#1`): Promise<number> {
@@ -37,6 +79,13 @@ async function requestsServed(name: ProcessName | `${ProcessName}#1`): Promise<n
 }
 
 describe('two replicas of every service', () => {
+  it('migrates each service once although both its replicas started together', async () => {
+    for (const service of serviceNames) {
+      const rows = await platform.sql<{ name: string; n: number }>(service, `SELECT name, count(*)::int AS n FROM migrations GROUP BY name`);
+      expect({ service, migrations: rows.length > 0, twice: rows.filter((r) => r.n !== 1) }).toEqual({ service, migrations: true, twice: [] });
+    }
+  });
+
   it('shares the work and still applies each event once: checkouts, earning, partner messages', async () => {
     await seedFans(platform, tenant, FANS);
     const admin = platform.client(await platform.token({ tenant, roles: ['admin'] }));
@@ -127,4 +176,36 @@ describe('two replicas of every service', () => {
     const [decisions] = await platform.sql<{ n: number; distinct: number }>('renewal', `SELECT count(*)::int AS n, count(DISTINCT contact_id)::int AS distinct FROM renewal_decisions WHERE run_id = $1`, [run.body.runId]);
     expect(decisions).toEqual({ n: 20, distinct: 20 });
   }, 120_000);
+
+  // Last: what every replica did in all the tests above.
+  it('publishes every event of every service once, whichever replica relayed it', async () => {
+    for (const service of serviceNames) {
+      await eventually(async () => ((await platform.sql<{ n: number }>(service, `SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`))[0]!.n === 0 ? true : undefined), 30_000);
+    }
+    // Time for a second publish to show, if one happened.
+    await new Promise((r) => setTimeout(r, 1000));
+    const times = new Map<string, number>();
+    for (const id of onTheWire) times.set(id, (times.get(id) ?? 0) + 1);
+    let events = 0;
+    for (const service of serviceNames) {
+      const ids = (await platform.sql<{ id: string }>(service, `SELECT id FROM outbox`)).map((r) => r.id);
+      events += ids.length;
+      const notOnce = ids.filter((id) => times.get(id) !== 1).map((id) => ({ id, times: times.get(id) ?? 0 }));
+      expect({ service, notOnce }).toEqual({ service, notOnce: [] });
+    }
+    expect(events).toBeGreaterThan(50);
+  });
+
+  it('runs each job in one replica of its service only, and each housekeeping job once', async () => {
+    for (const service of serviceNames) {
+      const [first, second] = await Promise.all([jobRuns(service), jobRuns(`${service}#1`)]);
+      const jobs = [...housekeeping, ...jobsOf[service]];
+      expect({ service, jobs: Object.keys({ ...first, ...second }).sort() }).toEqual({ service, jobs: [...jobs].sort() });
+      for (const job of jobs) {
+        const runs = [first[job] ?? 0, second[job] ?? 0];
+        expect({ service, job, replicasRunningIt: runs.filter((n) => n > 0).length }).toEqual({ service, job, replicasRunningIt: 1 });
+        if (housekeeping.includes(job)) expect({ service, job, runs: runs[0]! + runs[1]! }).toEqual({ service, job, runs: 1 });
+      }
+    }
+  });
 });
