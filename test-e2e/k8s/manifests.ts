@@ -34,6 +34,7 @@ export interface Container {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
+  lifecycle?: { preStop?: { exec?: { command?: string[] } } };
   securityContext?: SecurityContext;
   volumeMounts?: { name: string; mountPath: string }[];
 }
@@ -55,6 +56,7 @@ export interface PodSpec {
   containers: Container[];
   securityContext?: SecurityContext;
   automountServiceAccountToken?: boolean;
+  terminationGracePeriodSeconds?: number;
   volumes?: { name: string; configMap?: { name: string }; emptyDir?: unknown }[];
 }
 

@@ -112,6 +112,22 @@ describe.each(['dev', 'prod'])('the %s overlay', (overlay) => {
     }
   });
 
+  it('rolls out one new pod before an old one goes, and lets a stopping pod finish within its grace period', () => {
+    const platformConfig = ofKind(objects, 'ConfigMap').find((c) => c.metadata.name.startsWith('tlp-platform'))?.data ?? {};
+    for (const name of services) {
+      const w = workload(name);
+      const strategy = (w.object.spec as { strategy?: { type?: string; rollingUpdate?: unknown } }).strategy;
+      expect({ name, strategy }).toEqual({ name, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } });
+      const [c] = containers(w);
+      // A Node service migrates before it listens: the startup probe gives it the time.
+      if (nodeServices.includes(name)) expect({ name, startupProbe: c!.startupProbe?.httpGet?.path }).toEqual({ name, startupProbe: '/healthz' });
+      // The pause before SIGTERM, then the service's own shutdown, both inside the grace period.
+      const pause = Number(c!.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
+      const shutdown = nodeServices.includes(name) ? Number(platformConfig.SHUTDOWN_TIMEOUT_MS) / 1000 : 0;
+      expect({ name, pause: pause > 0, withinGrace: pause + shutdown < (w.pod.terminationGracePeriodSeconds ?? 30) }).toEqual({ name, pause: true, withinGrace: true });
+    }
+  });
+
   it('gives every container CPU and memory requests and limits', () => {
     for (const w of all) {
       for (const c of containers(w)) {
