@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { freePort, root } from '../harness';
+import { freePort, Platform, root, type PlatformOptions } from '../harness';
 
 export const chromiumPath = '/usr/bin/chromium';
 export const artifacts = join(root, 'test-e2e/artifacts/web');
@@ -104,4 +104,28 @@ export async function logIn(page: Page, baseUrl: string, token: string): Promise
   await page.goto(`${baseUrl}/login`);
   await page.getByLabel('Access token').fill(token);
   await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+export interface WebPlatform {
+  platform: Platform;
+  web: WebServer;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+/** A browser test file's world: the whole platform, the web server in front of its gateway, and Chromium. */
+export async function startWebPlatform(opts: PlatformOptions): Promise<WebPlatform> {
+  const platform = await new Platform(opts).start();
+  const web = await startWeb(platform.gatewayUrl);
+  const browser = await launchBrowser();
+  return {
+    platform,
+    web,
+    browser,
+    stop: async () => {
+      await browser.close();
+      await web.stop();
+      await platform.stop();
+    },
+  };
 }

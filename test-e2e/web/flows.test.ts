@@ -6,8 +6,8 @@
  * with a code that does not exist, confirms, and sees the new balance and the tier progress move. Each step saves a screenshot; the pages visited pass axe.
  */
 import type { Page } from 'playwright-core';
-import { Platform } from '../harness';
-import { launchBrowser, logIn, screenshot, seriousViolations, startWeb, type Browser, type WebServer } from './browser';
+import type { Platform } from '../harness';
+import { logIn, screenshot, seriousViolations, startWebPlatform, type Browser, type WebPlatform, type WebServer } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -15,18 +15,14 @@ const tenant = 'opera';
 let platform: Platform;
 let web: WebServer;
 let browser: Browser;
+let world: WebPlatform | undefined;
 
 beforeAll(async () => {
-  platform = await new Platform({ label: 'web_flows', env: { gateway: { RATE_LIMIT_ATTEMPTS_PER_MIN: '1000' } } }).start();
-  web = await startWeb(platform.gatewayUrl);
-  browser = await launchBrowser();
+  world = await startWebPlatform({ label: 'web_flows', env: { gateway: { RATE_LIMIT_ATTEMPTS_PER_MIN: '1000' } } });
+  ({ platform, web, browser } = world);
 }, 600_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
-  await platform?.stop();
-});
+afterAll(() => world?.stop());
 
 async function newPage(): Promise<Page> {
   const page = await browser.context.newPage();

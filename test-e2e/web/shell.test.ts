@@ -5,26 +5,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { Platform } from '../harness';
-import { launchBrowser, logIn, screenshot, seriousViolations, startWeb, type Browser, type WebServer } from './browser';
+import type { Platform } from '../harness';
+import { logIn, screenshot, seriousViolations, startWebPlatform, type Browser, type WebPlatform, type WebServer } from './browser';
 
 jest.setTimeout(180_000);
 
 let platform: Platform;
 let web: WebServer;
 let browser: Browser;
+let world: WebPlatform | undefined;
 
 beforeAll(async () => {
-  platform = await new Platform({ label: 'web_shell' }).start();
-  web = await startWeb(platform.gatewayUrl);
-  browser = await launchBrowser();
+  world = await startWebPlatform({ label: 'web_shell' });
+  ({ platform, web, browser } = world);
 }, 600_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
-  await platform?.stop();
-});
+afterAll(() => world?.stop());
 
 async function newPage(width = 1280, height = 800): Promise<Page> {
   const page = await browser.context.newPage();
