@@ -22,6 +22,8 @@ export const BaseConfig = z.object({
    * consumer crashed mid-batch, this is how long its events wait). Above the slowest batch.
    */
   CONSUMER_ACK_WAIT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** How long start-up waits for PostgreSQL and JetStream to answer before giving up. */
+  STARTUP_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(60_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(4000),
 });
 export type BaseConfig = z.infer<typeof BaseConfig>;

@@ -95,7 +95,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
     },
   });
   await ds.initialize();
-  if (opts.runMigrations) await migrate(ds, opts.schema, opts.logger);
+  try {
+    if (opts.runMigrations) await migrate(ds, opts.schema, opts.logger);
+  } catch (e) {
+    await ds.destroy();
+    throw e;
+  }
   return ds;
 }
 

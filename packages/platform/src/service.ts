@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { OutboxRelay } from './outbox';
 import { handle, RequestServer, type RequestHandler } from './rpc-server';
 import { connectRedis, RedisKeys, type Redis } from './redis';
+import { untilReachable } from './startup';
 
 export interface ServiceDeps<C> {
   name: string;
@@ -73,15 +74,18 @@ export async function startService<S extends z.ZodObject>(
   const metrics = createMetrics(def.name);
   const startedAt = Date.now();
   const cleanups: (() => Promise<unknown>)[] = [];
+  const deadline = startedAt + config.STARTUP_TIMEOUT_MS;
   try {
-    const db = await openDatabase({
-      url: config.DATABASE_URL,
-      schema: config.DB_SCHEMA ?? def.name.replace(/-/g, '_'),
-      migrations: [PlatformTables1763856000000, ...def.migrations],
-      poolSize: config.DB_POOL_SIZE,
-      runMigrations: config.RUN_MIGRATIONS,
-      logger,
-    });
+    const db = await untilReachable('PostgreSQL', deadline, logger, () =>
+      openDatabase({
+        url: config.DATABASE_URL,
+        schema: config.DB_SCHEMA ?? def.name.replace(/-/g, '_'),
+        migrations: [PlatformTables1763856000000, ...def.migrations],
+        poolSize: config.DB_POOL_SIZE,
+        runMigrations: config.RUN_MIGRATIONS,
+        logger,
+      }),
+    );
     cleanups.push(() => db.destroy());
     const nc = await connect({
       servers: config.NATS_URL,
@@ -97,7 +101,9 @@ export async function startService<S extends z.ZodObject>(
     void watchNats(nc, logger);
     const jsm = await nc.jetstreamManager();
     const js = nc.jetstream();
-    await ensureStream(jsm, { name: config.STREAM_NAME, subjects: eventSubjects(config.SUBJECT_PREFIX), replicas: config.STREAM_REPLICAS });
+    await untilReachable('JetStream', deadline, logger, () =>
+      ensureStream(jsm, { name: config.STREAM_NAME, subjects: eventSubjects(config.SUBJECT_PREFIX), replicas: config.STREAM_REPLICAS }),
+    );
     const redis = await connectRedis(config.REDIS_URL, logger);
     cleanups.push(() => redis.quit());
     const bus = new Bus(nc, { subjectPrefix: config.SUBJECT_PREFIX });

@@ -1,6 +1,7 @@
 import { Bus } from '@tlp/contracts';
-import { cleanUp, connectNats, infra, isolation, serviceEnv, testContext, type Infra } from '@tlp/testkit';
+import { cleanUp, connectNats, freePort, infra, isolation, serviceEnv, testContext, type Infra } from '@tlp/testkit';
 import type { NatsConnection } from 'nats';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { BaseConfig, ConfigError, ensureStream, parseConfig, startService } from '../src';
 import { demoService, slowEcho } from './fixtures/demo-service';
 
@@ -56,5 +57,59 @@ describe('lifecycle', () => {
     const spec = { name: iso.streamName, subjects: [`${iso.subjectPrefix}evt.>`], replicas: 1 };
     await Promise.all([ensureStream(jsm, spec), ensureStream(jsm, spec), ensureStream(jsm, spec)]);
     expect((await jsm.streams.info(iso.streamName)).config.subjects).toEqual(spec.subjects);
+  });
+});
+
+describe('start-up', () => {
+  const iso = isolation('platform_startup');
+  afterAll(() => cleanUp(i, iso));
+
+  /** A port that refuses connections until `open()` forwards it to the real server. */
+  async function lateServer(target: string): Promise<{ url: string; open(): Promise<void>; close(): Promise<void> }> {
+    const to = new URL(target);
+    const port = await freePort();
+    const sockets = new Set<Socket>();
+    const server = createServer((client) => {
+      const upstream = createConnection(Number(to.port), to.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => s.destroy());
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    const url = new URL(target);
+    url.port = String(port);
+    return {
+      url: url.toString(),
+      open: () => new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve())),
+      close: () =>
+        new Promise((resolve) => {
+          for (const s of sockets) s.destroy();
+          server.close(() => resolve());
+        }),
+    };
+  }
+
+  it('waits for a PostgreSQL that comes up after the service, instead of exiting', async () => {
+    const pg = await lateServer(i.databaseUrl);
+    setTimeout(() => void pg.open(), 1500);
+    const started = Date.now();
+    const svc = await startService(demoService(), serviceEnv(i, iso, { DATABASE_URL: pg.url }));
+    try {
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+      expect(await new Bus(nc, { subjectPrefix: iso.subjectPrefix }).request(slowEcho, testContext('acme'), { ms: 0, value: 'up' })).toEqual({ value: 'up' });
+    } finally {
+      await svc.stop();
+      await pg.close();
+    }
+  });
+
+  it('gives up with the connection error once the start-up deadline has passed', async () => {
+    const pg = await lateServer(i.databaseUrl);
+    const started = Date.now();
+    await expect(startService(demoService(), serviceEnv(i, iso, { DATABASE_URL: pg.url, STARTUP_TIMEOUT_MS: '1000' }))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(Date.now() - started).toBeLessThan(6000);
   });
 });
