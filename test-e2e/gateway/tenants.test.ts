@@ -196,6 +196,7 @@ async function seedNorth(): Promise<void> {
     createReservation: 'YES',
   });
   remember('runId', run.runId);
+  marks.add('north-run');
   await eventually(async () => ((await northAdmin<{ status: string }>('GET', `/v1/renewal-runs/${run.runId}`)).body.status === 'completed' ? true : undefined));
 
   // A partner, and a contact registered upstream, shared with it: a delivery.

@@ -220,14 +220,32 @@ export const RenewalDecision = z.object({
 });
 export type RenewalDecision = z.infer<typeof RenewalDecision>;
 
+/** A run as it was started, and where it stands: the list's row and the report's heading. */
+export const RenewalRunSummary = z.object({
+  runId: Uuid,
+  runKey: z.string(),
+  originSeasonTicketId: Uuid,
+  targetSeasonTicketId: Uuid,
+  status: z.enum(['pending', 'running', 'completed']),
+  renewStrategy: RenewStrategy,
+  createReservation: CreateReservation,
+  reservationDays: z.int(),
+  createdAt: Timestamp,
+  completedAt: Timestamp.nullable(),
+});
+export type RenewalRunSummary = z.infer<typeof RenewalRunSummary>;
+
+/** The tenant's most recent runs, newest first. */
+export const ListRenewalRuns = defineRequest(
+  'renewal.v1.runs.list',
+  z.object({ limit: z.int().min(1).max(100).default(20) }).strict(),
+  z.object({ runs: z.array(RenewalRunSummary) }),
+);
+
 export const GetRenewalRun = defineRequest(
   'renewal.v1.runs.get',
   z.object({ runId: Uuid, limit: z.int().min(0).max(1000).default(100), offset: z.int().min(0).default(0) }).strict(),
-  z.object({
-    runId: Uuid,
-    status: z.enum(['pending', 'running', 'completed']),
-    renewStrategy: RenewStrategy,
-    createReservation: CreateReservation,
+  RenewalRunSummary.extend({
     renewed: z.int(),
     notRenewed: z.int(),
     seatChanges: z.int(),

@@ -1,4 +1,4 @@
-import { ConfirmReservation, GetAvailability, GetRenewalRun, OrderCompleted, StartRenewalRun, type ReplyOf, type RequestOf } from '@tlp/contracts';
+import { ConfirmReservation, GetAvailability, GetRenewalRun, ListRenewalRuns, OrderCompleted, StartRenewalRun, type ReplyOf, type RequestOf } from '@tlp/contracts';
 import { eventually, testContext } from '@tlp/testkit';
 import { expireReservations } from '../src/app/reservations';
 import { buy, grid, layout, pos, seasonTicket, space, startHarness, type Harness } from './fixtures';
@@ -183,5 +183,41 @@ describe('a renewal on the same physical configuration', () => {
     const run = await renew({ originSeasonTicketId: origin, targetSeasonTicketId: target, createReservation: 'YES' });
     expect(outcomes(run, contacts)).toEqual({ h1: '1:C-1-1 reserved', h2: 'SEAT_NOT_KEPT (row 2)', h3: 'SEAT_NOT_KEPT (row 2)' });
     expect(run.decisions[1]!.groups[0]!.rationale).toMatch(/venue must contact/);
+  });
+});
+
+describe('the list of runs', () => {
+  it("lists the caller tenant's runs, newest first, and nothing of another tenant's", async () => {
+    const rival = testContext('arena-rival');
+    const ticketsOf = async (c: typeof rival, name: string) => {
+      const hall = await layout(h.bus, c, await space(h.bus, c, name), grid('D', ['1'], 2));
+      return [await seasonTicket(h.bus, c, await hall.performances('2025', () => 'CAT1', 1, 1)), await seasonTicket(h.bus, c, await hall.performances('2026', () => 'CAT1', 1, 500))] as const;
+    };
+    const [origin, target] = await ticketsOf(ctx(), 'Listed hall');
+    const [rivalOrigin, rivalTarget] = await ticketsOf(rival, 'Rival hall');
+    const start = async (c: typeof rival, runKey: string, from: string, to: string, createReservation: 'NO' | 'YES' = 'NO') =>
+      (await h.bus.request(StartRenewalRun, c, { runKey, originSeasonTicketId: from, targetSeasonTicketId: to, createReservation })).runId;
+    const older = await start(ctx(), 'listed-older', origin, target);
+    const rivalRun = await start(rival, 'rival-run', rivalOrigin, rivalTarget);
+    const newer = await start(ctx(), 'listed-newer', target, origin, 'YES');
+
+    const mine = (await h.bus.request(ListRenewalRuns, ctx(), {})).runs;
+    expect(mine.slice(0, 2).map((r) => r.runKey)).toEqual(['listed-newer', 'listed-older']);
+    expect(mine[0]).toMatchObject({ runId: newer, originSeasonTicketId: target, targetSeasonTicketId: origin, renewStrategy: 'TWO_STEPS', createReservation: 'YES', reservationDays: 14 });
+    expect(mine.map((r) => r.runId)).not.toContain(rivalRun);
+    const owners = await h.query<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM renewal_runs WHERE id = ANY($1)`, [mine.map((r) => r.runId)]);
+    expect(owners).toEqual([{ tenant_id: tenant }]);
+    expect(mine.map((r) => Date.parse(r.createdAt))).toEqual([...mine.map((r) => Date.parse(r.createdAt))].sort((a, b) => b - a));
+    expect((await h.bus.request(ListRenewalRuns, ctx(), { limit: 1 })).runs.map((r) => r.runId)).toEqual([newer]);
+    expect((await h.bus.request(ListRenewalRuns, rival, {})).runs.map((r) => r.runId)).toEqual([rivalRun]);
+
+    // A finished run says when it finished, in the list and in its report.
+    const done = await eventually(async () => {
+      const runs = (await h.bus.request(ListRenewalRuns, ctx(), {})).runs;
+      const run = runs.find((r) => r.runId === older);
+      return run?.status === 'completed' ? run : undefined;
+    });
+    expect(done.completedAt).not.toBeNull();
+    expect(await h.bus.request(GetRenewalRun, ctx(), { runId: older })).toMatchObject({ ...done, renewed: 0, notRenewed: 0, decisions: [] });
   });
 });

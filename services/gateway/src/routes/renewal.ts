@@ -10,6 +10,7 @@ import {
   GetRenewalRun,
   GroupedSeatMap,
   ListPreferredSeats,
+  ListRenewalRuns,
   PurchaseSeasonTickets,
   StartRenewalRun,
 } from '@tlp/contracts';
@@ -57,6 +58,7 @@ export const renewalRoutes = [
     role: 'operator',
   }),
   forward(StartRenewalRun, { method: 'post', path: '/renewal-runs', tag: seasonTickets, summary: 'Start a renewal run', role: 'operator', status: 201 }),
+  forward(ListRenewalRuns, { method: 'get', path: '/renewal-runs', tag: seasonTickets, summary: "The tenant's recent renewal runs, newest first", role: 'operator' }),
   forward(GetRenewalRun, { method: 'get', path: '/renewal-runs/:runId', tag: seasonTickets, summary: 'A renewal run and its report', role: 'operator' }),
   forward(ConfirmReservation, {
     method: 'post',

@@ -3,8 +3,10 @@ import {
   RenewalRunCompleted,
   SeasonTicketRenewed,
   type GetRenewalRun,
+  type ListRenewalRuns,
   type ParsedRequestOf,
   type RenewalDecision,
+  type RenewalRunSummary,
   type ReplyOf,
   type SeatPosition,
   type StartRenewalRun,
@@ -58,29 +60,48 @@ export async function startRun(ctx: RenewalContext, input: ParsedRequestOf<typeo
   );
 }
 
+type SummaryRow = Omit<RenewalRunSummary, 'createdAt' | 'completedAt'> & { createdAt: Date; completedAt: Date | null };
+
+const summaryColumns = `id AS "runId", run_key AS "runKey", origin_season_ticket_id AS "originSeasonTicketId", target_season_ticket_id AS "targetSeasonTicketId",
+  status, renew_strategy AS "renewStrategy", create_reservation AS "createReservation", reservation_days AS "reservationDays",
+  created_at AS "createdAt", completed_at AS "completedAt"`;
+
+const toSummary = (r: SummaryRow): RenewalRunSummary => ({
+  ...r,
+  createdAt: new Date(r.createdAt).toISOString(),
+  completedAt: r.completedAt === null ? null : new Date(r.completedAt).toISOString(),
+});
+
+/** The tenant's runs, newest first; a tenant has a few per season, so the primary key's tenant prefix is enough. */
+export async function listRuns(ctx: RenewalContext, input: ParsedRequestOf<typeof ListRenewalRuns>): Promise<ReplyOf<typeof ListRenewalRuns>> {
+  const rows = await sql<SummaryRow>(ctx.db, `SELECT ${summaryColumns} FROM renewal_runs WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [
+    ctx.tenantId,
+    input.limit,
+  ]);
+  return { runs: rows.map(toSummary) };
+}
+
 export async function getRun(ctx: RenewalContext, input: ParsedRequestOf<typeof GetRenewalRun>): Promise<ReplyOf<typeof GetRenewalRun>> {
-  const run = await loadRun(ctx.db, ctx.tenantId, input.runId);
-  if (!run) throw new DomainError('RENEWAL_RUN_UNKNOWN', 'Unknown renewal run');
+  const [found] = await sql<SummaryRow>(ctx.db, `SELECT ${summaryColumns} FROM renewal_runs WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, input.runId]);
+  if (!found) throw new DomainError('RENEWAL_RUN_UNKNOWN', 'Unknown renewal run');
+  const run = toSummary(found);
   const counts = await sql<{ outcome: string; reason: string | null; n: number; changed: number }>(
     ctx.db,
     `SELECT outcome, reason, count(*)::int AS n, count(*) FILTER (WHERE seat_changed)::int AS changed
      FROM renewal_decisions WHERE tenant_id = $1 AND run_id = $2 GROUP BY outcome, reason`,
-    [ctx.tenantId, run.id],
+    [ctx.tenantId, run.runId],
   );
   const decisions = await sql<Omit<RenewalDecision, 'groups'> & { groups: Omit<RenewalDecision['groups'][number], 'rationale'>[] }>(
     ctx.db,
     `SELECT origin_holding_id AS "originHoldingId", contact_id AS "contactId", step, outcome, reason, seat_changed AS "seatChanged", reserved, groups
      FROM renewal_decisions WHERE tenant_id = $1 AND run_id = $2 ORDER BY seq LIMIT $3 OFFSET $4`,
-    [ctx.tenantId, run.id, input.limit, input.offset],
+    [ctx.tenantId, run.runId, input.limit, input.offset],
   );
   const notRenewedByReason: Record<string, number> = {};
   for (const c of counts) if (c.reason) notRenewedByReason[c.reason] = c.n;
   const sum = (f: (c: (typeof counts)[number]) => number) => counts.reduce((t, c) => t + f(c), 0);
   return {
-    runId: run.id,
-    status: run.status,
-    renewStrategy: run.strategy,
-    createReservation: run.createReservation,
+    ...run,
     renewed: sum((c) => (c.outcome === 'renewed' ? c.n : 0)),
     notRenewed: sum((c) => (c.outcome === 'renewed' ? 0 : c.n)),
     seatChanges: sum((c) => (c.outcome === 'renewed' ? c.changed : 0)),

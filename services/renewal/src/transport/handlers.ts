@@ -10,6 +10,7 @@ import {
   GetRenewalRun,
   GroupedSeatMap,
   ListPreferredSeats,
+  ListRenewalRuns,
   OrderCompleted,
   PurchaseSeasonTickets,
   StartRenewalRun,
@@ -20,7 +21,7 @@ import type { DataSource } from 'typeorm';
 import type { RenewalContext } from '../app/context';
 import { deletePreferredSeat, listPreferredSeats, storePreferredSeatsFromOrder } from '../app/preferred-seats';
 import { confirmReservation } from '../app/reservations';
-import { getRun, startRun } from '../app/runs';
+import { getRun, listRuns, startRun } from '../app/runs';
 import { createSeasonTicket, groupedSeatMap, purchaseSeasonTickets } from '../app/season-tickets';
 import { createLogicalConfiguration, createPerformance, createPhysicalConfiguration, createSpace, performanceAvailability } from '../app/venue';
 
@@ -41,6 +42,7 @@ export function renewalHandlers(db: DataSource): RequestHandler[] {
     use(ListPreferredSeats, listPreferredSeats),
     use(DeletePreferredSeat, deletePreferredSeat),
     use(StartRenewalRun, startRun),
+    use(ListRenewalRuns, listRuns),
     use(GetRenewalRun, getRun),
     use(ConfirmReservation, confirmReservation),
   ];

@@ -43,6 +43,12 @@ const exact: Record<string, string> = {
   VOUCHER_PIN_REQUIRED: 'This voucher needs its PIN.',
   VOUCHER_PIN_INVALID: 'The PIN does not match this voucher.',
   VOUCHER_PIN_LOCKED: 'Too many wrong PINs: this voucher is locked for a while.',
+  PROGRAM_NOT_FOUND: 'This loyalty program does not exist, or belongs to another organisation.',
+  PROGRAM_INACTIVE: 'This loyalty program is not active. Activate it first.',
+  RENEWAL_SEASON_TICKET_UNKNOWN: 'No season ticket with this id in your organisation. Check both season ticket ids.',
+  RENEWAL_NOT_FIXED_SEAT: 'The new season ticket must be of the fixed-seat type.',
+  RENEWAL_SAME_SEASON_TICKET: 'A season ticket is renewed into another one: choose a different new season ticket.',
+  RENEWAL_RUN_UNKNOWN: 'This renewal run does not exist, or belongs to another organisation.',
 };
 
 const families: [RegExp, string][] = [

@@ -24,6 +24,11 @@ export const routes = {
   rewardPrograms: '/rewards',
   rewardAnalytics: '/rewards/{rewardId}/analytics',
   loyaltyPrograms: '/loyalty-programs',
+  loyaltyProgram: '/loyalty-programs/{programId}',
+  loyaltyProgramActivation: '/loyalty-programs/{programId}/activation',
+  loyaltyProgramClones: '/loyalty-programs/{programId}/clones',
+  renewalRuns: '/renewal-runs',
+  renewalRun: '/renewal-runs/{runId}',
   myVouchers: '/me/vouchers',
   partners: '/partners',
   partnerBalance: '/partners/{partnerId}/contacts/{contactId}/balance',
@@ -316,4 +321,100 @@ export interface DeliveryView {
   attempts: number;
   lastError: string | null;
   createdAt: string;
+}
+
+/** The tier criteria of packages/contracts/src/loyalty.ts; `total-spending` counts minor units. */
+export const criteria = ['total-spending', 'tickets-purchased', 'events-attended', 'membership-days'] as const;
+export type Criterion = (typeof criteria)[number];
+
+export const earnRuleKinds = ['per-amount', 'per-product', 'per-section', 'per-visit'] as const;
+export type EarnRuleKind = (typeof earnRuleKinds)[number];
+
+/** Where a rule applies; null means everywhere. */
+export interface EarnScope {
+  productIds: string[] | null;
+  families: ProductFamily[] | null;
+  channels: string[] | null;
+  pointsOfSale: string[] | null;
+}
+
+export type EarnRule = (
+  | { kind: 'per-product'; productId: string; points: number }
+  | { kind: 'per-section'; sectionId: string; points: number }
+  | { kind: 'per-visit'; points: number }
+  | { kind: 'per-amount'; points: number; perAmountMinor: number }
+) & { scope: EarnScope };
+
+/** `POST /loyalty-programs` (loyalty.v1.programs.create); PATCH takes any part of it. */
+export interface LoyaltyProgramInput {
+  name: string;
+  unit: 'points' | 'currency';
+  wording: Wording;
+  currency: string;
+  /** One point is worth valueNumerator / valueDenominator minor units. */
+  valueNumerator: number;
+  valueDenominator: number;
+  pointsValidityDays: number | null;
+  earnRules: EarnRule[];
+  seasonTicketHoldersOnly: boolean;
+  tiers: { name: string; criterion: Criterion; threshold: number }[];
+  productPrices: { productId: string; points: number }[];
+}
+
+export interface LoyaltyProgramView extends LoyaltyProgramInput {
+  programId: string;
+  active: boolean;
+  createdAt: string;
+}
+
+export const renewStrategies = ['TWO_STEPS', 'SAME_SEAT_ONLY', 'OTHER_SEATS_ONLY'] as const;
+export type RenewStrategy = (typeof renewStrategies)[number];
+export const reservationModes = ['NO', 'YES', 'SEAT_CHANGED_ONLY'] as const;
+export type ReservationMode = (typeof reservationModes)[number];
+
+/** `POST /renewal-runs` (renewal.v1.runs.start). */
+export interface RenewalRunInput {
+  runKey: string;
+  originSeasonTicketId: string;
+  targetSeasonTicketId: string;
+  renewStrategy: RenewStrategy;
+  createReservation: ReservationMode;
+  reservationDays: number;
+}
+
+/** `GET /renewal-runs`: a row of the list, and the heading of a report. */
+export interface RenewalRunSummary extends RenewalRunInput {
+  runId: string;
+  status: 'pending' | 'running' | 'completed';
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export type NotRenewedReason = 'SEAT_NOT_KEPT' | 'NO_SEAT_FOUND' | 'QUOTA_EXHAUSTED' | 'ALREADY_HOLDER' | 'LEFT_FOR_OTHER_SEATS_STEP' | 'LEFT_FOR_SAME_SEAT_STEP';
+
+/** One holder's decision: per group of performances (a physical configuration), the seat and why. */
+export interface RenewalDecisionView {
+  contactId: string;
+  originHoldingId: string;
+  step: 1 | 2;
+  outcome: 'renewed' | 'not-renewed';
+  reason: NotRenewedReason | null;
+  seatChanged: boolean;
+  reserved: boolean;
+  groups: {
+    physicalConfigurationId: string;
+    row: number;
+    source: 'origin-seat' | 'preferred-seat' | 'best-seat' | 'none';
+    seat: { area: string; row: string; number: string; seatId: string; category: string } | null;
+    rationale: string;
+  }[];
+}
+
+/** `GET /renewal-runs/{runId}` (renewal.v1.runs.get): totals, and the decisions page by page. */
+export interface RenewalRunReport extends RenewalRunSummary {
+  renewed: number;
+  notRenewed: number;
+  seatChanges: number;
+  notRenewedByReason: Partial<Record<NotRenewedReason, number>>;
+  decisions: RenewalDecisionView[];
 }

@@ -5,7 +5,9 @@ import { AdvantageEditor } from './AdvantageEditor';
 import { AdvantagesPage } from './Advantages';
 import { CodesPage } from './Codes';
 import { ContactsPage } from './Contacts';
+import { LoyaltyProgramsPage } from './LoyaltyPrograms';
 import { PartnersPage } from './Partners';
+import { RenewalRunsPage } from './RenewalRuns';
 import { RewardProgramsPage } from './RewardPrograms';
 import { OverviewPage } from './Overview';
 
@@ -26,15 +28,12 @@ export const backOfficeRoutes = (
     <Route index element={<OverviewPage />} />
     <Route path="advantages" element={<AdvantagesPage />} />
     <Route path="advantages/new" element={<AdvantageEditor />} />
-    <Route
-      path="loyalty-programs"
-      element={<AreaPage title="Loyalty programs" tag="loyalty" what="Programs with their wording, conversion to money, earn rules and tiers." />}
-    />
+    <Route path="loyalty-programs" element={<LoyaltyProgramsPage />} />
     <Route path="reward-programs" element={<RewardProgramsPage />} />
     <Route path="codes" element={<CodesPage />} />
     <Route path="vouchers" element={<AreaPage title="Vouchers & credit notes" tag="vouchers" what="Gift and experience vouchers, credit notes and their conversion to points." />} />
     <Route path="contacts" element={<ContactsPage />} />
-    <Route path="renewals" element={<AreaPage title="Renewal runs" tag="renewal" what="Season-ticket renewal runs and their report." />} />
+    <Route path="renewals" element={<RenewalRunsPage />} />
     <Route path="partners" element={<PartnersPage />} />
   </>
 );
