@@ -8,6 +8,7 @@ import { ContactsPage } from './Contacts';
 import { PartnersPage } from './Partners';
 import { RewardProgramsPage } from './RewardPrograms';
 import { OverviewPage } from './Overview';
+import { VouchersPage } from './Vouchers';
 
 export const backOfficeNav: NavItem[] = [
   { to: '/back-office', label: 'Overview' },
@@ -32,7 +33,7 @@ export const backOfficeRoutes = (
     />
     <Route path="reward-programs" element={<RewardProgramsPage />} />
     <Route path="codes" element={<CodesPage />} />
-    <Route path="vouchers" element={<AreaPage title="Vouchers & credit notes" tag="vouchers" what="Gift and experience vouchers, credit notes and their conversion to points." />} />
+    <Route path="vouchers" element={<VouchersPage />} />
     <Route path="contacts" element={<ContactsPage />} />
     <Route path="renewals" element={<AreaPage title="Renewal runs" tag="renewal" what="Season-ticket renewal runs and their report." />} />
     <Route path="partners" element={<PartnersPage />} />

@@ -6,7 +6,7 @@ import { QueryView } from '../../components/QueryView';
 import { formatMoney } from '../../money';
 
 /** The darkest shades: a light badge keeps AA contrast on its tinted background. */
-const statusLabels: Record<VoucherView['status'], { label: string; color: string }> = {
+export const statusLabels: Record<VoucherView['status'], { label: string; color: string }> = {
   active: { label: 'Active', color: 'green.9' },
   redeemed: { label: 'Used up', color: 'gray.9' },
   expired: { label: 'Expired', color: 'gray.9' },
