@@ -7,8 +7,8 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { formatMoney, parseMinor } from '../../money';
 import { statusLabels } from '../fan/MyVouchers';
-import { LedgerTable, VoucherFile } from './VoucherFile';
-import { amountError } from './VoucherSale';
+import { LedgerTable, ScrollTable, VoucherFile } from './VoucherFile';
+import { amountError, Success } from './VoucherSale';
 
 /** A customer's vouchers (by their code's end only) and their credit note in one currency. */
 export function CustomerVouchers() {
@@ -55,7 +55,7 @@ function Vouchers({ contactId }: { contactId: string }) {
           all.length === 0 ? (
             <Text>No voucher for this customer.</Text>
           ) : (
-            <Table.ScrollContainer minWidth={640}>
+            <ScrollTable minWidth={640} label={`Vouchers of ${contactId}, soonest to expire first`}>
               <Table striped data-testid="customer-vouchers">
                 <Table.Caption>Vouchers of {contactId}, soonest to expire first</Table.Caption>
                 <Table.Thead>
@@ -74,7 +74,7 @@ function Vouchers({ contactId }: { contactId: string }) {
                       <Table.Td ff="monospace">…{v.codeHint}</Table.Td>
                       <Table.Td>{v.kind === 'financial' ? 'Gift' : 'Experience'}</Table.Td>
                       <Table.Td>
-                        <Badge variant="light" color={statusLabels[v.status].color}>
+                        <Badge variant="filled" color={statusLabels[v.status].color}>
                           {statusLabels[v.status].label}
                         </Badge>
                       </Table.Td>
@@ -91,7 +91,7 @@ function Vouchers({ contactId }: { contactId: string }) {
                   ))}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </ScrollTable>
           )
         }
       </QueryView>
@@ -175,9 +175,9 @@ function ConvertToPoints({ note, onConverted }: { note: CreditNoteView; onConver
       </Group>
       {convert.error !== undefined && <ProblemAlert error={convert.error} title="Nothing was converted" />}
       {converted !== undefined && convert.error === undefined && (
-        <Text role="status" c="green.9">
-          {formatMoney({ amountMinor: converted, currency: note.currency })} converted: the points are credited to the customer’s loyalty account in a moment.
-        </Text>
+        <Success title="Converted to points">
+          <Text size="sm">{formatMoney({ amountMinor: converted, currency: note.currency })} converted: the points are credited to the customer’s loyalty account in a moment.</Text>
+        </Success>
       )}
     </Stack>
   );

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, NumberInput, Paper, PasswordInput, Radio, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, NumberInput, Paper, PasswordInput, Radio, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation, useQuery } from '../../api/hooks';
@@ -6,8 +6,8 @@ import { routes, type AccountingLine, type ExperienceGrant, type OpenProduct, ty
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { parseMinor } from '../../money';
-import { AccountingTable } from './VoucherFile';
-import { amountError, issuesOf, newSaleForm, SaleFields, saleInput, SoldCode } from './VoucherSale';
+import { AccountingTable, ScrollTable } from './VoucherFile';
+import { amountError, issuesOf, newSaleForm, SaleFields, saleInput, SoldCode, Success } from './VoucherSale';
 
 const timingLabels: Record<VatTiming, string> = {
   'at-sale': 'At sale: revenue and VAT are booked when the voucher is sold',
@@ -103,7 +103,7 @@ function OpenProducts() {
           openProducts.length === 0 ? (
             <Text>No open product yet.</Text>
           ) : (
-            <Table.ScrollContainer minWidth={480}>
+            <ScrollTable minWidth={480} label="Open product per season and VAT code">
               <Table striped>
                 <Table.Caption>Open product per season and VAT code</Table.Caption>
                 <Table.Thead>
@@ -125,7 +125,7 @@ function OpenProducts() {
                   ))}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </ScrollTable>
           )
         }
       </QueryView>
@@ -190,15 +190,16 @@ function SellExperience() {
 
   if (sold) {
     return (
-      <SoldCode
-        sold={sold}
-        onAnother={() => {
-          setSold(undefined);
-          sell.reset();
-        }}
-      >
+      <Stack>
+        <SoldCode
+          sold={sold}
+          onAnother={() => {
+            setSold(undefined);
+            sell.reset();
+          }}
+        />
         <AccountingTable lines={sold.accounting} caption="Accounting lines of the sale" />
-      </SoldCode>
+      </Stack>
     );
   }
   return (
@@ -259,15 +260,15 @@ function Redeem() {
       </Group>
       {redeem.error !== undefined && <ProblemAlert error={redeem.error} title="The voucher was not redeemed" />}
       {done && (
-        <Alert color="green" variant="light" title="Voucher redeemed" role="status">
-          <Stack gap="xs">
+        <>
+          <Success title="Voucher redeemed">
             <Text>
               Give {done.grant.quantity} × {done.grant.productId} ({done.grant.audienceSubcategory}, {done.grant.seatCategory}
               {done.grant.performanceId ? `, performance ${done.grant.performanceId}` : ''}).
             </Text>
-            <AccountingTable lines={done.accounting} caption="Accounting lines of the redemption" />
-          </Stack>
-        </Alert>
+          </Success>
+          <AccountingTable lines={done.accounting} caption="Accounting lines of the redemption" />
+        </>
       )}
     </Stack>
   );

@@ -26,6 +26,15 @@ const accountingLabels: Record<AccountingLine['kind'], string> = {
   'open-product': 'Open product',
 };
 
+/** A wide table scrolls sideways at a phone's width; its scroller takes the focus so the keyboard can scroll it. */
+export function ScrollTable({ minWidth, label, children }: { minWidth: number; label: string; children: ReactNode }) {
+  return (
+    <Table.ScrollContainer type="native" minWidth={minWidth} tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </Table.ScrollContainer>
+  );
+}
+
 /** "+€50.00" / "−€20.00": a ledger change reads with its sign. */
 export const signedMoney = (amountMinor: number, currency: string) =>
   `${amountMinor < 0 ? '−' : '+'}${formatMoney({ amountMinor: Math.abs(amountMinor), currency })}`;
@@ -35,7 +44,7 @@ const when = (iso: string) => new Date(iso).toLocaleString();
 /** Balance changes of a voucher or a credit note, newest last as the ledger wrote them. */
 export function LedgerTable({ entries, currency, caption }: { entries: LedgerEntry[]; currency: string; caption: string }) {
   return (
-    <Table.ScrollContainer minWidth={560}>
+    <ScrollTable minWidth={560} label={caption}>
       <Table striped data-testid="ledger">
         <Table.Caption>{caption}</Table.Caption>
         <Table.Thead>
@@ -61,14 +70,14 @@ export function LedgerTable({ entries, currency, caption }: { entries: LedgerEnt
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollTable>
   );
 }
 
 /** The accounting lines of an experience voucher's sale or redemption, as the voucher service booked them. */
 export function AccountingTable({ lines, caption }: { lines: AccountingLine[]; caption: string }) {
   return (
-    <Table.ScrollContainer minWidth={480}>
+    <ScrollTable minWidth={480} label={caption}>
       <Table striped data-testid="accounting">
         <Table.Caption>{caption}</Table.Caption>
         <Table.Thead>
@@ -92,7 +101,7 @@ export function AccountingTable({ lines, caption }: { lines: AccountingLine[]; c
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollTable>
   );
 }
 
@@ -108,7 +117,7 @@ export function VoucherFile({ voucherId }: { voucherId: string }) {
               <Title order={3} size="h4">
                 {v.kind === 'financial' ? 'Gift voucher' : 'Experience voucher'} <Text span ff="monospace">…{v.codeHint}</Text>
               </Title>
-              <Badge variant="light" color={statusLabels[v.status].color} data-testid="voucher-status">
+              <Badge variant="filled" color={statusLabels[v.status].color} data-testid="voucher-status">
                 {statusLabels[v.status].label}
               </Badge>
             </Group>
@@ -133,7 +142,7 @@ export function VoucherFile({ voucherId }: { voucherId: string }) {
             {v.status === 'active' && <Cancel voucher={v} onCancelled={history.reload} />}
             <LedgerTable entries={entries} currency={v.currency} caption="History of the voucher" />
             {holds.length > 0 && (
-              <Table.ScrollContainer minWidth={480}>
+              <ScrollTable minWidth={480} label="Holds by orders">
                 <Table striped>
                   <Table.Caption>Holds by orders</Table.Caption>
                   <Table.Thead>
@@ -157,7 +166,7 @@ export function VoucherFile({ voucherId }: { voucherId: string }) {
                     ))}
                   </Table.Tbody>
                 </Table>
-              </Table.ScrollContainer>
+              </ScrollTable>
             )}
             {accounting.length > 0 && <AccountingTable lines={accounting} caption="Accounting lines" />}
           </Stack>
@@ -197,7 +206,7 @@ function Cancel({ voucher, onCancelled }: { voucher: VoucherDetail; onCancelled(
       <Button color="red" variant="light" w="fit-content" onClick={() => setOpened(true)}>
         Cancel this voucher
       </Button>
-      <Modal opened={opened} onClose={() => setOpened(false)} title={`Cancel voucher …${voucher.codeHint}?`}>
+      <Modal opened={opened} onClose={() => setOpened(false)} title={`Cancel voucher …${voucher.codeHint}?`} closeButtonProps={{ 'aria-label': 'Close' }}>
         <Stack component="form" onSubmit={(e: FormEvent) => void submit(e)}>
           <Text size="sm">
             The {formatMoney({ amountMinor: voucher.balanceMinor, currency: voucher.currency })} left is voided, orders holding part of it can no longer be confirmed, and

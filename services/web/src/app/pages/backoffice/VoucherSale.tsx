@@ -60,10 +60,19 @@ export function SaleFields({ form, onChange, issues }: { form: SaleForm; onChang
   );
 }
 
-/** The code exists in clear in the sale's answer only: it is shown once, here. */
-export function SoldCode({ sold, onAnother, children }: { sold: SoldVoucher; onAnother(): void; children?: ReactNode }) {
+/** Done: a green notice whose title is in the text colour (green on the green tint is below AA contrast). */
+export function Success({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <Alert color="green" variant="light" title="Voucher sold" role="status">
+    <Alert color="green" variant="light" title={title} role="status" styles={{ title: { color: 'var(--mantine-color-text)' } }}>
+      {children}
+    </Alert>
+  );
+}
+
+/** The code exists in clear in the sale's answer only: it is shown once, here. */
+export function SoldCode({ sold, onAnother }: { sold: SoldVoucher; onAnother(): void }) {
+  return (
+    <Success title="Voucher sold">
       <Stack gap="xs">
         <Text>Give this code to the customer now: it will not be shown again.</Text>
         <Code fz="xl" data-testid="sold-code" w="fit-content">
@@ -74,11 +83,10 @@ export function SoldCode({ sold, onAnother, children }: { sold: SoldVoucher; onA
           {new Date(sold.validUntil).toLocaleDateString()}
           {sold.pinProtected ? ', protected by its PIN' : ''}.
         </Text>
-        {children}
         <Button variant="light" w="fit-content" onClick={onAnother}>
           Sell another voucher
         </Button>
       </Stack>
-    </Alert>
+    </Success>
   );
 }
