@@ -49,6 +49,20 @@ const exact: Record<string, string> = {
   RENEWAL_NOT_FIXED_SEAT: 'The new season ticket must be of the fixed-seat type.',
   RENEWAL_SAME_SEASON_TICKET: 'A season ticket is renewed into another one: choose a different new season ticket.',
   RENEWAL_RUN_UNKNOWN: 'This renewal run does not exist, or belongs to another organisation.',
+  VOUCHER_NOT_FOUND: 'No voucher has this code. Check it and try again.',
+  VOUCHER_EXPIRED: 'This voucher has expired and can no longer be used.',
+  VOUCHER_NOT_YET_VALID: 'This voucher is not valid yet.',
+  VOUCHER_CANCELLED: 'This voucher was cancelled and can no longer be used.',
+  VOUCHER_USED_UP: 'Nothing is left on this voucher.',
+  VOUCHER_CURRENCY_MISMATCH: 'This voucher or credit note is in another currency than the order.',
+  VOUCHER_INSUFFICIENT_BALANCE: 'The balance is too low for this amount. Lower the amount used.',
+  VOUCHER_WRONG_KIND: 'An experience voucher gives a ticket, not money, and a gift voucher gives money, not a ticket: this voucher cannot be used this way.',
+  VOUCHER_HOLD_MISMATCH: 'This order already uses this voucher for another amount. Remove the voucher and add it again.',
+  VOUCHER_VAT_TIMING_NOT_SET: 'Choose when VAT is computed (at sale or at redemption) before selling experience vouchers.',
+  VOUCHER_OPEN_PRODUCT_MISSING: 'No open product is set for this VAT code and season. Add one under Open products first.',
+  VOUCHER_ALREADY_REDEEMED: 'This experience voucher was already redeemed.',
+  CREDIT_NOTE_NOT_FOUND: 'This customer has no credit note in this currency.',
+  ORDER_MISMATCH: 'This order was already started with another basket. Reload the page and try again.',
 };
 
 const families: [RegExp, string][] = [
@@ -66,13 +80,23 @@ const families: [RegExp, string][] = [
 ];
 
 /** The sentence shown first; the gateway's detail and the code are shown under it. */
-export function problemMessage(p: Pick<Problem, 'code' | 'detail' | 'title'>): string {
+export function problemMessage(p: Pick<Problem, 'code' | 'detail' | 'title' | 'details'>): string {
+  // A checkout hold that failed names the refusal of the step that failed (a wrong PIN, say): that is the one to explain.
+  const inner = p.details;
+  if (p.code === 'CHECKOUT_HOLD_FAILED' && typeof inner?.code === 'string') {
+    return problemMessage({ code: inner.code, title: p.title, ...(typeof inner.message === 'string' ? { detail: inner.message } : {}), ...(isRecord(inner.details) ? { details: inner.details } : {}) });
+  }
+  if (p.code === 'VOUCHER_PIN_INVALID' && typeof inner?.attemptsLeft === 'number') {
+    return `${exact.VOUCHER_PIN_INVALID} ${inner.attemptsLeft === 1 ? 'One more wrong PIN locks it' : `${inner.attemptsLeft} attempts left before it is locked`}.`;
+  }
   const known = exact[p.code];
   if (known) return known;
   const family = families.find(([re]) => re.test(p.code));
   if (family) return family[1];
   return p.detail ?? p.title;
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Field-level messages of a VALIDATION_FAILED problem, keyed by field path. */
 export function fieldIssues(p: Problem): Record<string, string> {

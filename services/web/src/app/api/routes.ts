@@ -30,6 +30,17 @@ export const routes = {
   renewalRuns: '/renewal-runs',
   renewalRun: '/renewal-runs/{runId}',
   myVouchers: '/me/vouchers',
+  vouchers: '/vouchers',
+  voucherBalance: '/voucher-balance',
+  voucherHistory: '/vouchers/{voucherId}/history',
+  voucherCancellation: '/vouchers/{voucherId}/cancellation',
+  contactVouchers: '/contacts/{contactId}/vouchers',
+  contactCreditNote: '/contacts/{contactId}/credit-notes/{currency}',
+  creditNoteConversions: '/contacts/{contactId}/credit-note-conversions',
+  voucherSettings: '/voucher-settings',
+  openProducts: '/open-products',
+  experienceVouchers: '/experience-vouchers',
+  experienceRedemptions: '/experience-vouchers/redemptions',
   partners: '/partners',
   partnerBalance: '/partners/{partnerId}/contacts/{contactId}/balance',
   deadLetters: '/partner-deliveries',
@@ -194,6 +205,13 @@ export interface CheckoutLine {
   seatCategory?: string;
 }
 
+/** A voucher paying part of an order; the PIN only when the voucher has one. */
+export interface VoucherPayment {
+  code: string;
+  pin?: string;
+  amountMinor: number;
+}
+
 /** What the page lets the fan choose; `toCart` turns it into the gateway's cart. */
 export interface CheckoutRequest {
   currency: string;
@@ -201,7 +219,8 @@ export interface CheckoutRequest {
   lines: CheckoutLine[];
   codes: string[];
   points: number;
-  useCreditNote: boolean;
+  vouchers: VoucherPayment[];
+  creditNoteMinor: number;
 }
 
 /** The gateway's cart (`POST /checkout/quote`, `/checkout/holds`). */
@@ -210,7 +229,7 @@ export interface Cart {
   currency: string;
   lines: { lineId: string; productId: string; productFamily: ProductFamily; unitPriceMinor: number; quantity: number; season?: string; audienceSubcategory?: string; seatCategory?: string }[];
   codes: string[];
-  pay: { vouchers: never[]; points?: { points: number }; creditNoteMinor?: number };
+  pay: { vouchers: VoucherPayment[]; points?: { points: number }; creditNoteMinor?: number };
 }
 
 export interface Reduction {
@@ -243,7 +262,7 @@ export interface CheckoutView {
   quote: Quote;
 }
 
-export function toCart(r: CheckoutRequest, creditNoteMinor: number): Cart {
+export function toCart(r: CheckoutRequest): Cart {
   return {
     channel: r.channel,
     currency: r.currency,
@@ -258,7 +277,7 @@ export function toCart(r: CheckoutRequest, creditNoteMinor: number): Cart {
       ...(l.seatCategory ? { seatCategory: l.seatCategory } : {}),
     })),
     codes: r.codes,
-    pay: { vouchers: [], ...(r.points > 0 ? { points: { points: r.points } } : {}), ...(r.useCreditNote && creditNoteMinor > 0 ? { creditNoteMinor } : {}) },
+    pay: { vouchers: r.vouchers, ...(r.points > 0 ? { points: { points: r.points } } : {}), ...(r.creditNoteMinor > 0 ? { creditNoteMinor: r.creditNoteMinor } : {}) },
   };
 }
 
@@ -291,6 +310,83 @@ export interface VoucherView {
   balanceMinor: number;
   heldMinor: number;
   validUntil: string;
+}
+
+/** A voucher as the voucher service shows it to the back office (packages/contracts voucher.ts). */
+export interface VoucherDetail extends VoucherView {
+  validFrom: string;
+  pinProtected: boolean;
+  contactId: string | null;
+  grant: ExperienceGrant | null;
+}
+
+/** What an experience voucher grants: one event ticket product. */
+export interface ExperienceGrant {
+  productId: string;
+  performanceId?: string;
+  audienceSubcategory: string;
+  seatCategory: string;
+  quantity: number;
+}
+
+/** `POST /vouchers`, `POST /experience-vouchers`: the code is in this answer only. */
+export type SoldVoucher = VoucherDetail & { code: string };
+
+/** Signed: positive credits revenue or VAT, negative debits the open product or defers the sale. */
+export interface AccountingLine {
+  phase: 'sale' | 'redemption';
+  kind: 'revenue' | 'vat' | 'deferred-revenue' | 'open-product';
+  ref: string;
+  vatCode: string;
+  amountMinor: number;
+  currency: string;
+}
+
+export interface LedgerEntry {
+  id: string;
+  type: 'sale' | 'credit' | 'hold' | 'release' | 'capture' | 'expiry' | 'cancellation' | 'conversion';
+  deltaMinor: number;
+  balanceAfterMinor: number;
+  orderId: string | null;
+  ref: string | null;
+  at: string;
+}
+
+export interface HoldView {
+  holdId: string;
+  orderId: string;
+  amountMinor: number;
+  currency: string;
+  status: 'held' | 'captured' | 'released';
+  expiresAt: string;
+}
+
+/** `GET /vouchers/{voucherId}/history`. */
+export interface VoucherHistory {
+  voucher: VoucherDetail;
+  entries: LedgerEntry[];
+  holds: HoldView[];
+  accounting: AccountingLine[];
+}
+
+/** `GET /contacts/{contactId}/credit-notes/{currency}`. */
+export interface CreditNoteView {
+  creditNoteId: string;
+  contactId: string;
+  currency: string;
+  balanceMinor: number;
+  heldMinor: number;
+  entries: LedgerEntry[];
+}
+
+export type VatTiming = 'at-sale' | 'at-redemption';
+
+/** The product an experience voucher's sale is booked to, per VAT code and season. */
+export interface OpenProduct {
+  season: string;
+  vatCode: string;
+  vatRateBp: number;
+  openProductId: string;
 }
 
 export interface PartnerView {

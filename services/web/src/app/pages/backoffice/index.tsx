@@ -10,6 +10,7 @@ import { PartnersPage } from './Partners';
 import { RenewalRunsPage } from './RenewalRuns';
 import { RewardProgramsPage } from './RewardPrograms';
 import { OverviewPage } from './Overview';
+import { VouchersPage } from './Vouchers';
 
 export const backOfficeNav: NavItem[] = [
   { to: '/back-office', label: 'Overview' },
@@ -31,7 +32,7 @@ export const backOfficeRoutes = (
     <Route path="loyalty-programs" element={<LoyaltyProgramsPage />} />
     <Route path="reward-programs" element={<RewardProgramsPage />} />
     <Route path="codes" element={<CodesPage />} />
-    <Route path="vouchers" element={<AreaPage title="Vouchers & credit notes" tag="vouchers" what="Gift and experience vouchers, credit notes and their conversion to points." />} />
+    <Route path="vouchers" element={<VouchersPage />} />
     <Route path="contacts" element={<ContactsPage />} />
     <Route path="renewals" element={<RenewalRunsPage />} />
     <Route path="partners" element={<PartnersPage />} />

@@ -3,11 +3,11 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation } from '../../api/hooks';
-import { notAppliedMessage } from '../../api/problem';
-import { fill, routes, toCart, type Cart, type CheckoutLine, type CheckoutRequest, type CheckoutView, type Quote } from '../../api/routes';
+import { ApiProblem, notAppliedMessage, type Problem } from '../../api/problem';
+import { fill, routes, toCart, type Cart, type CheckoutLine, type CheckoutRequest, type CheckoutView, type Quote, type VoucherDetail, type VoucherPayment } from '../../api/routes';
 import { GiftIcon } from '../../components/GiftIcon';
 import { ProblemAlert } from '../../components/ProblemAlert';
-import { formatMoney } from '../../money';
+import { decimalString, formatMoney, parseMinor } from '../../money';
 
 /**
  * The basket arrives from the ticket shop as `?basket=<JSON lines>`; without one, a sample
@@ -33,7 +33,7 @@ function basketFrom(param: string | null): CheckoutLine[] {
   }
 }
 
-/** As the promotion service compares codes: without case, spaces or dashes (people type them from emails and paper). */
+/** As the promotion and voucher services compare codes: without case, spaces or dashes (people type them from emails and paper). */
 const normalizeCode = (typed: string) => typed.replace(/[\s-]+/g, '').toUpperCase();
 
 /**
@@ -64,13 +64,18 @@ function Checkout() {
     lines: basketFrom(params.get('basket')),
     codes: [],
     points: 0,
-    useCreditNote: false,
+    vouchers: [],
+    creditNoteMinor: 0,
   }));
   const quote = useMutation<Cart, Quote>('POST', routes.checkoutQuote);
   const hold = useMutation<Cart & { orderId: string }, CheckoutView>('POST', routes.checkouts);
   const confirm = useMutation<undefined, CheckoutView>('POST', routes.checkoutConfirm);
   const [current, setCurrent] = useState<Quote>();
-  const [orderId] = useState(() => crypto.randomUUID());
+  const [orderId, setOrderId] = useState(() => crypto.randomUUID());
+  // A refused hold leaves that order failed for good: the next attempt, once the fan has changed something, is a new order.
+  useEffect(() => {
+    if (hold.error instanceof ApiProblem && hold.error.problem.status >= 400 && hold.error.problem.status < 500) setOrderId(crypto.randomUUID());
+  }, [hold.error]);
   const [lastChange, setLastChange] = useState('basket');
   const [done, setDone] = useState<CheckoutView>();
 
@@ -84,7 +89,7 @@ function Checkout() {
     async (next: CheckoutRequest, what: string, refusal?: (q: Quote) => string | undefined) => {
       setLastChange(what);
       setRefused(undefined);
-      const q = await runQuote(toCart(next, current?.balances.creditNoteMinor ?? 0));
+      const q = await runQuote(toCart(next));
       if (!q) return undefined;
       const reason = refusal?.(q);
       if (reason) {
@@ -95,7 +100,7 @@ function Checkout() {
       setCurrent(q);
       return q;
     },
-    [runQuote, current],
+    [runQuote],
   );
   const [initial] = useState(request);
   const [started, setStarted] = useState(false);
@@ -116,7 +121,7 @@ function Checkout() {
   };
 
   const pay = async () => {
-    const held = await hold.run({ ...toCart(request, current?.balances.creditNoteMinor ?? 0), orderId });
+    const held = await hold.run({ ...toCart(request), orderId });
     if (!held) return;
     const confirmed = await confirm.run(undefined, fill(routes.checkoutConfirm, { orderId: held.orderId }));
     if (confirmed) setDone(confirmed);
@@ -203,11 +208,34 @@ function Checkout() {
                 Use points
               </Button>
             </Group>
+            {current && (
+              <VoucherPayForm
+                currency={request.currency}
+                amountDueMinor={current.amountDueMinor}
+                used={request.vouchers}
+                pending={quote.pending && lastChange === 'voucher'}
+                onUse={async (voucher) => !!(await tryChange({ ...request, vouchers: [...request.vouchers.filter((v) => v.code !== voucher.code), voucher] }, 'voucher'))}
+              />
+            )}
+            {request.vouchers.map((v) => (
+              <Group key={v.code} gap="xs" data-testid="voucher-used">
+                <Text>
+                  Voucher <Text span ff="monospace">…{v.code.slice(-4)}</Text>: {money(v.amountMinor)}
+                </Text>
+                <Button size="compact-xs" variant="subtle" onClick={() => void tryChange({ ...request, vouchers: request.vouchers.filter((x) => x !== v) }, `removal of voucher …${v.code.slice(-4)}`)}>
+                  Remove voucher …{v.code.slice(-4)}
+                </Button>
+              </Group>
+            ))}
             {current && current.balances.creditNoteMinor > 0 && (
               <Checkbox
-                label={`Use my credit note balance of ${money(current.balances.creditNoteMinor)}`}
-                checked={request.useCreditNote}
-                onChange={(e) => void tryChange({ ...request, useCreditNote: e.currentTarget.checked }, 'credit note')}
+                label={`Use my credit note (${money(current.balances.creditNoteMinor)} available)`}
+                description={request.creditNoteMinor > 0 ? `${money(request.creditNoteMinor)} of it pays this order` : 'Pays as much of the amount due as it can'}
+                checked={request.creditNoteMinor > 0}
+                onChange={(e) => {
+                  const creditNoteMinor = e.currentTarget.checked ? Math.min(current.balances.creditNoteMinor, current.amountDueMinor) : 0;
+                  void tryChange({ ...request, creditNoteMinor }, 'credit note');
+                }}
               />
             )}
             {quote.error !== undefined && <ProblemAlert error={quote.error} title={`The ${lastChange} was not applied`} />}
@@ -236,6 +264,7 @@ function Checkout() {
               <Group key={`${p.method}/${n}`} justify="space-between">
                 <Text>
                   {methodLabels[p.method]}
+                  {p.method === 'voucher' && p.ref ? ` ${p.ref}` : ''}
                   {p.points !== undefined ? ` (${p.points.toLocaleString()} points)` : ''}
                 </Text>
                 <Text>−{money(p.amountMinor)}</Text>
@@ -256,5 +285,137 @@ function Checkout() {
         )}
       </Paper>
     </SimpleGrid>
+  );
+}
+
+/** Why a voucher that the gateway found cannot pay this order, in the words problem.ts has for the service's own refusals. */
+function unusable(v: VoucherDetail, currency: string, now = new Date()): Problem | undefined {
+  const refusal = (code: string, title: string): Problem => ({ status: 409, code, title });
+  if (v.kind !== 'financial') return refusal('VOUCHER_WRONG_KIND', 'An experience voucher cannot pay an order');
+  if (v.status === 'cancelled') return refusal('VOUCHER_CANCELLED', 'The voucher was cancelled');
+  if (v.status === 'expired' || new Date(v.validUntil) <= now) return refusal('VOUCHER_EXPIRED', 'The voucher has expired');
+  if (new Date(v.validFrom) > now) return refusal('VOUCHER_NOT_YET_VALID', 'The voucher is not valid yet');
+  if (v.currency !== currency) return refusal('VOUCHER_CURRENCY_MISMATCH', `The voucher is in ${v.currency}`);
+  if (v.status === 'redeemed' || v.balanceMinor === 0) return refusal('VOUCHER_USED_UP', 'Nothing is left on the voucher');
+  return undefined;
+}
+
+/**
+ * A voucher is checked by its code (and its PIN when the service asks for one) before it pays:
+ * the quote takes the amount on trust and only the hold would refuse it, at the very end. The
+ * amount offered is at most what is left on the voucher and what is still due.
+ */
+function VoucherPayForm({
+  currency,
+  amountDueMinor,
+  used,
+  pending,
+  onUse,
+}: {
+  currency: string;
+  amountDueMinor: number;
+  used: VoucherPayment[];
+  pending: boolean;
+  onUse(voucher: VoucherPayment): Promise<boolean>;
+}) {
+  const check = useMutation<{ code: string; pin?: string }, VoucherDetail>('POST', routes.voucherBalance);
+  const [code, setCode] = useState('');
+  const [pin, setPin] = useState('');
+  const [askPin, setAskPin] = useState(false);
+  const [found, setFound] = useState<{ voucher: VoucherDetail; code: string; pin?: string }>();
+  const [amount, setAmount] = useState('');
+  const [invalid, setInvalid] = useState<string>();
+  const money = (amountMinor: number) => formatMoney({ amountMinor, currency });
+
+  const errorCode = check.error instanceof ApiProblem ? check.error.problem.code : undefined;
+  useEffect(() => {
+    if (errorCode === 'VOUCHER_PIN_REQUIRED' || errorCode === 'VOUCHER_PIN_INVALID') setAskPin(true);
+  }, [errorCode]);
+
+  // What this order already takes from the same voucher is given back when its amount is changed.
+  const already = found ? (used.find((v) => v.code === found.code)?.amountMinor ?? 0) : 0;
+  const maxMinor = found ? Math.min(found.voucher.balanceMinor, amountDueMinor + already) : 0;
+  const refusal = found ? unusable(found.voucher, currency) : undefined;
+
+  const submitCheck = async (e: FormEvent) => {
+    e.preventDefault();
+    const value = normalizeCode(code);
+    if (!value) return;
+    setFound(undefined);
+    const typedPin = askPin && pin.trim() ? pin.trim() : undefined;
+    const voucher = await check.run({ code: value, ...(typedPin ? { pin: typedPin } : {}) });
+    if (!voucher) return;
+    const max = Math.min(voucher.balanceMinor, amountDueMinor + (used.find((v) => v.code === value)?.amountMinor ?? 0));
+    setFound({ voucher, code: value, ...(typedPin ? { pin: typedPin } : {}) });
+    setAmount(max > 0 ? decimalString(max, currency) : '');
+    setInvalid(undefined);
+  };
+
+  const submitUse = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!found) return;
+    const amountMinor = parseMinor(amount, currency);
+    if (amountMinor === undefined || amountMinor <= 0) return setInvalid(`An amount in ${currency}, like 20.00.`);
+    if (amountMinor > maxMinor) return setInvalid(`At most ${money(maxMinor)}: what is left on the voucher and still due.`);
+    if (await onUse({ code: found.code, ...(found.pin ? { pin: found.pin } : {}), amountMinor })) {
+      setFound(undefined);
+      setCode('');
+      setPin('');
+      setAskPin(false);
+      check.reset();
+    }
+  };
+
+  return (
+    <Stack gap="xs">
+      <Group align="end" component="form" onSubmit={(e: FormEvent) => void submitCheck(e)} aria-label="Pay with a voucher">
+        <TextInput
+          label="Voucher code"
+          value={code}
+          onChange={(e) => {
+            setCode(e.currentTarget.value);
+            setAskPin(false);
+            setFound(undefined);
+            check.reset();
+          }}
+          spellCheck={false}
+          autoComplete="off"
+        />
+        {askPin && (
+          <TextInput label="Voucher PIN" description="4 to 8 digits" value={pin} onChange={(e) => setPin(e.currentTarget.value)} inputMode="numeric" autoComplete="off" type="password" required />
+        )}
+        <Button type="submit" variant="light" loading={check.pending}>
+          Check voucher
+        </Button>
+      </Group>
+      {check.error !== undefined &&
+        (errorCode === 'VOUCHER_PIN_REQUIRED' ? (
+          <Alert color="blue" variant="light" role="status" title="This voucher has a PIN">
+            <Text size="sm">Type the voucher’s PIN, then check it again.</Text>
+          </Alert>
+        ) : (
+          <ProblemAlert error={check.error} title="The voucher cannot be used" />
+        ))}
+      {found && refusal && <ProblemAlert error={new ApiProblem(refusal)} title="The voucher cannot be used" />}
+      {found && !refusal && (
+        <Group align="end" component="form" onSubmit={(e: FormEvent) => void submitUse(e)} aria-label="Amount from the voucher">
+          <TextInput
+            label="Amount to use from this voucher"
+            description={`Voucher …${found.code.slice(-4)}: ${money(found.voucher.balanceMinor)} left, up to ${money(maxMinor)} for this order`}
+            inputMode="decimal"
+            value={amount}
+            onChange={(e) => {
+              setAmount(e.currentTarget.value);
+              setInvalid(undefined);
+            }}
+            error={invalid}
+            required
+          />
+          <Button type="submit" variant="light" loading={pending}>
+            Use voucher
+          </Button>
+        </Group>
+      )}
+    </Stack>
   );
 }

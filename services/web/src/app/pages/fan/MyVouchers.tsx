@@ -5,9 +5,9 @@ import { routes, type VoucherView } from '../../api/routes';
 import { QueryView } from '../../components/QueryView';
 import { formatMoney } from '../../money';
 
-/** The darkest shades: a light badge keeps AA contrast on its tinted background. */
-const statusLabels: Record<VoucherView['status'], { label: string; color: string }> = {
-  active: { label: 'Active', color: 'green.9' },
+/** Dark shades under white text (a filled badge): AA contrast. A light badge of a shade is filled with it, text and all. */
+export const statusLabels: Record<VoucherView['status'], { label: string; color: string }> = {
+  active: { label: 'Active', color: 'teal.9' },
   redeemed: { label: 'Used up', color: 'gray.9' },
   expired: { label: 'Expired', color: 'gray.9' },
   cancelled: { label: 'Cancelled', color: 'red.9' },
@@ -30,7 +30,7 @@ export function MyVouchersPage() {
                   <Card key={v.voucherId} withBorder data-testid="voucher">
                     <Group justify="space-between">
                       <Text fw={600}>{v.kind === 'financial' ? 'Gift voucher' : 'Experience voucher'}</Text>
-                      <Badge variant="light" color={statusLabels[v.status].color}>
+                      <Badge variant="filled" color={statusLabels[v.status].color}>
                         {statusLabels[v.status].label}
                       </Badge>
                     </Group>
