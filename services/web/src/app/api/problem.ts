@@ -53,7 +53,7 @@ const exact: Record<string, string> = {
   POINTS_HOLD_EXPIRED: 'The checkout took too long and the points set aside were released. Start it again.',
   POINTS_HOLD_CLOSED: 'The points of this order were already spent or given back.',
   REWARD_NOT_FOUND: 'This reward does not exist. It may have been removed.',
-  REWARD_NOT_ELIGIBLE: 'This customer does not meet the reward’s conditions. Tick “Grant even if the conditions are not met” to give it anyway.',
+  REWARD_NOT_ELIGIBLE: 'This customer does not meet the reward’s conditions. Tick “Grant even if the contact does not meet the conditions” to give it anyway.',
   PRODUCT_NOT_PRICED_IN_POINTS: 'This product cannot be paid with points.',
   REWARD_ALREADY_USED: 'This one-time reward was already used, or is being used in another order.',
   REWARD_HOLD_NOT_FOUND: 'The reward set aside for this order was not found. Start the checkout again.',

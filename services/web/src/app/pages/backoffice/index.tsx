@@ -6,6 +6,8 @@ import { AdvantagesPage } from './Advantages';
 import { CodesPage } from './Codes';
 import { ContactsPage } from './Contacts';
 import { PartnersPage } from './Partners';
+import { PromoCodeEditorPage } from './PromoCodes';
+import { RewardEditorPage } from './RewardEditor';
 import { RewardProgramsPage } from './RewardPrograms';
 import { OverviewPage } from './Overview';
 
@@ -31,6 +33,10 @@ export const backOfficeRoutes = (
       element={<AreaPage title="Loyalty programs" tag="loyalty" what="Programs with their wording, conversion to money, earn rules and tiers." />}
     />
     <Route path="reward-programs" element={<RewardProgramsPage />} />
+    <Route path="reward-programs/new" element={<RewardEditorPage />} />
+    <Route path="reward-programs/:rewardId" element={<RewardEditorPage />} />
+    <Route path="advantages/promo-codes/new" element={<PromoCodeEditorPage />} />
+    <Route path="advantages/promo-codes/:promoCodeId" element={<PromoCodeEditorPage />} />
     <Route path="codes" element={<CodesPage />} />
     <Route path="vouchers" element={<AreaPage title="Vouchers & credit notes" tag="vouchers" what="Gift and experience vouchers, credit notes and their conversion to points." />} />
     <Route path="contacts" element={<ContactsPage />} />

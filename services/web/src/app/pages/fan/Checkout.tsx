@@ -8,6 +8,7 @@ import { fill, routes, toCart, type Cart, type CheckoutLine, type CheckoutReques
 import { GiftIcon } from '../../components/GiftIcon';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatMoney } from '../../money';
+import { PartnerPointsPayment } from './PartnerPoints';
 
 /**
  * The basket arrives from the ticket shop as `?basket=<JSON lines>`; without one, a sample
@@ -210,6 +211,7 @@ function Checkout() {
                 onChange={(e) => void tryChange({ ...request, useCreditNote: e.currentTarget.checked }, 'credit note')}
               />
             )}
+            <PartnerPointsPayment quote={current} request={request} onChange={(next) => void tryChange(next, 'partner points')} />
             {quote.error !== undefined && <ProblemAlert error={quote.error} title={`The ${lastChange} was not applied`} />}
             {refused && (
               <Alert color="red" variant="light" role="alert" title={`The ${refused.what} was not applied`} data-not-applied={refused.reason}>
