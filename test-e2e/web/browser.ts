@@ -129,3 +129,11 @@ export async function startWebPlatform(opts: PlatformOptions): Promise<WebPlatfo
     },
   };
 }
+
+/** A new tab at a desktop size without motion; each tab has its own session (the token is in sessionStorage). */
+export async function openPage(browser: Browser): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  return page;
+}

@@ -2,11 +2,12 @@
  * The web app's pure rules, run by jest in node: money from minor units, points in the
  * program's wording, tier progress, token claims, and the sentence shown for each problem.
  */
+import { errorCatalog } from '@tlp/contracts';
 import fc from 'fast-check';
 import { decimalString, formatMoney, parseMinor } from '../../services/web/src/app/money';
 import { formatPoints, wordingFor } from '../../services/web/src/app/points';
 import { canUseBackOffice, canUseFanPages, isExpired, readClaims } from '../../services/web/src/app/claims';
-import { fieldIssues, notAppliedMessage, problemMessage, toProblem } from '../../services/web/src/app/api/problem';
+import { fieldIssues, hasOwnWording, notAppliedMessage, problemMessage, toProblem } from '../../services/web/src/app/api/problem';
 
 const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
@@ -76,6 +77,20 @@ describe('problem messages', () => {
     expect(problemMessage({ code: 'PROMOTION_CODE_NOT_AVAILABLE', title: 'x' })).toMatch(/expired, was already used or was invalidated/);
     expect(problemMessage({ code: 'PARTNER_POINTS_INSUFFICIENT', title: 'x' })).toMatch(/Not enough points/);
     expect(problemMessage({ code: 'PARTNER_HOLD_EXPIRED', title: 'x' })).toMatch(/took too long/);
+  });
+
+  it('has a sentence of its own for every stable code the API can return', () => {
+    expect(Object.keys(errorCatalog).filter((code) => !hasOwnWording(code))).toEqual([]);
+    expect(problemMessage({ code: 'PROMOTION_FIELD_LOCKED', title: 'x' })).toMatch(/can no longer change/);
+    expect(problemMessage({ code: 'PROMOTION_QUOTA_BELOW_TAKEN', title: 'x' })).toMatch(/cannot be lower than what is already sold/);
+  });
+
+  it('says the loyalty partner is unavailable when a checkout could not hold its points, and names the failing part otherwise', () => {
+    const partnerDown = { code: 'CHECKOUT_HOLD_FAILED', title: 'x', details: { step: 'partner-points', code: 'UNAVAILABLE', message: 'R4R is unavailable' } };
+    expect(problemMessage(partnerDown)).toMatch(/loyalty partner is unavailable/);
+    expect(problemMessage({ code: 'UNAVAILABLE', title: 'x', details: { partnerId: 'p' } })).toMatch(/loyalty partner is unavailable/);
+    expect(problemMessage({ code: 'CHECKOUT_HOLD_FAILED', title: 'x', details: { step: 'loyalty-points', code: 'INSUFFICIENT_POINTS' } })).toMatch(/Not enough points/);
+    expect(problemMessage({ code: 'CHECKOUT_HOLD_FAILED', title: 'x', details: { step: 'x', code: 'SOMETHING_NEW' } })).toMatch(/could not be set aside/);
   });
 
   it('says why a typed code did nothing, for the reasons the promotion service gives, and a plain sentence for any other', () => {

@@ -325,6 +325,11 @@ export const updatePromoCode = defineRequest(
   PromoCode,
 );
 export const getPromoCode = defineRequest('promotion.v1.promo-codes.get', z.object({ promoCodeId: Uuid }), PromoCode);
+export const listPromoCodes = defineRequest(
+  'promotion.v1.promo-codes.list',
+  z.object({ state: AdvantageState.optional() }),
+  z.object({ promoCodes: z.array(PromoCode) }),
+);
 export const transitionPromoCode = defineRequest(
   'promotion.v1.promo-codes.transition',
   z.object({ promoCodeId: Uuid, to: z.enum(['in-operation', 'closed']) }),

@@ -12,6 +12,7 @@ import {
   invalidateCodes,
   listAdvantages,
   listCodes,
+  listPromoCodes,
   transitionAdvantage,
   transitionPromoCode,
   updateAdvantage,
@@ -43,6 +44,7 @@ export const promotionRoutes = [
     role: 'operator',
   }),
   forward(createPromoCode, { method: 'post', path: '/promo-codes', tag: codes, summary: 'Create a cart-wide promo code', role: 'operator', status: 201 }),
+  forward(listPromoCodes, { method: 'get', path: '/promo-codes', tag: codes, summary: 'List promo codes by state', role: 'operator' }),
   forward(getPromoCode, { method: 'get', path: '/promo-codes/:promoCodeId', tag: codes, summary: 'A promo code', role: 'operator' }),
   forward(updatePromoCode, { method: 'patch', path: '/promo-codes/:promoCodeId', tag: codes, summary: 'Edit a promo code (a draft freely; in operation within limits)', role: 'operator' }),
   forward(transitionPromoCode, {

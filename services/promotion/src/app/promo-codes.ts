@@ -1,6 +1,6 @@
 import { DomainError, type ParsedRequestOf, type PromoCode, type createPromoCode as CreatePromoCode, type updatePromoCode as UpdatePromoCode } from '@tlp/contracts';
 import { newId, onceByKey } from '@tlp/platform';
-import { claimAccessCode, findPromoCode, insertPromoCode, promoCodeOf, releaseAccessCode, setPromoState, updatePromoRow } from '../db/catalog';
+import { claimAccessCode, findPromoCode, insertPromoCode, listPromoRows, promoCodeOf, releaseAccessCode, setPromoState, updatePromoRow } from '../db/catalog';
 import { checkTransition } from './advantages';
 import { notFound, requireIdempotencyKey, type PromotionContext } from './context';
 import { changedFields, checkLimit, type EditRules } from './edits';
@@ -58,6 +58,10 @@ export async function getPromoCode(ctx: PromotionContext, promoCodeId: string): 
   const row = await findPromoCode(ctx.db, ctx.tenantId, promoCodeId);
   if (!row) throw notFound('Promo code');
   return promoCodeOf(row);
+}
+
+export async function listPromoCodes(ctx: PromotionContext, state: PromoCode['state'] | undefined): Promise<PromoCode[]> {
+  return (await listPromoRows(ctx.db, ctx.tenantId, state ?? null)).map(promoCodeOf);
 }
 
 export async function transitionPromoCode(ctx: PromotionContext, promoCodeId: string, to: PromoCode['state']): Promise<PromoCode> {

@@ -234,6 +234,14 @@ export async function findPromoCode(q: Queryable, tenantId: string, id: string, 
   return row;
 }
 
+export function listPromoRows(q: Queryable, tenantId: string, state: string | null): Promise<PromoRow[]> {
+  return sql<PromoRow>(
+    q,
+    `SELECT ${PROMO_COLUMNS} FROM promo_codes WHERE tenant_id = $1 AND ($2::text IS NULL OR state = $2) ORDER BY access_code`,
+    [tenantId, state],
+  );
+}
+
 /** Writes every editable column of a promo code; the caller decides what may change. */
 export async function updatePromoRow(q: Queryable, tenantId: string, p: PromoFields & { promoCodeId: string }): Promise<PromoRow> {
   const [row] = await sql<PromoRow>(

@@ -23,6 +23,7 @@ export function requestHandlers(ctxOf: ContextOf, gate: Gate): RequestHandler[] 
     handle(c.createPromoCode, (req, input) => promos.createPromoCode(ctxOf(req), input)),
     handle(c.updatePromoCode, (req, input) => promos.updatePromoCode(ctxOf(req), input)),
     handle(c.getPromoCode, (req, input) => promos.getPromoCode(ctxOf(req), input.promoCodeId)),
+    handle(c.listPromoCodes, async (req, input) => ({ promoCodes: await promos.listPromoCodes(ctxOf(req), input.state) })),
     handle(c.transitionPromoCode, (req, input) => promos.transitionPromoCode(ctxOf(req), input.promoCodeId, input.to)),
     handle(c.evaluateCart, (req, input) => holds.evaluateCart(ctxOf(req), input.cart)),
     handle(c.placeHold, (req, input) => holds.placeHold(ctxOf(req), input)),

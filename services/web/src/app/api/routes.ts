@@ -22,7 +22,17 @@ export const routes = {
   checkouts: '/checkout/holds',
   checkoutConfirm: '/checkout/{orderId}/confirmation',
   rewardPrograms: '/rewards',
+  rewardProgram: '/rewards/{rewardId}',
+  rewardActivation: '/rewards/{rewardId}/activation',
+  rewardClones: '/rewards/{rewardId}/clones',
+  rewardEligible: '/rewards/{rewardId}/eligible-contacts',
+  rewardGrants: '/rewards/{rewardId}/grants',
+  rewardRevocations: '/rewards/{rewardId}/revocations',
   rewardAnalytics: '/rewards/{rewardId}/analytics',
+  promoCodes: '/promo-codes',
+  promoCode: '/promo-codes/{promoCodeId}',
+  promoCodeTransitions: '/promo-codes/{promoCodeId}/transitions',
+  myPartnerBalance: '/me/partners/{partnerId}/balance',
   loyaltyPrograms: '/loyalty-programs',
   loyaltyProgram: '/loyalty-programs/{programId}',
   loyaltyProgramActivation: '/loyalty-programs/{programId}/activation',
@@ -188,7 +198,7 @@ export interface TierStanding {
 export interface RewardView {
   rewardId: string;
   name: string;
-  reward: { type: 'percentage'; basisPoints: number } | { type: 'fixed'; amountMinor: number; currency: string } | { type: 'free-ticket' };
+  reward: RewardBenefit;
   state: 'active' | 'used' | 'expired';
   validUntil: string | null;
   usedAt: string | null;
@@ -221,6 +231,13 @@ export interface CheckoutRequest {
   points: number;
   vouchers: VoucherPayment[];
   creditNoteMinor: number;
+  /** Part paid with a loyalty partner's points, in money. */
+  partnerPoints?: PartnerPointsPayment;
+}
+
+export interface PartnerPointsPayment {
+  partnerId: string;
+  amountMinor: number;
 }
 
 /** The gateway's cart (`POST /checkout/quote`, `/checkout/holds`). */
@@ -229,7 +246,7 @@ export interface Cart {
   currency: string;
   lines: { lineId: string; productId: string; productFamily: ProductFamily; unitPriceMinor: number; quantity: number; season?: string; audienceSubcategory?: string; seatCategory?: string }[];
   codes: string[];
-  pay: { vouchers: VoucherPayment[]; points?: { points: number }; creditNoteMinor?: number };
+  pay: { vouchers: VoucherPayment[]; points?: { points: number }; creditNoteMinor?: number; partnerPoints?: PartnerPointsPayment };
 }
 
 export interface Reduction {
@@ -277,16 +294,78 @@ export function toCart(r: CheckoutRequest): Cart {
       ...(l.seatCategory ? { seatCategory: l.seatCategory } : {}),
     })),
     codes: r.codes,
-    pay: { vouchers: r.vouchers, ...(r.points > 0 ? { points: { points: r.points } } : {}), ...(r.creditNoteMinor > 0 ? { creditNoteMinor: r.creditNoteMinor } : {}) },
+    pay: {
+      vouchers: r.vouchers,
+      ...(r.points > 0 ? { points: { points: r.points } } : {}),
+      ...(r.creditNoteMinor > 0 ? { creditNoteMinor: r.creditNoteMinor } : {}),
+      ...(r.partnerPoints ? { partnerPoints: r.partnerPoints } : {}),
+    },
   };
 }
 
-/** `GET /rewards`: a reward program of seed 003. */
-export interface RewardProgramView {
-  rewardId: string;
+/** What a reward gives (loyalty's RewardInput.reward). */
+export type RewardBenefit = { type: 'percentage'; basisPoints: number } | { type: 'fixed'; amountMinor: number; currency: string } | { type: 'free-ticket' };
+export const rewardTypes = ['percentage', 'fixed', 'free-ticket'] as const;
+
+export const rewardCriteria = ['total-spending', 'tickets-purchased', 'events-attended', 'membership-days'] as const;
+export type RewardCriterion = (typeof rewardCriteria)[number];
+export const rewardOperators = ['>=', '>', '=', '<=', '<'] as const;
+export type RewardOperator = (typeof rewardOperators)[number];
+export const funders = ['organizer', 'promoter', 'partner'] as const;
+export type Funder = (typeof funders)[number];
+
+/** `POST /rewards`, `PATCH /rewards/{rewardId}` (loyalty.v1.rewards.create / update). */
+export interface RewardInput {
   name: string;
+  campaign?: string;
+  conditions: { criterion: RewardCriterion; operator: RewardOperator; value: number }[];
+  reward: RewardBenefit;
+  appliesTo: 'tickets' | 'products' | 'both';
+  validity: { kind: 'one-time' } | { kind: 'continuous' } | { kind: 'until'; until: string };
+  fundedBy: Funder;
+}
+
+/** `GET /rewards`: a reward program of seed 003. */
+export interface RewardProgramView extends RewardInput {
+  rewardId: string;
   active: boolean;
-  reward: { type: 'percentage'; basisPoints: number } | { type: 'fixed'; amountMinor: number; currency: string } | { type: 'free-ticket' };
+  createdAt: string;
+}
+
+/** `GET /rewards/{rewardId}/eligible-contacts`. */
+export interface EligibleContact {
+  contactId: string;
+  granted: boolean;
+}
+
+/** `POST /rewards/{rewardId}/grants` and `/revocations`. */
+export interface RewardGrantView {
+  rewardId: string;
+  contactId: string;
+  state: 'active' | 'used' | 'revoked' | 'expired';
+}
+
+export type PromoDiscount = { kind: 'percent'; basisPoints: number } | { kind: 'fixed'; amount: Money };
+
+/** `POST /promo-codes` (promotion.v1.promo-codes.create): a cart-wide code. */
+export interface PromoCodeInput {
+  accessCode: string;
+  names: { internal: LocalizedText; public: LocalizedText };
+  discount: PromoDiscount;
+  minCartAmount: Money | null;
+  indicator: { indicator: string; level: string } | null;
+  channels: string[] | null;
+  validFrom: string | null;
+  validUntil: string | null;
+  endOfSale: EndOfSale;
+  maxUses: number | null;
+  fundedBy: Funder;
+}
+
+export interface PromoCodeView extends PromoCodeInput {
+  promoCodeId: string;
+  state: AdvantageView['state'];
+  usesTaken: number;
 }
 
 /** `GET /rewards/{rewardId}/analytics`. */

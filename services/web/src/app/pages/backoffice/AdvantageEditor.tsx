@@ -37,12 +37,38 @@ const endOfSaleLabels: Record<EndOfSaleRule, string> = {
   'no-limit': 'No limit',
 };
 
-const channels = [
+export const channels = [
   { value: 'box-office', label: 'Box office' },
   { value: 'webshop', label: 'Webshop' },
   { value: 'call-centre', label: 'Call centre' },
   { value: 'partner-resale', label: 'Partner resale' },
 ];
+
+/** Until when a performance's tickets may be sold with the offer; a tolerance when it counts from the start. */
+export function EndOfSaleField({
+  rule,
+  toleranceMinutes,
+  onChange,
+}: {
+  rule: EndOfSaleRule;
+  toleranceMinutes: number | string;
+  onChange(change: { endOfSale?: EndOfSaleRule; toleranceMinutes?: number | string }): void;
+}) {
+  return (
+    <>
+      <Radio.Group label="End of sale" required value={rule} onChange={(v) => onChange({ endOfSale: v as EndOfSaleRule })}>
+        <Stack gap={6} mt={4}>
+          {endOfSaleRules.map((r) => (
+            <Radio key={r} value={r} label={endOfSaleLabels[r]} />
+          ))}
+        </Stack>
+      </Radio.Group>
+      {rule === 'performance-start-plus-tolerance' && (
+        <NumberInput label="Tolerance in minutes" min={0} allowDecimal={false} value={toleranceMinutes} onChange={(v) => onChange({ toleranceMinutes: v })} />
+      )}
+    </>
+  );
+}
 
 /** One special price: a product, optionally one audience subcategory and seat category. */
 interface PriceRow {
@@ -222,16 +248,7 @@ export function AdvantageEditor() {
                 <TextInput type="datetime-local" label="Valid from" value={form.validFrom} onChange={(e) => set('validFrom', e.currentTarget.value)} error={err('validFrom')} />
                 <TextInput type="datetime-local" label="Valid until" value={form.validUntil} onChange={(e) => set('validUntil', e.currentTarget.value)} error={err('validUntil')} />
               </SimpleGrid>
-              <Radio.Group label="End of sale" required value={form.endOfSale} onChange={(v) => set('endOfSale', v as EndOfSaleRule)}>
-                <Stack gap={6} mt={4}>
-                  {endOfSaleRules.map((r) => (
-                    <Radio key={r} value={r} label={endOfSaleLabels[r]} />
-                  ))}
-                </Stack>
-              </Radio.Group>
-              {form.endOfSale === 'performance-start-plus-tolerance' && (
-                <NumberInput label="Tolerance in minutes" min={0} allowDecimal={false} value={form.toleranceMinutes} onChange={(v) => set('toleranceMinutes', v)} />
-              )}
+              <EndOfSaleField rule={form.endOfSale} toleranceMinutes={form.toleranceMinutes} onChange={(change) => setForm((f) => ({ ...f, ...change }))} />
             </Stack>
           </Stepper.Step>
           <Stepper.Step label="Price">

@@ -1,17 +1,28 @@
-import { Badge, Card, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Badge, Button, Group, Paper, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { useState, type FormEvent } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
 import { RequiresRoutes } from '../../api/catalog';
-import { useQuery } from '../../api/hooks';
-import { fill, routes, type RewardAnalytics, type RewardProgramView } from '../../api/routes';
+import { useMutation, useQuery } from '../../api/hooks';
+import { fill, routes, type RewardProgramView } from '../../api/routes';
+import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
-import { decimalString, formatMoney } from '../../money';
+import { Analytics } from './RewardAnalytics';
+import { RewardContacts } from './RewardContacts';
+import { describeBenefit, describeCondition, useProgramCurrency } from './RewardEditor';
 
-/** Reward programs and their analytics (seed 003): usage over time, redemption rate, discount given. */
+/**
+ * Reward programs (seed 003): the list, then the chosen one's actions (edit, activate, clone),
+ * its customers (eligible, grant, revoke) and its analytics. `?reward=` names the chosen one.
+ */
 export function RewardProgramsPage() {
   return (
     <Stack>
-      <Title order={2}>Reward programs</Title>
+      <Group justify="space-between">
+        <Title order={2}>Reward programs</Title>
+        <Button component={Link} to="/back-office/reward-programs/new">
+          New reward program
+        </Button>
+      </Group>
       <RequiresRoutes routes={[`GET ${routes.rewardPrograms}`, `GET ${routes.rewardAnalytics}`]}>
         <Programs />
       </RequiresRoutes>
@@ -19,28 +30,70 @@ export function RewardProgramsPage() {
   );
 }
 
+const validityText = (r: RewardProgramView) =>
+  r.validity.kind === 'one-time' ? 'Once' : r.validity.kind === 'continuous' ? 'Continuous' : `Until ${new Date(r.validity.until).toLocaleDateString()}`;
+
 function Programs() {
   const programs = useQuery<{ rewards: RewardProgramView[] }>(routes.rewardPrograms);
-  // Amounts are in the loyalty program's currency (a percentage reward has none of its own).
-  const loyalty = useQuery<{ programs: { currency: string }[] }>(routes.loyaltyPrograms);
-  const [rewardId, setRewardId] = useState<string | null>(null);
+  const currency = useProgramCurrency() ?? 'EUR';
+  const [params, setParams] = useSearchParams();
+  const choose = (rewardId: string) => setParams({ reward: rewardId }, { replace: true });
   return (
     <QueryView query={programs} label="the reward programs">
       {({ rewards: all }) => {
-        const chosen = all.find((r) => r.rewardId === rewardId) ?? all[0];
-        const currency = chosen?.reward.type === 'fixed' ? chosen.reward.currency : (loyalty.data?.programs[0]?.currency ?? 'EUR');
+        const chosen = all.find((r) => r.rewardId === params.get('reward')) ?? all[0];
         return (
           <Stack>
-            {all.length === 0 && <Text>No reward program yet.</Text>}
-            <Select
-              label="Reward program"
-              data={all.map((p) => ({ value: p.rewardId, label: `${p.name}${p.active ? '' : ' (inactive)'}` }))}
-              value={chosen?.rewardId ?? null}
-              onChange={setRewardId}
-              allowDeselect={false}
-              maw={420}
-            />
-            {chosen && <Analytics rewardId={chosen.rewardId} currency={currency} />}
+            {all.length === 0 ? (
+              <Text>No reward program yet.</Text>
+            ) : (
+              <Table.ScrollContainer minWidth={720}>
+                <Table striped>
+                  <Table.Caption>Reward programs of the organisation</Table.Caption>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Name</Table.Th>
+                      <Table.Th>Reward</Table.Th>
+                      <Table.Th>Conditions</Table.Th>
+                      <Table.Th>Validity</Table.Th>
+                      <Table.Th>State</Table.Th>
+                      <Table.Th>Action</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {all.map((r) => (
+                      <Table.Tr key={r.rewardId} aria-current={r.rewardId === chosen?.rewardId ? 'true' : undefined}>
+                        <Table.Td>
+                          {r.name}
+                          {r.campaign && (
+                            <Text size="xs" c="gray.8">
+                              Campaign {r.campaign}
+                            </Text>
+                          )}
+                        </Table.Td>
+                        <Table.Td>{describeBenefit(r.reward)}</Table.Td>
+                        <Table.Td>{r.conditions.map((c) => describeCondition(c, currency)).join('; ')}</Table.Td>
+                        <Table.Td>{validityText(r)}</Table.Td>
+                        <Table.Td>
+                          <Badge variant="filled" color={r.active ? 'teal.9' : 'gray.8'}>
+                            {r.active ? 'Active' : 'Inactive'}
+                          </Badge>
+                        </Table.Td>
+                        <Table.Td>
+                          <Button size="compact-sm" variant={r.rewardId === chosen?.rewardId ? 'filled' : 'light'} onClick={() => choose(r.rewardId)}>
+                            Manage {r.name}
+                          </Button>
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            )}
+            {chosen && <Program key={chosen.rewardId} reward={chosen} currency={currency} onChanged={programs.reload} onCloned={(id) => {
+                  choose(id);
+                  programs.reload();
+                }} />}
           </Stack>
         );
       }}
@@ -48,79 +101,60 @@ function Programs() {
   );
 }
 
-const chartHeight = 260;
+/** One reward program: its actions, then its customers and analytics. */
+function Program({ reward, currency, onChanged, onCloned }: { reward: RewardProgramView; currency: string; onChanged(): void; onCloned(rewardId: string): void }) {
+  const activation = useMutation<{ active: boolean }, RewardProgramView>('POST', fill(routes.rewardActivation, { rewardId: reward.rewardId }));
+  const clone = useMutation<{ name: string }, RewardProgramView>('POST', fill(routes.rewardClones, { rewardId: reward.rewardId }));
+  const [copyName, setCopyName] = useState(`${reward.name} (copy)`);
+  const fixedCurrency = reward.reward.type === 'fixed' ? reward.reward.currency : currency;
 
-function Analytics({ rewardId, currency }: { rewardId: string; currency: string }) {
-  const analytics = useQuery<RewardAnalytics>(fill(routes.rewardAnalytics, { rewardId }));
+  const toggle = async () => {
+    if (await activation.run({ active: !reward.active })) onChanged();
+  };
+  const submitClone = async (e: FormEvent) => {
+    e.preventDefault();
+    const copy = await clone.run({ name: copyName.trim() });
+    if (copy) onCloned(copy.rewardId);
+  };
+
   return (
-    <QueryView query={analytics} label="the analytics">
-      {(a) => {
-        // Charts plot major units; amounts are converted exactly, then read as numbers for the axis only.
-        const days = a.usageByDay.map((d) => ({ ...d, discount: Number(decimalString(d.discountMinor, currency)) }));
-        return (
-          <Stack>
-            <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }}>
-              <Card withBorder>
-                <Text size="sm">Eligible customers</Text>
-                <Text size="xl" fw={700}>
-                  {a.eligible.toLocaleString()}
-                </Text>
-              </Card>
-              <Card withBorder>
-                <Text size="sm">Redemption rate</Text>
-                <Text size="xl" fw={700}>
-                  {(a.redemptionRate * 100).toFixed(1)} %
-                </Text>
-              </Card>
-              <Card withBorder>
-                <Text size="sm">Granted / used</Text>
-                <Text size="xl" fw={700}>
-                  {a.granted.toLocaleString()} / {a.used.toLocaleString()}
-                </Text>
-              </Card>
-              <Card withBorder>
-                <Text size="sm">Discount given</Text>
-                <Text size="xl" fw={700}>
-                  {formatMoney({ amountMinor: a.discountGivenMinor, currency })}
-                </Text>
-              </Card>
-            </SimpleGrid>
-            <Card withBorder>
-              <Title order={3} size="h5" mb="sm">
-                Usage over time
-              </Title>
-              <div role="img" aria-label="Rewards used per day">
-                <ResponsiveContainer width="100%" height={chartHeight}>
-                  <LineChart data={days}>
-                    <CartesianGrid strokeDasharray="3 3" />
-                    <XAxis dataKey="day" />
-                    <YAxis allowDecimals={false} />
-                    <Tooltip />
-                    <Legend />
-                    <Line type="monotone" dataKey="uses" name="Used" stroke="#2b8a3e" />
-                  </LineChart>
-                </ResponsiveContainer>
-              </div>
-            </Card>
-            <Card withBorder>
-              <Title order={3} size="h5" mb="sm">
-                Discount given per day <Badge variant="light">{currency}</Badge>
-              </Title>
-              <div role="img" aria-label={`Discount given per day in ${currency}`}>
-                <ResponsiveContainer width="100%" height={chartHeight}>
-                  <BarChart data={days}>
-                    <CartesianGrid strokeDasharray="3 3" />
-                    <XAxis dataKey="day" />
-                    <YAxis />
-                    <Tooltip formatter={(_v, _n, item) => formatMoney({ amountMinor: (item.payload as { discountMinor: number }).discountMinor, currency })} />
-                    <Bar dataKey="discount" name="Discount" fill="#364fc7" />
-                  </BarChart>
-                </ResponsiveContainer>
-              </div>
-            </Card>
-          </Stack>
-        );
-      }}
-    </QueryView>
+    <Paper withBorder p="md">
+      <Stack>
+        <Group justify="space-between" wrap="wrap">
+          <Title order={3} size="h4">
+            {reward.name}
+          </Title>
+          <Group>
+            <Button component={Link} to={`/back-office/reward-programs/${reward.rewardId}`} variant="light">
+              Edit {reward.name}
+            </Button>
+            <Button onClick={() => void toggle()} loading={activation.pending} variant={reward.active ? 'default' : 'filled'}>
+              {reward.active ? `Deactivate ${reward.name}` : `Activate ${reward.name}`}
+            </Button>
+          </Group>
+        </Group>
+        {activation.error !== undefined && <ProblemAlert error={activation.error} title={reward.active ? 'The reward was not deactivated' : 'The reward was not activated'} />}
+        <Group align="end" component="form" onSubmit={(e: FormEvent) => void submitClone(e)} aria-label={`Clone ${reward.name}`}>
+          <TextInput label="Name of the copy" required value={copyName} onChange={(e) => setCopyName(e.currentTarget.value)} />
+          <Button type="submit" variant="light" loading={clone.pending} disabled={!copyName.trim()}>
+            Clone
+          </Button>
+        </Group>
+        {clone.error !== undefined && <ProblemAlert error={clone.error} title="The reward was not cloned" />}
+        {/* Unmounted when hidden, so a grant made under Customers shows in the analytics. */}
+        <Tabs defaultValue="analytics" keepMounted={false}>
+          <Tabs.List>
+            <Tabs.Tab value="analytics">Analytics</Tabs.Tab>
+            <Tabs.Tab value="customers">Customers</Tabs.Tab>
+          </Tabs.List>
+          <Tabs.Panel value="analytics" pt="md">
+            <Analytics rewardId={reward.rewardId} currency={fixedCurrency} />
+          </Tabs.Panel>
+          <Tabs.Panel value="customers" pt="md">
+            <RewardContacts reward={reward} />
+          </Tabs.Panel>
+        </Tabs>
+      </Stack>
+    </Paper>
   );
 }

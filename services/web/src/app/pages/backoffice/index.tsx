@@ -1,6 +1,5 @@
 import { Route } from 'react-router-dom';
 import type { NavItem } from '../../components/Shell';
-import { AreaPage } from '../AreaPage';
 import { AdvantageEditor } from './AdvantageEditor';
 import { AdvantagesPage } from './Advantages';
 import { CodesPage } from './Codes';
@@ -8,6 +7,8 @@ import { ContactsPage } from './Contacts';
 import { LoyaltyProgramsPage } from './LoyaltyPrograms';
 import { PartnersPage } from './Partners';
 import { RenewalRunsPage } from './RenewalRuns';
+import { PromoCodeEditorPage } from './PromoCodes';
+import { RewardEditorPage } from './RewardEditor';
 import { RewardProgramsPage } from './RewardPrograms';
 import { OverviewPage } from './Overview';
 import { VouchersPage } from './Vouchers';
@@ -31,6 +32,10 @@ export const backOfficeRoutes = (
     <Route path="advantages/new" element={<AdvantageEditor />} />
     <Route path="loyalty-programs" element={<LoyaltyProgramsPage />} />
     <Route path="reward-programs" element={<RewardProgramsPage />} />
+    <Route path="reward-programs/new" element={<RewardEditorPage />} />
+    <Route path="reward-programs/:rewardId" element={<RewardEditorPage />} />
+    <Route path="advantages/promo-codes/new" element={<PromoCodeEditorPage />} />
+    <Route path="advantages/promo-codes/:promoCodeId" element={<PromoCodeEditorPage />} />
     <Route path="codes" element={<CodesPage />} />
     <Route path="vouchers" element={<VouchersPage />} />
     <Route path="contacts" element={<ContactsPage />} />

@@ -8,6 +8,7 @@ import { fill, routes, toCart, type Cart, type CheckoutLine, type CheckoutReques
 import { GiftIcon } from '../../components/GiftIcon';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { decimalString, formatMoney, parseMinor } from '../../money';
+import { PartnerPointsPayment } from './PartnerPoints';
 
 /**
  * The basket arrives from the ticket shop as `?basket=<JSON lines>`; without one, a sample
@@ -238,6 +239,7 @@ function Checkout() {
                 }}
               />
             )}
+            <PartnerPointsPayment quote={current} request={request} onChange={(next) => void tryChange(next, 'partner points')} />
             {quote.error !== undefined && <ProblemAlert error={quote.error} title={`The ${lastChange} was not applied`} />}
             {refused && (
               <Alert color="red" variant="light" role="alert" title={`The ${refused.what} was not applied`} data-not-applied={refused.reason}>
