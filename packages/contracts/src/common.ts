@@ -26,3 +26,19 @@ export const RequestContext = z.object({
   idempotencyKey: z.string().min(1).max(200).optional(),
 });
 export type RequestContext = z.infer<typeof RequestContext>;
+
+type WithoutDefault<T> = T extends z.ZodDefault<infer Inner> ? Inner : T;
+
+/**
+ * An input's fields as a patch: each optional and without its default, so a field that is not
+ * sent stays as it was. (zod's `partial()` keeps the defaults: a patch of one field would reset
+ * every defaulted field to its creation value.)
+ */
+export function patchOf<Shape extends z.ZodRawShape>(
+  input: z.ZodObject<Shape>,
+): z.ZodObject<{ [K in keyof Shape]: z.ZodOptional<WithoutDefault<Shape[K]>> }> {
+  const fields = Object.fromEntries(
+    Object.entries(input.shape).map(([key, field]) => [key, (field instanceof z.ZodDefault ? (field.removeDefault() as z.ZodType) : (field as z.ZodType)).optional()]),
+  );
+  return z.object(fields) as unknown as z.ZodObject<{ [K in keyof Shape]: z.ZodOptional<WithoutDefault<Shape[K]>> }>;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Currency, LocalizedText, Money, NonEmpty, Points, Timestamp, Uuid } from './common';
+import { Currency, LocalizedText, Money, NonEmpty, patchOf, Points, Timestamp, Uuid } from './common';
 import { defineEvent } from './envelope';
 import { defineErrors } from './errors';
 import { ProductFamily } from './events';
@@ -79,7 +79,7 @@ export type Program = z.infer<typeof Program>;
 export const loyaltyProgramsCreate = defineRequest('loyalty.v1.programs.create', ProgramInput, Program);
 export const loyaltyProgramsUpdate = defineRequest(
   'loyalty.v1.programs.update',
-  ProgramInput.partial().extend({ programId: Uuid }),
+  patchOf(ProgramInput).extend({ programId: Uuid }),
   Program,
 );
 export const loyaltyProgramsGet = defineRequest('loyalty.v1.programs.get', z.object({ programId: Uuid }), Program);
@@ -211,7 +211,7 @@ export const Reward = RewardInput.extend({ rewardId: Uuid, active: z.boolean(), 
 export type Reward = z.infer<typeof Reward>;
 
 export const loyaltyRewardsCreate = defineRequest('loyalty.v1.rewards.create', RewardInput, Reward);
-export const loyaltyRewardsUpdate = defineRequest('loyalty.v1.rewards.update', RewardInput.partial().extend({ rewardId: Uuid }), Reward);
+export const loyaltyRewardsUpdate = defineRequest('loyalty.v1.rewards.update', patchOf(RewardInput).extend({ rewardId: Uuid }), Reward);
 export const loyaltyRewardsList = defineRequest(
   'loyalty.v1.rewards.list',
   z.object({ active: z.boolean().optional(), campaign: NonEmpty.optional(), type: z.enum(['percentage', 'fixed', 'free-ticket']).optional() }),

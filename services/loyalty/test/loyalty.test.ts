@@ -226,6 +226,40 @@ describe('loyalty service', () => {
     await expect(bus.request(loyaltyRewardsGrant, acme, { rewardId: reward.rewardId, contactId: 'nobody' })).rejects.toMatchObject({ code: 'REWARD_NOT_ELIGIBLE' });
   });
 
+  it('changes only the fields an update sends: a program or reward keeps its value, rules and funder', async () => {
+    const draft = await bus.request(loyaltyProgramsCreate, acme, {
+      ...program,
+      name: 'Patched',
+      valueNumerator: 1,
+      valueDenominator: 10,
+      pointsValidityDays: 90,
+      seasonTicketHoldersOnly: true,
+      productPrices: [{ productId: 'scarf', points: 1500 }],
+    });
+    const patched = await bus.request(loyaltyProgramsUpdate, acme, { programId: draft.programId, tiers: [{ name: 'Gold', criterion: 'events-attended', threshold: 5 }] });
+    expect(patched).toMatchObject({
+      name: 'Patched',
+      valueNumerator: 1,
+      valueDenominator: 10,
+      pointsValidityDays: 90,
+      seasonTicketHoldersOnly: true,
+      earnRules: program.earnRules,
+      productPrices: [{ productId: 'scarf', points: 1500 }],
+      tiers: [{ name: 'Gold', criterion: 'events-attended', threshold: 5 }],
+    });
+    expect(await bus.request(loyaltyProgramsGet, acme, { programId: draft.programId })).toEqual(patched);
+
+    const reward = await bus.request(loyaltyRewardsCreate, acme, {
+      name: 'Partner 5',
+      conditions: [{ criterion: 'events-attended', operator: '>=', value: 1 }],
+      reward: { type: 'percentage', basisPoints: 500 },
+      validity: { kind: 'one-time' },
+      appliesTo: 'tickets',
+      fundedBy: 'partner',
+    });
+    expect(await bus.request(loyaltyRewardsUpdate, acme, { rewardId: reward.rewardId, name: 'Partner 5 %' })).toMatchObject({ name: 'Partner 5 %', appliesTo: 'tickets', fundedBy: 'partner' });
+  });
+
   it('keeps tenants apart on every subject: another tenant sees nothing and changes nothing', async () => {
     const accountId = await fundedAccount('fan-private', 50);
     await expect(bus.request(loyaltyProgramsGet, other, { programId })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });

@@ -456,8 +456,6 @@ function ProgramEditor({ program, onSaved, onCancel }: { program?: LoyaltyProgra
       if (created) onSaved(created, true);
       return;
     }
-    // The whole program, not only the changed fields: the update contract gives a field it does not
-    // receive its default (zod's partial keeps defaults), so a partial PATCH would reset earn rules, value and tiers.
     const saved = await update.run(input, fill(routes.loyaltyProgram, { programId: program.programId }));
     if (saved) onSaved(saved, false);
   };
