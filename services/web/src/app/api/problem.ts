@@ -150,7 +150,7 @@ export function problemMessage(p: Pick<Problem, 'code' | 'detail' | 'title' | 'd
   // that refusal is the one to explain, and a partner that did not answer says so rather than "a service".
   if (p.code === 'CHECKOUT_HOLD_FAILED' && typeof inner?.code === 'string') {
     if (inner.step === 'partner-points' && (inner.code === 'UNAVAILABLE' || inner.code === 'TIMEOUT')) return partnerUnavailable;
-    return problemMessage({ code: inner.code, title: p.title, ...(typeof inner.message === 'string' ? { detail: inner.message } : {}), ...(isRecord(inner.details) ? { details: inner.details } : {}) });
+    if (hasOwnWording(inner.code)) return problemMessage({ code: inner.code, title: p.title, ...(typeof inner.message === 'string' ? { detail: inner.message } : {}), ...(isRecord(inner.details) ? { details: inner.details } : {}) });
   }
   if (p.code === 'UNAVAILABLE' && typeof inner?.partnerId === 'string') return partnerUnavailable;
   if (p.code === 'VOUCHER_PIN_INVALID' && typeof inner?.attemptsLeft === 'number') {
