@@ -11,6 +11,7 @@ export const gatewayErrors = defineErrors({
   ORDER_NOT_HELD: { status: 409, title: 'The order has no active hold' },
   ORDER_CLOSED: { status: 409, title: 'The order is already confirmed, cancelled or expired' },
   ORDER_MISMATCH: { status: 409, title: 'This order id was already used for another cart' },
+  POINTS_PRICE_CHANGED: { status: 409, title: 'A product changed its points price since the quote; quote again' },
   PAYMENT_EXCEEDS_TOTAL: { status: 422, title: 'The chosen payments exceed the amount due' },
   REFUND_EXCEEDS_PAID: { status: 422, title: 'The refund exceeds what was paid' },
 });

@@ -115,15 +115,25 @@ export function loyaltyCheckout(backends: Backends): LoyaltyCheckout {
         ...rewards,
         {
           name: 'points',
-          hold: () =>
-            backends.call(loyaltyPointsHold, ctx, {
+          hold: async () => {
+            const held = await backends.call(loyaltyPointsHold, ctx, {
               orderId,
               contactId,
               ...(points?.programId ? { programId: points.programId } : {}),
               points: partPoints,
               products,
               ttlSeconds: HOLD_TTL_SECONDS + 300,
-            }),
+            });
+            // Loyalty prices the products at hold time: a points price changed since the quote
+            // would take another number of points than the fan agreed to (and the order's payment
+            // lines would say otherwise), so the order is refused and quoted again.
+            const quoted = paidInPoints.reduce((s, p) => s + (p.points ?? 0), 0);
+            if (held.points !== quoted) {
+              await backends.call(loyaltyPointsRelease, ctx, { orderId });
+              throw new DomainError('POINTS_PRICE_CHANGED', `The quote took ${quoted} points, the products now take ${held.points}`, { quotedPoints: quoted, points: held.points });
+            }
+            return held;
+          },
           capture: async () => void (await backends.call(loyaltyPointsCapture, ctx, { orderId })),
           release: async () => void (await backends.call(loyaltyPointsRelease, ctx, { orderId })),
         },

@@ -63,6 +63,7 @@ const exact: Record<string, string> = {
   PROMOTION_MIXED_CURRENCIES: 'The order mixes currencies. Buy in one currency at a time.',
   PROMOTION_QUOTA_EXHAUSTED: 'The quota for this offer has been reached.',
   PROMOTION_PRICE_CHANGED: 'The prices changed while you were ordering. Check the new amount and confirm again.',
+  POINTS_PRICE_CHANGED: 'A product’s price in points changed while you were ordering. Check the new number of points and confirm again.',
   PROMOTION_INVALID_TRANSITION: 'This change of state is not possible: an offer goes from draft to in operation, then to closed.',
   PROMOTION_NOT_SINGLE_USE: 'Codes can only be generated for an advantage whose target is single-use codes.',
   PROMOTION_NOT_CONTACTS_TARGET: 'Only an advantage aimed at a contact list has a target list.',
