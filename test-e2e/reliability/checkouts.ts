@@ -28,8 +28,12 @@ export function retrying(platform: Platform, token: string) {
   };
 }
 
-/** An active points program and an account of 10,000 points for each fan. */
-export async function seedFans(platform: Platform, tenant: string, fans: number): Promise<void> {
+/**
+ * An active points program and an account of 10,000 points for each fan; with `oneTimeReward`,
+ * also a 10 % reward each fan may use once, which checkouts apply and hold by themselves (so a
+ * fault test also covers reward holds: one order per fan at most, none left held).
+ */
+export async function seedFans(platform: Platform, tenant: string, fans: number, opts: { oneTimeReward?: boolean } = {}): Promise<void> {
   const admin = platform.client(await platform.token({ tenant, roles: ['admin'] }));
   const program = await admin<{ programId: string }>('POST', '/v1/loyalty-programs', {
     name: 'Festival points',
@@ -39,6 +43,16 @@ export async function seedFans(platform: Platform, tenant: string, fans: number)
     earnRules: [{ kind: 'per-amount', points: 1, perAmountMinor: 100 }],
   });
   await admin('POST', `/v1/loyalty-programs/${program.body.programId}/activation`, { active: true });
+  if (opts.oneTimeReward) {
+    const reward = await admin<{ rewardId: string }>('POST', '/v1/rewards', {
+      name: 'Welcome 10 %',
+      conditions: [{ criterion: 'tickets-purchased', operator: '>=', value: 0 }],
+      reward: { type: 'percentage', basisPoints: 1000 },
+      validity: { kind: 'one-time' },
+    });
+    if (reward.status !== 201) throw new Error(`reward not created: ${reward.status} ${JSON.stringify(reward.body)}`);
+    await admin('POST', `/v1/rewards/${reward.body.rewardId}/activation`, { active: true });
+  }
   for (let f = 0; f < fans; f++) {
     const account = await admin<{ accountId: string }>('POST', '/v1/loyalty-accounts', { contactId: `fan-${f}` });
     await admin('POST', `/v1/loyalty-accounts/${account.body.accountId}/adjustments`, { adjustmentId: `seed-${f}`, points: 10_000, reason: 'seed' });

@@ -8,7 +8,8 @@ import type { Platform } from '../harness';
  * - every ledger sum equals its balance (points: entries and lots; vouchers and credit notes:
  *   ledger), no balance negative;
  * - no code used twice (a single-use code captured for one order at most, a promo code not
- *   used beyond its uses), captures exactly for the confirmed orders;
+ *   used beyond its uses, a one-time reward in one order at most), captures exactly for the
+ *   confirmed orders;
  * - no hold, in any service, left past its expiry;
  * - every partner message delivered, and booked by the partner exactly once.
  */
@@ -118,6 +119,12 @@ async function codes(platform: Platform): Promise<string[]> {
     `SELECT access_code, uses_taken, max_uses FROM promo_codes WHERE max_uses IS NOT NULL AND uses_taken > max_uses`,
   );
   for (const o of overused) violations.push(`promo code ${o.access_code} used ${o.uses_taken} times for ${o.max_uses} uses`);
+  const rewardsTwice = await platform.sql<{ reward_id: string; contact_id: string; orders: string[] }>(
+    'loyalty',
+    `SELECT reward_id, contact_id, array_agg(order_id ORDER BY order_id) AS orders FROM reward_holds
+     WHERE one_time AND state IN ('held', 'captured') GROUP BY tenant_id, reward_id, contact_id HAVING count(*) > 1`,
+  );
+  for (const r of rewardsTwice) violations.push(`one-time reward ${r.reward_id} of ${r.contact_id} taken by ${r.orders.join(', ')}`);
   return violations;
 }
 
@@ -129,6 +136,7 @@ async function codes(platform: Platform): Promise<string[]> {
 async function holds(platform: Platform): Promise<string[]> {
   const held: [service: string, table: string, state: string][] = [
     ['loyalty', 'holds', 'state'],
+    ['loyalty', 'reward_holds', 'state'],
     ['promotion', 'holds', 'state'],
     ['voucher', 'holds', 'status'],
     ['partner-sync', 'spend_holds', 'state'],

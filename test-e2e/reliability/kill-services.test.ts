@@ -22,7 +22,7 @@ beforeAll(() => platform.start(), 180_000);
 afterAll(() => platform.stop(), 60_000);
 
 it('keeps every invariant while services are killed mid-stream', async () => {
-  await seedFans(platform, tenant, FANS);
+  await seedFans(platform, tenant, FANS, { oneTimeReward: true });
   const chaos = (async () => {
     for (const service of ['loyalty', 'promotion', 'voucher', 'gateway']) {
       await new Promise((r) => setTimeout(r, 700));
@@ -34,4 +34,8 @@ it('keeps every invariant while services are killed mid-stream', async () => {
   const [outcomes] = await Promise.all([checkoutStream(platform, tenant, FANS, 12), chaos]);
   expect(outcomes).toMatchObject({ '200 confirmed': expect.any(Number) });
   await expectSettledInvariants(platform, outcomes);
+  // The fans' one-time reward went with some orders, and with one order per fan at most.
+  const [rewards] = await platform.sql<{ captured: number }>('loyalty', `SELECT count(*)::int AS captured FROM reward_holds WHERE state = 'captured'`);
+  expect(rewards!.captured).toBeGreaterThan(0);
+  expect(rewards!.captured).toBeLessThanOrEqual(FANS);
 }, 300_000);

@@ -35,7 +35,7 @@ beforeAll(async () => {
     },
   });
   await platform.start();
-  await seedFans(platform, tenant, FANS);
+  await seedFans(platform, tenant, FANS, { oneTimeReward: true });
 }, 240_000);
 
 afterAll(async () => {
