@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './common';
+export * from './money';
 export * from './envelope';
 export * from './rpc';
 export * from './bus';

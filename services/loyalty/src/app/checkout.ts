@@ -1,7 +1,7 @@
 import type { Program } from '@tlp/contracts';
 import { sql, type Tx } from '@tlp/platform';
 import { tierProgress } from '../domain/criteria';
-import { pointsEarned, pointsValueMinor } from '../domain/earn';
+import { paidOutsidePoints, pointsEarned, pointsValueMinor } from '../domain/earn';
 import { rewardReductions } from '../domain/rewards';
 import { accountView } from './ledger';
 import { priceInPoints, resolveProgram, type AccountRow } from './programs';
@@ -44,14 +44,19 @@ export async function quote(tx: Tx, tenantId: string, q: QuoteRequest, now: Date
   const pointsPriced = priceInPoints(program, inPoints).map((p, n) => ({ lineId: inPoints[n]!.lineId, points: p.points }));
   const activity = await activityOf(tx, tenantId, q.contactId);
   const [holder] = await sql<{ season_ticket_holder: boolean }>(tx, `SELECT season_ticket_holder FROM activity WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, q.contactId]);
+  const pointsValue = pointsValueMinor(q.pointsToUse, program.valueNumerator, program.valueDenominator);
+  const paidWithPoints = [
+    { method: 'points' as const, amountMinor: pointsValue },
+    ...pointsPriced.map((p) => ({ method: 'points' as const, amountMinor: paid.find((l) => l.lineId === p.lineId)?.paidMinor ?? 0, ref: p.lineId })),
+  ];
   return {
     account: account ? await accountView(tx, account, program, now) : null,
     rewards: applied,
-    pointsValue: { amountMinor: pointsValueMinor(q.pointsToUse, program.valueNumerator, program.valueDenominator), currency: program.currency },
+    pointsValue: { amountMinor: pointsValue, currency: program.currency },
     pointsPriced,
     pointsEarnable: pointsEarned(
       { rules: program.earnRules, seasonTicketHoldersOnly: program.seasonTicketHoldersOnly },
-      { channel: q.channel, ...(q.pointOfSale ? { pointOfSale: q.pointOfSale } : {}), lines: paid.map((l) => ({ ...l, productFamily: l.productFamily as never })) },
+      { channel: q.channel, ...(q.pointOfSale ? { pointOfSale: q.pointOfSale } : {}), lines: paidOutsidePoints(paid, paidWithPoints).map((l) => ({ ...l, productFamily: l.productFamily as never })) },
       holder?.season_ticket_holder ?? false,
     ),
     tier: tierProgress(program.tiers, activity, now),

@@ -1,6 +1,6 @@
 import { enqueueEvents, newId, sql, type ConsumedEvent, type Tx } from '@tlp/platform';
 import { LoyaltyAccountCreated, type CreditNoteConverted, type EventData, type OrderCompleted, type OrderRefunded, type Program, type TicketScanned } from '@tlp/contracts';
-import { pointsEarned, pointsForAmount, pointsToReverse } from '../domain/earn';
+import { paidOutsidePoints, pointsEarned, pointsForAmount, pointsToReverse } from '../domain/earn';
 import { credit, debit, lockAccount, lotExpiry, recordAll } from './ledger';
 import { listPrograms, openAccount, resolveProgram, type AccountRow } from './programs';
 
@@ -60,7 +60,11 @@ async function earn(tx: Tx, tenantId: string, program: Program, orders: Complete
   const earned = orders.map(({ order }) => ({
     order,
     account: accounts.get(order.contactId)!,
-    points: pointsEarned({ rules: program.earnRules, seasonTicketHoldersOnly: program.seasonTicketHoldersOnly }, order, holders.has(order.contactId)),
+    points: pointsEarned(
+      { rules: program.earnRules, seasonTicketHoldersOnly: program.seasonTicketHoldersOnly },
+      { ...order, lines: paidOutsidePoints(order.lines, order.payments) },
+      holders.has(order.contactId),
+    ),
   }));
   const claimed = new Set(
     (

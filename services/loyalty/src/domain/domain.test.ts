@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { compare, meetsConditions, tierProgress, type Activity } from './criteria';
-import { pointsEarned, pointsForAmount, pointsToReverse, pointsValueMinor } from './earn';
+import { paidOutsidePoints, pointsEarned, pointsForAmount, pointsToReverse, pointsValueMinor } from './earn';
 import { takeFefo } from './lots';
 import { percentOf, rewardReductions } from './rewards';
 
@@ -64,6 +64,52 @@ describe('earning rules', () => {
     expect(pointsValueMinor(999, 1, 10)).toBe(99);
     expect(pointsForAmount(3000, 1, 10)).toBe(30000);
     expect(pointsForAmount(1, 3, 1)).toBe(1);
+  });
+});
+
+describe('points do not earn points', () => {
+  const perEuro = { rules: [{ kind: 'per-amount' as const, points: 1, perAmountMinor: 100, scope: noScope }], seasonTicketHoldersOnly: false };
+
+  it('earns on what was paid outside points: a line bought in points earns nothing, points on the order come off in proportion', () => {
+    const lines = [line({ lineId: 'ticket', paidMinor: 8000 }), line({ lineId: 'scarf', paidMinor: 2500 }), line({ lineId: 'cap', paidMinor: 2000 })];
+    const payments = [
+      { method: 'points', amountMinor: 2500, ref: 'scarf' },
+      { method: 'points', amountMinor: 1000 },
+      { method: 'voucher', amountMinor: 3000, ref: '…1234' },
+    ];
+    expect(paidOutsidePoints(lines, payments).map((l) => [l.lineId, l.paidMinor])).toEqual([
+      ['ticket', 7200],
+      ['scarf', 0],
+      ['cap', 1800],
+    ]);
+    expect(pointsEarned(perEuro, { channel: 'web', lines: paidOutsidePoints(lines, payments) }, false)).toBe(90);
+    expect(pointsEarned(perEuro, { channel: 'web', lines }, false)).toBe(125);
+  });
+
+  it('takes off exactly the points paid, never more than a line was paid, and leaves other payments alone', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(1_000_000), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.record({ method: fc.constantFrom('points', 'voucher', 'card'), amountMinor: fc.nat(1_000_000), line: fc.option(fc.nat(7), { nil: undefined }) }), { maxLength: 5 }),
+        (paid, raw) => {
+          const lines = paid.map((paidMinor, n) => line({ lineId: `l${n}`, paidMinor }));
+          const payments = raw.map((p) => ({ method: p.method, amountMinor: p.amountMinor, ...(p.line !== undefined ? { ref: `l${p.line}` } : {}) }));
+          const after = paidOutsidePoints(lines, payments);
+          const points = payments.filter((p) => p.method === 'points');
+          const taken = lines.reduce((s, l, i) => s + l.paidMinor - after[i]!.paidMinor, 0);
+          const total = lines.reduce((s, l) => s + l.paidMinor, 0);
+          after.forEach((l, i) => {
+            expect(l.paidMinor).toBeGreaterThanOrEqual(0);
+            expect(l.paidMinor).toBeLessThanOrEqual(lines[i]!.paidMinor);
+          });
+          expect(taken).toBeLessThanOrEqual(Math.min(total, points.reduce((s, p) => s + p.amountMinor, 0)));
+          // Points that fit what was paid are all taken off, to the minor unit.
+          const fits = lines.every((l) => points.filter((p) => p.ref === l.lineId).reduce((s, p) => s + p.amountMinor, 0) <= l.paidMinor);
+          if (fits && points.reduce((s, p) => s + p.amountMinor, 0) <= total) expect(taken).toBe(points.reduce((s, p) => s + p.amountMinor, 0));
+          if (points.length === 0) expect(after).toEqual(lines);
+        },
+      ),
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import type { OrderLine, ScopedEarnRule } from '@tlp/contracts';
+import { distribute, type OrderLine, type ScopedEarnRule } from '@tlp/contracts';
 
 export interface EarnableOrder {
   channel: string;
@@ -23,7 +23,8 @@ function inScope(rule: ScopedEarnRule, order: EarnableOrder, line: EarnableOrder
 
 /**
  * Points an order earns under a program's rules (seed 001): per product and per section count
- * each ticket, per amount counts what was really paid (after every reduction), per visit counts
+ * each ticket, per amount counts what was really paid (after every reduction; pass the lines
+ * through paidOutsidePoints so points do not earn points), per visit counts
  * once per order when any line is in scope. Rules add up. A contact who is not eligible earns
  * nothing. Buying a season ticket makes the buyer a holder for this very order.
  */
@@ -52,6 +53,21 @@ export function pointsEarned(policy: EarnPolicy, order: EarnableOrder, isSeasonT
     }
   }
   return total;
+}
+
+/**
+ * The lines as paid outside the program's own points, which do not earn points again: points
+ * paying for a line (a product bought with its points price) come off that line, points paying
+ * part of the order come off every line in proportion to what it was paid. The parts add up
+ * exactly, and no line goes below zero.
+ */
+export function paidOutsidePoints<L extends { lineId: string; paidMinor: number }>(lines: L[], payments: { method: string; amountMinor: number; ref?: string | undefined }[]): L[] {
+  const points = payments.filter((p) => p.method === 'points');
+  const onLine = (lineId: string) => points.filter((p) => p.ref === lineId).reduce((s, p) => s + p.amountMinor, 0);
+  const afterLines = lines.map((l) => Math.max(0, l.paidMinor - onLine(l.lineId)));
+  const onOrder = points.filter((p) => p.ref === undefined || !lines.some((l) => l.lineId === p.ref)).reduce((s, p) => s + p.amountMinor, 0);
+  const shares = distribute(Math.min(onOrder, afterLines.reduce((s, x) => s + x, 0)), afterLines);
+  return lines.map((l, i) => ({ ...l, paidMinor: (afterLines[i] ?? 0) - (shares[i] ?? 0) }));
 }
 
 /** Points to take back when part of an order is refunded: in proportion, rounded down, never more than earned. */

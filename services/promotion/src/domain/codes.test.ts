@@ -1,5 +1,6 @@
 import { CODE_ALPHABET, CODE_LENGTH, randomCodes } from './codes';
-import { distribute, mulDivHalfEven } from './money';
+import { distribute } from '@tlp/contracts';
+import { mulDivHalfEven } from './money';
 import fc from 'fast-check';
 
 describe('single-use code shape', () => {

@@ -1,4 +1,5 @@
 import {
+  distribute,
   DomainError,
   type AdvantagePrice,
   type AdvantageState,
@@ -11,7 +12,7 @@ import {
   type PromoDiscount,
   type Target,
 } from '@tlp/contracts';
-import { distribute, mulDivHalfEven } from './money';
+import { mulDivHalfEven } from './money';
 
 export type Funder = 'organizer' | 'promoter' | 'partner';
 export type CodeState = 'available' | 'held' | 'used' | 'invalidated';
