@@ -121,6 +121,22 @@ describe('paying with partner points at checkout', () => {
     expect(new Set(racing.filter((r) => r.status !== 201).map((r) => r.body.code))).toEqual(new Set(['REFUND_EXCEEDS_PAID']));
   });
 
+  it('lists a partner that is down as unavailable in the quote when it never gave this fan a balance, rather than showing none or a zero', async () => {
+    const newcomer = platform.client(await platform.token({ tenant, roles: ['fan'], contactId: 'fan-never-asked' }));
+    const quote = () => newcomer<{ balances: { partners: unknown[]; partnersUnavailable: string[] } }>('POST', '/v1/checkout/quote', { ...cart(), pay: { vouchers: [] } });
+    await control('POST', '/', { down: true });
+    try {
+      const down = await quote();
+      expect(down.status).toBe(200);
+      expect(down.body.balances).toMatchObject({ partners: [], partnersUnavailable: [partnerId] });
+    } finally {
+      await control('POST', '/', { down: false });
+    }
+    // Up again, the partner answers that this contact is not its member: nothing to offer, and not "unavailable".
+    await eventually(async () => ((await quote()).body.balances.partnersUnavailable.length === 0 ? true : undefined), 30_000);
+    expect((await quote()).body.balances).toMatchObject({ partners: [], partnersUnavailable: [] });
+  });
+
   it('releases the partner authorisation when the order is cancelled', async () => {
     const held = await fan<{ state: string }>('POST', '/v1/checkout/holds', cart('r4r-order-2'));
     expect(held.body.state).toBe('held');

@@ -281,6 +281,17 @@ describe('a fan paying with partner points while the partner is down', () => {
       expect(await page.getByTestId('amount-due').textContent()).toBe('£25.00');
       await screenshot(page, 'partner-unavailable');
       expect(await seriousViolations(page)).toEqual([]);
+
+      // A fan the partner never gave a balance for is told the partner is not answering, not shown nothing.
+      const newcomer = await newPage();
+      await logIn(newcomer, web.url, await platform.token({ tenant, roles: ['fan'], contactId: 'fan-lee', sub: 'lee' }));
+      await newcomer.waitForURL('**/me');
+      await newcomer.goto(`${web.url}/me/checkout?currency=GBP&basket=${encodeURIComponent(basket)}`);
+      await newcomer.getByTestId('amount-due').getByText('£40.00').waitFor();
+      await newcomer.getByTestId('partner-unavailable').getByText(/Your loyalty partner is not answering right now/).waitFor();
+      expect(await newcomer.getByTestId('partner-points').count()).toBe(0);
+      await screenshot(newcomer, 'partner-unavailable-no-balance');
+      expect(await seriousViolations(newcomer)).toEqual([]);
     } finally {
       await control('POST', '/', { down: false });
     }

@@ -77,6 +77,8 @@ export const Quote = z.object({
     points: z.object({ points: z.int(), valueMinor: z.int(), wording: z.string() }).nullable(),
     creditNoteMinor: z.int(),
     partners: z.array(z.object({ partnerId: z.string(), points: z.int(), valueMinor: z.int(), stale: z.boolean() })),
+    /** Partners that did not answer and gave no balance before: the fan is told, not shown a zero. */
+    partnersUnavailable: z.array(z.string()),
   }),
   rewards: z.array(z.object({ rewardId: z.string(), name: z.string(), amountMinor: z.int() })),
   pointsEarnable: z.int(),

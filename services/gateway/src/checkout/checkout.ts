@@ -61,6 +61,8 @@ function promotionCart(cart: CheckoutCart, contactId: string | null): Cart {
 }
 
 const isNotFound = (e: unknown) => e instanceof DomainError && /NOT_FOUND$/.test(e.code);
+/** A service or partner that could not answer (down, timed out, breaker open), as opposed to one that said no. */
+const isUnavailable = (e: unknown) => e instanceof DomainError && (e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT');
 
 /**
  * The checkout across services: the quote reads from each, the hold takes what the quote
@@ -77,7 +79,7 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
   async quote(ctx: RequestContext, cart: CheckoutCart, contactId: string | null): Promise<Quote> {
     const balances = contactId
       ? Promise.all([this.creditNoteBalance(ctx, contactId, cart.currency), this.partnerBalances(ctx, contactId)])
-      : Promise.resolve([0, []] as [number, Quote['balances']['partners']]);
+      : Promise.resolve([0, { partners: [], partnersUnavailable: [] }] as [number, Pick<Quote['balances'], 'partners' | 'partnersUnavailable'>]);
     // Balances do not depend on the prices: they are asked while promotion and loyalty price the cart.
     balances.catch(() => undefined);
     const evaluation: Evaluation = await this.backends.call(evaluateCart, ctx, { cart: promotionCart(cart, contactId) });
@@ -97,7 +99,7 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
     });
     const subtotalMinor = lines.reduce((s, l) => s + l.originalMinor, 0);
     const totalMinor = lines.reduce((s, l) => s + l.priceMinor, 0);
-    const [creditNoteMinor, partners] = await balances;
+    const [creditNoteMinor, partnerBalances] = await balances;
     const payments: PaymentLine[] = [...loyalty.payments];
     for (const v of cart.pay.vouchers) payments.push({ method: 'voucher', amountMinor: v.amountMinor, ref: `…${v.code.slice(-4)}` });
     if (cart.pay.creditNoteMinor) {
@@ -123,7 +125,7 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
       payments,
       amountDueMinor,
       notApplied: evaluation.notApplied,
-      balances: { points: loyalty.balance, creditNoteMinor, partners },
+      balances: { points: loyalty.balance, creditNoteMinor, ...partnerBalances },
       rewards: loyalty.rewards,
       pointsEarnable: loyalty.pointsEarnable,
     };
@@ -138,20 +140,27 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
     }
   }
 
-  /** Partner points for the tooltip; a partner that is down shows its last balance, marked stale. */
-  private async partnerBalances(ctx: RequestContext, contactId: string): Promise<Quote['balances']['partners']> {
+  /**
+   * Partner points for the tooltip; a partner that is down shows its last balance, marked stale,
+   * or, with none known, is listed as unavailable. A contact who is not a partner's member, or a
+   * partner refusing, leaves that partner out.
+   */
+  private async partnerBalances(ctx: RequestContext, contactId: string): Promise<Pick<Quote['balances'], 'partners' | 'partnersUnavailable'>> {
     const { partners } = await this.backends.call(partnersList, ctx, {});
-    const balances = await Promise.all(
+    const answers = await Promise.all(
       partners
         .filter((p) => p.active)
         .map((p) =>
           this.backends.call(balancesGet, ctx, { partnerId: p.partnerId, contactId }).then(
-            (b) => ({ partnerId: b.partnerId, points: b.points, valueMinor: b.value.amountMinor, stale: b.stale }),
-            () => undefined,
+            (b) => ({ balance: { partnerId: b.partnerId, points: b.points, valueMinor: b.value.amountMinor, stale: b.stale } }),
+            (e: unknown) => ({ unavailable: isUnavailable(e) ? p.partnerId : undefined }),
           ),
         ),
     );
-    return balances.filter((b): b is NonNullable<typeof b> => b !== undefined);
+    return {
+      partners: answers.flatMap((a) => ('balance' in a ? [a.balance] : [])),
+      partnersUnavailable: answers.flatMap((a) => ('unavailable' in a && a.unavailable ? [a.unavailable] : [])),
+    };
   }
 
   stepsFor(ctx: RequestContext, saga: SagaRecord<CheckoutCart, Quote>): HoldStep[] {

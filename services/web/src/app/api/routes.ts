@@ -267,7 +267,13 @@ export interface Quote {
   payments: { method: 'points' | 'voucher' | 'credit-note' | 'partner-points'; amountMinor: number; points?: number; ref?: string }[];
   amountDueMinor: number;
   notApplied: { kind: string; ref: string; lineId: string | null; reason: string }[];
-  balances: { points: { points: number; valueMinor: number; wording: string } | null; creditNoteMinor: number; partners: { partnerId: string; points: number; valueMinor: number; stale: boolean }[] };
+  balances: {
+    points: { points: number; valueMinor: number; wording: string } | null;
+    creditNoteMinor: number;
+    partners: { partnerId: string; points: number; valueMinor: number; stale: boolean }[];
+    /** Partners that are down and never gave this fan a balance. */
+    partnersUnavailable: string[];
+  };
   rewards: { rewardId: string; name: string; amountMinor: number }[];
   pointsEarnable: number;
 }

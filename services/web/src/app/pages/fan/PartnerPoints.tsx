@@ -14,12 +14,19 @@ type QuotedBalance = Quote['balances']['partners'][number];
  */
 export function PartnerPointsPayment({ quote, request, onChange }: { quote: Quote | undefined; request: CheckoutRequest; onChange(next: CheckoutRequest): void }) {
   const partners = quote?.balances.partners ?? [];
-  if (partners.length === 0) return null;
+  const unavailable = quote?.balances.partnersUnavailable ?? [];
+  if (partners.length === 0 && unavailable.length === 0) return null;
   return (
     <Stack gap="sm">
       {partners.map((b) => (
         <PartnerPoints key={b.partnerId} balance={b} request={request} onChange={onChange} />
       ))}
+      {unavailable.length > 0 && (
+        <Alert color="yellow" variant="light" role="status" data-testid="partner-unavailable">
+          {unavailable.length === 1 ? 'Your loyalty partner is' : `${unavailable.length} of your loyalty partners are`} not answering right now, so their points
+          cannot pay for this order. Your points are safe: try again later or pay another way.
+        </Alert>
+      )}
     </Stack>
   );
 }
