@@ -3,7 +3,7 @@ import { newId } from '@tlp/platform';
 import { randomBytes } from 'node:crypto';
 import { writeChunk } from '../src/app/codes';
 import { eventually, testContext } from '@tlp/testkit';
-import { codesFor, command, line, liveAdvantage, startPromotion, type Harness } from './fixtures';
+import { codesFor, command, line, liveAdvantage, publishScan, startPromotion, type Harness } from './fixtures';
 
 const TENANT = 'codes-venue';
 const ctx = () => testContext(TENANT);
@@ -14,16 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.stop());
 
-async function scan(ticketId: string, data: { orderId?: string; singleUseCode?: string }) {
-  const envelope = {
-    id: newId(),
-    tenantId: TENANT,
-    occurredAt: new Date().toISOString(),
-    type: c.TicketScanned.type,
-    data: { ticketId, performanceId: 'perf-1', productId: 'dash', scannedAt: new Date().toISOString(), ...data },
-  };
-  await h.nc.jetstream().publish(`${h.iso.subjectPrefix}${c.TicketScanned.type}`, c.jsonCodec.encode(envelope), { msgID: envelope.id });
-}
+const scan = (ticketId: string, data: { orderId?: string; singleUseCode?: string }) => publishScan(h, TENANT, ticketId, data);
 
 describe('generating single-use codes', () => {
   it('writes a large batch in chunks, all distinct and well-formed, and says so with an event a mailer can use', async () => {

@@ -1,6 +1,6 @@
 import { Bus, type RequestContext } from '@tlp/contracts';
 import * as c from '@tlp/contracts';
-import { startService, type RunningService } from '@tlp/platform';
+import { newId, startService, type RunningService } from '@tlp/platform';
 import { cleanUp, connectNats, infra, isolation, serviceEnv, testContext, type Isolation } from '@tlp/testkit';
 import { randomBytes } from 'node:crypto';
 import { createPromotionService, type PromotionRuntime } from '../src/service';
@@ -84,4 +84,16 @@ export async function codesFor(h: Harness, tenantId: string, advantageId: string
   await h.runtime.generator?.idle();
   const page = await h.bus.request(c.listCodes, testContext(tenantId), { batchId: batch.batchId, limit: Math.min(count, 1000) });
   return page.codes.map((x) => x.code);
+}
+
+/** A ticket scanned at the gate, as access control publishes it (with the order or the code it was sold with). */
+export async function publishScan(h: Harness, tenantId: string, ticketId: string, data: { orderId?: string; singleUseCode?: string }): Promise<void> {
+  const envelope = {
+    id: newId(),
+    tenantId,
+    occurredAt: new Date().toISOString(),
+    type: c.TicketScanned.type,
+    data: { ticketId, performanceId: 'perf-1', productId: 'dash', scannedAt: new Date().toISOString(), ...data },
+  };
+  await h.nc.jetstream().publish(`${h.iso.subjectPrefix}${c.TicketScanned.type}`, c.jsonCodec.encode(envelope), { msgID: envelope.id });
 }

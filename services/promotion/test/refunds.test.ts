@@ -1,7 +1,7 @@
 import * as c from '@tlp/contracts';
 import { newId } from '@tlp/platform';
 import { eventually, testContext } from '@tlp/testkit';
-import { codesFor, command, line, liveAdvantage, startPromotion, type Harness } from './fixtures';
+import { codesFor, command, line, liveAdvantage, publishScan, startPromotion, type Harness } from './fixtures';
 
 const TENANT = 'refund-venue';
 const ctx = () => testContext(TENANT);
@@ -61,6 +61,8 @@ describe('a refund gives back what the order took', () => {
       code: (await h.bus.request(c.getCode, ctx(), { code: code! })).state,
     });
     expect(await taken()).toEqual({ quota: 3, promoUses: 1, code: 'used' });
+    await publishScan(h, TENANT, 'refund-1-ticket-1', { orderId: 'refund-1' });
+    await eventually(async () => ((await h.bus.request(c.getCode, ctx(), { code: code! })).ticketsScanned === 1 ? true : undefined));
 
     const refund = (refundId: string, lineId: string, amountMinor: number, reductions: Refund['reductions']): Refund => ({
       orderId: 'refund-1',
@@ -98,7 +100,8 @@ describe('a refund gives back what the order took', () => {
     );
     await appliedUpTo('r-2');
     expect(await taken()).toEqual({ quota: 0, promoUses: 1, code: 'available' });
-    expect(await h.bus.request(c.getCode, ctx(), { code: code! })).toMatchObject({ usedAt: null, usedBy: null, orderId: null });
+    // Freed, the code no longer counts the refunded order's scanned tickets.
+    expect(await h.bus.request(c.getCode, ctx(), { code: code! })).toMatchObject({ usedAt: null, usedBy: null, orderId: null, ticketsScanned: 0 });
 
     await publish(refund('r-3', 'l2', drink!.priceMinor, [{ source: 'promo-code', ref: promo.promoCodeId, amountMinor: promoCut(drink), fundedBy: 'organizer', lineId: 'l2' }]));
     await appliedUpTo('r-3');

@@ -44,7 +44,7 @@ export async function applyRefund(tx: Tx, tenantId: string, refund: EventData<ty
     if (back > 0) {
       if (hold.kind === 'single-use-code') {
         await tx.query(
-          `UPDATE single_use_codes SET state = 'available', used_at = NULL, used_by = NULL, order_id = NULL
+          `UPDATE single_use_codes SET state = 'available', used_at = NULL, used_by = NULL, order_id = NULL, tickets_scanned = 0
            WHERE tenant_id = $1 AND code = $2 AND state = 'used' AND order_id = $3`,
           [tenantId, hold.ref, hold.order_id],
         );
