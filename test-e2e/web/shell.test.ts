@@ -115,7 +115,7 @@ describe('the web app in a browser', () => {
 
     await page.getByRole('link', { name: 'Contacts' }).click();
     await page.getByLabel('Contact id').fill('c-nobody');
-    await page.getByRole('button', { name: 'Show points' }).click();
+    await page.getByRole('button', { name: 'Show the contact' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.getAttribute('data-problem-code')).toBe('PARTNER_MEMBER_UNKNOWN');

@@ -48,6 +48,14 @@ export function readClaims(token: string): Claims {
 
 export const isExpired = (claims: Claims, nowMs: number) => claims.exp !== undefined && claims.exp * 1000 <= nowMs;
 
+/**
+ * Roles are ordered as the gateway orders them (services/gateway/src/auth.ts): a route open to
+ * the box office is open to operators and admins too. Used to leave out what a role may not call.
+ */
+export function hasRole(c: Claims, minimum: Role): boolean {
+  return c.roles.some((r) => roles.indexOf(r) >= roles.indexOf(minimum));
+}
+
 /** Staff reach the back office; box office sees it too (contacts, checkout at the counter). */
 export const canUseBackOffice = (c: Claims) => c.roles.some((r) => r !== 'fan');
 export const canUseFanPages = (c: Claims) => c.roles.includes('fan') && c.contactId !== undefined;

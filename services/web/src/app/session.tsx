@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { ApiClient } from './api/client';
-import { readClaims, type Claims } from './claims';
+import { hasRole, readClaims, type Claims, type Role } from './claims';
 
 /** The pasted token lives in this tab only (sessionStorage): closing the tab logs out. */
 const storageKey = 'tlp.token';
@@ -66,4 +66,10 @@ export function useSession(): Session {
   const s = useContext(SessionContext);
   if (!s) throw new Error('useSession outside SessionProvider');
   return s;
+}
+
+/** Whether the logged-in token may call routes of this role, to leave out parts the gateway would refuse. */
+export function useHasRole(minimum: Role): boolean {
+  const { claims } = useSession();
+  return claims !== undefined && hasRole(claims, minimum);
 }

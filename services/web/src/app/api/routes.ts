@@ -16,6 +16,12 @@ export const routes = {
   codes: '/codes',
   codeInvalidations: '/code-invalidations',
   myLoyalty: '/me/loyalty-account',
+  loyaltyAccounts: '/loyalty-accounts',
+  loyaltyAccountHistory: '/loyalty-accounts/{accountId}/history',
+  loyaltyAdjustments: '/loyalty-accounts/{accountId}/adjustments',
+  contactTierProgress: '/contacts/{contactId}/tier-progress',
+  preferredSeats: '/contacts/{contactId}/preferred-seats',
+  preferredSeat: '/contacts/{contactId}/preferred-seats/{physicalConfigurationId}',
   myTierProgress: '/me/tier-progress',
   myRewards: '/me/rewards',
   checkoutQuote: '/checkout/quote',
@@ -183,6 +189,42 @@ export interface MyLoyalty {
   expiringSoon: number;
   nextExpiryAt: string | null;
   wording: Wording;
+}
+
+/** `GET /loyalty-accounts?phone=…` or `?contactId=…`: an account as the till and the back office see it. */
+export interface LoyaltyAccountView extends MyLoyalty {
+  contactId: string;
+  phone: string | null;
+  createdAt: string;
+}
+
+/** `POST /loyalty-accounts`: `created` is false when the contact already had an account in the program. */
+export type OpenedAccount = LoyaltyAccountView & { created: boolean };
+
+export const loyaltyEntryKinds = ['earn', 'hold', 'release', 'capture', 'expire', 'adjust', 'refund', 'reverse'] as const;
+
+/** `GET /loyalty-accounts/{accountId}/history`: one line of the account's ledger, newest first. */
+export interface LoyaltyEntry {
+  entryId: string;
+  kind: (typeof loyaltyEntryKinds)[number];
+  points: number;
+  balanceAfter: number;
+  orderId: string | null;
+  reason: string | null;
+  at: string;
+}
+
+/** `GET /contacts/{contactId}/preferred-seats`: the seat a season-ticket purchase remembered per venue layout. */
+export interface PreferredSeatView {
+  contactId: string;
+  physicalConfigurationId: string;
+  area: string;
+  row: string;
+  number: string;
+  /** False when the seat is no longer in the layout: renewal and sales ignore it. */
+  valid: boolean;
+  fromOrderId: string;
+  storedAt: string;
 }
 
 /** `GET /me/tier-progress`, computed by the loyalty service. */

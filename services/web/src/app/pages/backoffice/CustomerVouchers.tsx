@@ -1,11 +1,13 @@
 import { Badge, Button, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '../../api/hooks';
+import { ApiProblem } from '../../api/problem';
 import { fill, routes, type CreditNoteView, type VoucherDetail } from '../../api/routes';
 import { MoneyText } from '../../components/Amounts';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { formatMoney, parseMinor } from '../../money';
+import { useHasRole } from '../../session';
 import { statusLabels } from '../fan/MyVouchers';
 import { LedgerTable, ScrollTable, VoucherFile } from './VoucherFile';
 import { amountError, Success } from './VoucherSale';
@@ -42,9 +44,11 @@ export function CustomerVouchers() {
   );
 }
 
-function Vouchers({ contactId }: { contactId: string }) {
+/** A customer's vouchers; a voucher's history is for operators (the route's role), so box office sees the list only. */
+export function Vouchers({ contactId }: { contactId: string }) {
   const vouchers = useQuery<{ vouchers: VoucherDetail[] }>(fill(routes.contactVouchers, { contactId }));
   const [open, setOpen] = useState<string>();
+  const operator = useHasRole('operator');
   return (
     <Stack>
       <Title order={3} size="h4">
@@ -65,7 +69,7 @@ function Vouchers({ contactId }: { contactId: string }) {
                     <Table.Th>State</Table.Th>
                     <Table.Th>Balance</Table.Th>
                     <Table.Th>Valid until</Table.Th>
-                    <Table.Th>History</Table.Th>
+                    {operator && <Table.Th>History</Table.Th>}
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -82,11 +86,13 @@ function Vouchers({ contactId }: { contactId: string }) {
                         <MoneyText money={{ amountMinor: v.balanceMinor, currency: v.currency }} />
                       </Table.Td>
                       <Table.Td>{new Date(v.validUntil).toLocaleDateString()}</Table.Td>
-                      <Table.Td>
-                        <Button size="compact-sm" variant="subtle" onClick={() => setOpen(v.voucherId)} aria-pressed={open === v.voucherId}>
-                          History of …{v.codeHint}
-                        </Button>
-                      </Table.Td>
+                      {operator && (
+                        <Table.Td>
+                          <Button size="compact-sm" variant="subtle" onClick={() => setOpen(v.voucherId)} aria-pressed={open === v.voucherId}>
+                            History of …{v.codeHint}
+                          </Button>
+                        </Table.Td>
+                      )}
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
@@ -100,31 +106,40 @@ function Vouchers({ contactId }: { contactId: string }) {
   );
 }
 
-/** The credit note, its history, and part of it turned into loyalty points (seed 000's intermediate step). */
-function CreditNote({ contactId, currency }: { contactId: string; currency: string }) {
+/**
+ * The credit note, its history, and part of it turned into loyalty points (seed 000's intermediate
+ * step, an operator's route). A customer without one is the usual case, said plainly.
+ */
+export function CreditNote({ contactId, currency }: { contactId: string; currency: string }) {
   const note = useQuery<CreditNoteView>(fill(routes.contactCreditNote, { contactId, currency }));
+  const operator = useHasRole('operator');
+  const none = note.error instanceof ApiProblem && note.error.problem.code === 'CREDIT_NOTE_NOT_FOUND';
   return (
     <Stack>
       <Title order={3} size="h4">
         Credit note in {currency}
       </Title>
-      <QueryView query={note} label="the credit note">
-        {(n) => (
-          <Paper withBorder p="md" data-testid="credit-note">
-            <Stack>
-              <Text>
-                Balance{' '}
-                <Text span fw={700} data-testid="credit-note-balance">
-                  <MoneyText money={{ amountMinor: n.balanceMinor, currency: n.currency }} />
+      {none ? (
+        <Text>No credit note in {currency} for this customer.</Text>
+      ) : (
+        <QueryView query={note} label="the credit note">
+          {(n) => (
+            <Paper withBorder p="md" data-testid="credit-note">
+              <Stack>
+                <Text>
+                  Balance{' '}
+                  <Text span fw={700} data-testid="credit-note-balance">
+                    <MoneyText money={{ amountMinor: n.balanceMinor, currency: n.currency }} />
+                  </Text>
+                  {n.heldMinor > 0 && `, of which ${formatMoney({ amountMinor: n.heldMinor, currency: n.currency })} is held by orders`}
                 </Text>
-                {n.heldMinor > 0 && `, of which ${formatMoney({ amountMinor: n.heldMinor, currency: n.currency })} is held by orders`}
-              </Text>
-              <ConvertToPoints note={n} onConverted={note.reload} />
-              <LedgerTable entries={n.entries} currency={n.currency} caption="History of the credit note" />
-            </Stack>
-          </Paper>
-        )}
-      </QueryView>
+                {operator && <ConvertToPoints note={n} onConverted={note.reload} />}
+                <LedgerTable entries={n.entries} currency={n.currency} caption="History of the credit note" />
+              </Stack>
+            </Paper>
+          )}
+        </QueryView>
+      )}
     </Stack>
   );
 }

@@ -3,6 +3,7 @@ import type { NavItem } from '../../components/Shell';
 import { AdvantageEditor } from './AdvantageEditor';
 import { AdvantagesPage } from './Advantages';
 import { CodesPage } from './Codes';
+import { ContactPage } from './ContactFile';
 import { ContactsPage } from './Contacts';
 import { LoyaltyProgramsPage } from './LoyaltyPrograms';
 import { PartnersPage } from './Partners';
@@ -39,6 +40,7 @@ export const backOfficeRoutes = (
     <Route path="codes" element={<CodesPage />} />
     <Route path="vouchers" element={<VouchersPage />} />
     <Route path="contacts" element={<ContactsPage />} />
+    <Route path="contacts/:contactId" element={<ContactPage />} />
     <Route path="renewals" element={<RenewalRunsPage />} />
     <Route path="partners" element={<PartnersPage />} />
   </>

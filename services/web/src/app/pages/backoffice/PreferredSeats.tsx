@@ -1,0 +1,122 @@
+import { Badge, Button, Group, Modal, Stack, Table, Text, Title } from '@mantine/core';
+import { useState } from 'react';
+import { useMutation, useQuery } from '../../api/hooks';
+import { fill, routes, type PreferredSeatView } from '../../api/routes';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { QueryView } from '../../components/QueryView';
+import { useHasRole } from '../../session';
+import { ScrollTable } from './VoucherFile';
+import { Success } from './VoucherSale';
+
+const seatName = (s: PreferredSeatView) => `${s.area}, row ${s.row}, seat ${s.number}`;
+
+/**
+ * The seat a season-ticket purchase remembered for each venue layout (seed 004): offered first
+ * at renewal and at the next purchase. Removing one is the operators' (the route's role).
+ */
+export function PreferredSeats({ contactId }: { contactId: string }) {
+  const seats = useQuery<{ preferredSeats: PreferredSeatView[] }>(fill(routes.preferredSeats, { contactId }));
+  const operator = useHasRole('operator');
+  const [removed, setRemoved] = useState<string>();
+  const caption = `Preferred seats of ${contactId}`;
+  return (
+    <Stack>
+      <Title order={3} size="h4">
+        Preferred seats
+      </Title>
+      {removed && (
+        <Success title="Preferred seat removed">
+          <Text size="sm">{removed} is no longer offered first. Tickets already bought are unchanged.</Text>
+        </Success>
+      )}
+      <QueryView query={seats} label="the preferred seats">
+        {({ preferredSeats }) =>
+          preferredSeats.length === 0 ? (
+            <Text>No preferred seat: one is kept when the customer buys a fixed-seat season ticket.</Text>
+          ) : (
+            <ScrollTable minWidth={640} label={caption}>
+              <Table striped data-testid="preferred-seats">
+                <Table.Caption>{caption}</Table.Caption>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Seat</Table.Th>
+                    <Table.Th>Venue layout</Table.Th>
+                    <Table.Th>From order</Table.Th>
+                    <Table.Th>Kept since</Table.Th>
+                    {operator && <Table.Th>Remove</Table.Th>}
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {preferredSeats.map((s) => (
+                    <Table.Tr key={s.physicalConfigurationId}>
+                      <Table.Td>
+                        {seatName(s)}
+                        {!s.valid && (
+                          <Badge ml="xs" color="gray" variant="light">
+                            no longer in the layout
+                          </Badge>
+                        )}
+                      </Table.Td>
+                      <Table.Td ff="monospace" fz="xs">
+                        {s.physicalConfigurationId}
+                      </Table.Td>
+                      <Table.Td>{s.fromOrderId}</Table.Td>
+                      <Table.Td>{new Date(s.storedAt).toLocaleDateString()}</Table.Td>
+                      {operator && (
+                        <Table.Td>
+                          <Remove
+                            seat={s}
+                            onRemoved={() => {
+                              setRemoved(seatName(s));
+                              seats.reload();
+                            }}
+                          />
+                        </Table.Td>
+                      )}
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </ScrollTable>
+          )
+        }
+      </QueryView>
+    </Stack>
+  );
+}
+
+/** Asked first: the customer loses the seat offered first at renewal, which cannot be undone here. */
+function Remove({ seat, onRemoved }: { seat: PreferredSeatView; onRemoved(): void }) {
+  const [opened, setOpened] = useState(false);
+  const remove = useMutation<undefined, { deleted: true }>('DELETE', fill(routes.preferredSeat, { contactId: seat.contactId, physicalConfigurationId: seat.physicalConfigurationId }));
+  const confirm = async () => {
+    if (await remove.run(undefined)) {
+      setOpened(false);
+      onRemoved();
+    }
+  };
+  return (
+    <>
+      <Button size="compact-sm" color="red" variant="subtle" onClick={() => setOpened(true)} aria-label={`Remove the preferred seat ${seatName(seat)}`}>
+        Remove
+      </Button>
+      <Modal opened={opened} onClose={() => setOpened(false)} title={`Remove the preferred seat ${seatName(seat)}?`} closeButtonProps={{ 'aria-label': 'Close' }}>
+        <Stack>
+          <Text size="sm">
+            {seat.contactId} will no longer be offered this seat first, at the next renewal run or season-ticket purchase in this venue layout. Tickets already bought are not
+            touched.
+          </Text>
+          {remove.error !== undefined && <ProblemAlert error={remove.error} title="The preferred seat was not removed" />}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setOpened(false)} data-autofocus>
+              Keep the seat
+            </Button>
+            <Button color="red" loading={remove.pending} onClick={() => void confirm()}>
+              Remove the seat
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}
