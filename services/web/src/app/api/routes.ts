@@ -229,6 +229,8 @@ export interface PreferredSeatView {
 
 /** `GET /me/tier-progress`, computed by the loyalty service. */
 export interface TierStanding {
+  /** What the tiers count (money spent in minor units, tickets, events, days); null without tiers. */
+  criterion?: Criterion | null;
   current: string | null;
   next: string | null;
   percent: number;

@@ -106,7 +106,7 @@ function Balance({ partner, contactId }: { partner: PartnerView; contactId: stri
               {partner.name}
             </Text>
             {b.stale && (
-              <Badge color="yellow" variant="light">
+              <Badge color="yellow.4" variant="filled" autoContrast>
                 partner unavailable: last known
               </Badge>
             )}

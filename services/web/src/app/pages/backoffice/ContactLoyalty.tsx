@@ -62,7 +62,7 @@ function BalanceCard({ account: a, programName }: { account: LoyaltyAccountView;
         worth <MoneyText money={a.balanceValue} />
       </Text>
       {a.held > 0 && (
-        <Badge variant="light" color="yellow" w="fit-content">
+        <Badge variant="filled" color="yellow.4" autoContrast w="fit-content">
           {formatPoints(a.held, a.wording, locale())} held by an order in progress
         </Badge>
       )}
@@ -84,7 +84,7 @@ function Standing({ contactId, program }: { contactId: string; program: LoyaltyP
     <QueryView query={standing} label="the tier progress">
       {(s) => (
         <Card withBorder data-testid="tier-progress">
-          <TierProgress standing={s} unit={wordingFor(program.wording, locale())} who={`${contactId} is`} />
+          <TierProgress standing={s} unit={wordingFor(program.wording, locale())} who={`${contactId} is`} currency={program.currency} />
         </Card>
       )}
     </QueryView>

@@ -52,7 +52,7 @@ export function PreferredSeats({ contactId }: { contactId: string }) {
                       <Table.Td>
                         {seatName(s)}
                         {!s.valid && (
-                          <Badge ml="xs" color="gray" variant="light">
+                          <Badge ml="xs" color="gray.9" variant="filled">
                             no longer in the layout
                           </Badge>
                         )}
