@@ -4,7 +4,10 @@
  * axe-core check.
  */
 import AxeBuilder from '@axe-core/playwright';
+import { ContactRegistered, jsonCodec } from '@tlp/contracts';
+import { connectNats, eventually } from '@tlp/testkit';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,4 +139,63 @@ export async function openPage(browser: Browser): Promise<Page> {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.emulateMedia({ reducedMotion: 'reduce' });
   return page;
+}
+
+type Call = ReturnType<Platform['client']>;
+
+export interface SimulatedPartner {
+  partnerId: string;
+  /** What the partner holds: its members' points and the authorisations orders asked for. */
+  books(): Promise<{ members: { externalRef: string; points: number }[]; authorisations: { orderId: string; status: string }[] }>;
+  /** The ticketing system registers the contact; partner-sync shares them with the partner, who then knows them. */
+  register(contactId: string): Promise<void>;
+  credit(contactId: string, points: number): Promise<void>;
+  /** The partner stops (or starts again) answering. */
+  setDown(down: boolean): Promise<void>;
+}
+
+/**
+ * "Rewards4Rugby" played by the harness's partner simulator, linked to a tenant through the
+ * gateway as an admin links a real partner; the simulator's control API stands in for the partner's
+ * own staff (crediting points, going down).
+ */
+export async function simulatedPartner(
+  platform: Platform,
+  admin: Call,
+  tenant: string,
+  opts: { apiKey: string; conversion: { points: number; amountMinor: number; currency: string } },
+): Promise<SimulatedPartner> {
+  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> =>
+    (await (await fetch(`${platform.simulatorUrl}/_control${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined })).json()) as T;
+  const secret = () => `whsec_${randomBytes(32).toString('base64')}`;
+  const outbound = secret();
+  await control('POST', '/accounts', { apiKey: opts.apiKey, verifySecrets: [outbound] });
+  const linked = await admin<{ partnerId: string }>('POST', '/v1/partners', {
+    name: 'Rewards4Rugby',
+    apiBaseUrl: platform.simulatorUrl,
+    apiKey: opts.apiKey,
+    wording: { en: 'Rugby points' },
+    conversion: opts.conversion,
+    inboundSecrets: [secret()],
+    outboundSecrets: [outbound],
+  });
+  if (linked.status !== 201) throw new Error(`partner not linked: ${linked.status} ${JSON.stringify(linked.body)}`);
+  const books: SimulatedPartner['books'] = () => control('GET', `/accounts/${opts.apiKey}/books`);
+  return {
+    partnerId: linked.body.partnerId,
+    books,
+    register: async (contactId) => {
+      const nc = await connectNats(platform.urls);
+      const envelope = { id: crypto.randomUUID(), tenantId: tenant, occurredAt: new Date().toISOString(), type: ContactRegistered.type, data: { contactId, seasonTicketHolder: true } };
+      await nc.jetstream().publish(platform.iso.subjectPrefix + ContactRegistered.type, jsonCodec.encode(envelope), { msgID: envelope.id });
+      await nc.close();
+      await eventually(async () => ((await books()).members.some((m) => m.externalRef === contactId) ? true : undefined), 20_000);
+    },
+    credit: async (contactId, points) => {
+      await control('POST', `/accounts/${opts.apiKey}/members/${contactId}/points`, { delta: points });
+    },
+    setDown: async (down) => {
+      await control('POST', '/', { down });
+    },
+  };
 }

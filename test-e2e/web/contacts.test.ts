@@ -7,12 +7,10 @@
  * points and a preferred seat, removes the seat after confirming and adjusts the balance; the
  * API reads back each change. Every page visited passes axe, also at a phone's width.
  */
-import { ContactRegistered, jsonCodec } from '@tlp/contracts';
-import { connectNats, eventually } from '@tlp/testkit';
-import { randomBytes } from 'node:crypto';
+import { eventually } from '@tlp/testkit';
 import type { Page } from 'playwright-core';
 import type { Platform } from '../harness';
-import { logIn, openPage, screenshot, seriousViolations, startWebPlatform, type Browser, type WebPlatform, type WebServer } from './browser';
+import { logIn, openPage, screenshot, seriousViolations, simulatedPartner, startWebPlatform, type Browser, type WebPlatform, type WebServer } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -153,28 +151,9 @@ describe('an operator and a contact', () => {
     expect(standing).toMatchObject({ next: 'Gold' });
 
     // Partner points: the partner knows the contact once the ticketing system registers them.
-    const simulator = async <T>(method: string, path: string, body?: unknown): Promise<T> =>
-      (await (await fetch(`${platform.simulatorUrl}/_control${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined })).json()) as T;
-    const apiKey = 'arena-r4r-key-0001';
-    const outbound = `whsec_${randomBytes(32).toString('base64')}`;
-    await simulator('POST', '/accounts', { apiKey, verifySecrets: [outbound] });
-    const partner = await admin<{ partnerId: string }>('POST', '/v1/partners', {
-      name: 'Rewards4Rugby',
-      apiBaseUrl: platform.simulatorUrl,
-      apiKey,
-      wording: { en: 'Rugby points' },
-      conversion: { points: 100, amountMinor: 50, currency: 'EUR' },
-      inboundSecrets: [`whsec_${randomBytes(32).toString('base64')}`],
-      outboundSecrets: [outbound],
-    });
-    expect(partner.status).toBe(201);
-    const nc = await connectNats(platform.urls);
-    const envelope = { id: crypto.randomUUID(), tenantId: tenant, occurredAt: new Date().toISOString(), type: ContactRegistered.type, data: { contactId, seasonTicketHolder: true } };
-    await nc.jetstream().publish(platform.iso.subjectPrefix + ContactRegistered.type, jsonCodec.encode(envelope), { msgID: envelope.id });
-    await nc.close();
-    const books = () => simulator<{ members: { externalRef: string }[] }>('GET', `/accounts/${apiKey}/books`);
-    await eventually(async () => ((await books()).members.some((m) => m.externalRef === contactId) ? true : undefined), 20_000);
-    await simulator('POST', `/accounts/${apiKey}/members/${contactId}/points`, { delta: 2500 });
+    const partner = await simulatedPartner(platform, admin, tenant, { apiKey: 'arena-r4r-key-0001', conversion: { points: 100, amountMinor: 50, currency: 'EUR' } });
+    await partner.register(contactId);
+    await partner.credit(contactId, 2500);
 
     // A fixed-seat season ticket bought at the box office keeps seat A-1-2 as the preferred seat.
     const made = async <T>(path: string, body: unknown): Promise<T> => {
@@ -263,14 +242,14 @@ describe('an operator and a contact', () => {
     expect(await seriousViolations(page)).toEqual([]);
 
     // The partner stops answering: its last known balance stays, marked as such.
-    await simulator('POST', '/', { down: true });
+    await partner.setDown(true);
     try {
       await page.reload();
       await partnerPoints.getByText('partner unavailable: last known').waitFor();
       expect(await partnerPoints.textContent()).toContain('2,500 Rugby points');
       await screenshot(page, 'contact-partner-down');
     } finally {
-      await simulator('POST', '/', { down: false });
+      await partner.setDown(false);
     }
 
     await page.setViewportSize({ width: 390, height: 844 });

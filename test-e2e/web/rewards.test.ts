@@ -6,12 +6,9 @@
  * code and a fan's quote applies it. A fan paying with partner points while the partner is down
  * is told so plainly. Each test saves a screenshot; the pages visited pass axe.
  */
-import { ContactRegistered, jsonCodec } from '@tlp/contracts';
-import { connectNats, eventually } from '@tlp/testkit';
-import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { Platform } from '../harness';
-import { logIn, openPage, screenshot, seriousViolations, startWebPlatform, type Browser, type WebPlatform, type WebServer } from './browser';
+import { logIn, openPage, screenshot, seriousViolations, simulatedPartner, startWebPlatform, type Browser, type WebPlatform, type WebServer } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -231,34 +228,15 @@ describe('an operator and promo codes', () => {
 
 describe('a fan paying with partner points while the partner is down', () => {
   it('shows the balance as unavailable and says the partner is unavailable when confirming, holding nothing', async () => {
-    const apiKey = 'stadium-r4r-key-01';
-    const control = async <T>(method: string, path: string, body?: unknown): Promise<T> =>
-      (await (await fetch(`${platform.simulatorUrl}/_control${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined })).json()) as T;
-    const books = () => control<{ members: { externalRef: string; points: number }[]; authorisations: { orderId: string; status: string }[] }>('GET', `/accounts/${apiKey}/books`);
-    const outbound = `whsec_${randomBytes(32).toString('base64')}`;
-    await control('POST', '/accounts', { apiKey, verifySecrets: [outbound] });
-    const partner = await admin<{ partnerId: string }>('POST', '/v1/partners', {
-      name: 'Rewards4Rugby',
-      apiBaseUrl: platform.simulatorUrl,
-      apiKey,
-      wording: { en: 'Rugby points' },
-      conversion: { points: 1, amountMinor: 1, currency: 'GBP' },
-      inboundSecrets: [`whsec_${randomBytes(32).toString('base64')}`],
-      outboundSecrets: [outbound],
-    });
-    expect(partner.status).toBe(201);
-    const partnerId = partner.body.partnerId;
+    const partner = await simulatedPartner(platform, admin, tenant, { apiKey: 'stadium-r4r-key-01', conversion: { points: 1, amountMinor: 1, currency: 'GBP' } });
+    const partnerId = partner.partnerId;
     // The ticketing system registers the fan; partner-sync shares them with the partner, who credits points.
-    const nc = await connectNats(platform.urls);
-    const envelope = { id: crypto.randomUUID(), tenantId: tenant, occurredAt: new Date().toISOString(), type: ContactRegistered.type, data: { contactId: 'fan-kim', seasonTicketHolder: true } };
-    await nc.jetstream().publish(platform.iso.subjectPrefix + ContactRegistered.type, jsonCodec.encode(envelope), { msgID: envelope.id });
-    await nc.close();
-    await eventually(async () => ((await books()).members.some((m) => m.externalRef === 'fan-kim') ? true : undefined), 20_000);
-    await control('POST', `/accounts/${apiKey}/members/fan-kim/points`, { delta: 5000 });
+    await partner.register('fan-kim');
+    await partner.credit('fan-kim', 5000);
     const fan = platform.client(await platform.token({ tenant, roles: ['fan'], contactId: 'fan-kim' }));
     expect((await fan<{ points: number; stale: boolean }>('GET', `/v1/me/partners/${partnerId}/balance`)).body).toMatchObject({ points: 5000, stale: false });
 
-    await control('POST', '/', { down: true });
+    await partner.setDown(true);
     try {
       const page = await newPage();
       await logIn(page, web.url, await platform.token({ tenant, roles: ['fan'], contactId: 'fan-kim', sub: 'kim' }));
@@ -293,10 +271,10 @@ describe('a fan paying with partner points while the partner is down', () => {
       await screenshot(newcomer, 'partner-unavailable-no-balance');
       expect(await seriousViolations(newcomer)).toEqual([]);
     } finally {
-      await control('POST', '/', { down: false });
+      await partner.setDown(false);
     }
     // Nothing was held at the partner and the fan still has every point.
-    const after = await books();
+    const after = await partner.books();
     expect(after.authorisations).toEqual([]);
     expect(after.members.find((m) => m.externalRef === 'fan-kim')?.points).toBe(5000);
   });

@@ -1,15 +1,15 @@
-import { Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Button, Card, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, type LoyaltyAccountView, type LoyaltyEntry, type LoyaltyProgramView, type TierStanding } from '../../api/routes';
-import { MoneyText, PointsText } from '../../components/Amounts';
+import { LoyaltyFigures, PointsText } from '../../components/Amounts';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { TierProgress } from '../../components/TierProgress';
 import { formatPoints, wordingFor, type Wording } from '../../points';
 import { useHasRole } from '../../session';
 import { isProblem, OpenAccount } from './Contacts';
-import { ScrollTable } from './VoucherFile';
+import { HistoryTable } from './VoucherFile';
 import { issuesOf, Success } from './VoucherSale';
 
 const locale = () => navigator.language || 'en';
@@ -55,22 +55,7 @@ function BalanceCard({ account: a, programName }: { account: LoyaltyAccountView;
   return (
     <Card withBorder data-testid="loyalty-balance">
       <Text size="sm">{programName}</Text>
-      <Text size="xl" fw={700}>
-        <PointsText points={a.balance} wording={a.wording} />
-      </Text>
-      <Text size="sm">
-        worth <MoneyText money={a.balanceValue} />
-      </Text>
-      {a.held > 0 && (
-        <Badge variant="filled" color="yellow.4" autoContrast w="fit-content">
-          {formatPoints(a.held, a.wording, locale())} held by an order in progress
-        </Badge>
-      )}
-      {a.expiringSoon > 0 && a.nextExpiryAt && (
-        <Text size="xs">
-          {formatPoints(a.expiringSoon, a.wording, locale())} expire by {new Date(a.nextExpiryAt).toLocaleDateString()}
-        </Text>
-      )}
+      <LoyaltyFigures loyalty={a} />
       <Text size="sm" mt="xs" data-testid="loyalty-phone">
         {a.phone ? `Phone ${a.phone}` : 'No phone number on the account'} · member since {new Date(a.createdAt).toLocaleDateString()}
       </Text>
@@ -111,7 +96,6 @@ const signedPoints = (points: number, wording: Wording) => `${points < 0 ? '−'
 function History({ accountId, wording }: { accountId: string; wording: Wording }) {
   const [limit, setLimit] = useState(historyPage);
   const history = useQuery<{ entries: LoyaltyEntry[] }>(fill(routes.loyaltyAccountHistory, { accountId }), { limit });
-  const caption = 'History of the account, newest first';
   return (
     <Stack gap="xs">
       <Title order={4} size="h5">
@@ -123,33 +107,19 @@ function History({ accountId, wording }: { accountId: string; wording: Wording }
             <Text>Nothing earned or spent yet.</Text>
           ) : (
             <>
-              <ScrollTable minWidth={640} label={caption}>
-                <Table striped data-testid="loyalty-history">
-                  <Table.Caption>{caption}</Table.Caption>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>When</Table.Th>
-                      <Table.Th>What</Table.Th>
-                      <Table.Th>Change</Table.Th>
-                      <Table.Th>Balance after</Table.Th>
-                      <Table.Th>Order or reason</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {entries.map((e) => (
-                      <Table.Tr key={e.entryId}>
-                        <Table.Td>{new Date(e.at).toLocaleString()}</Table.Td>
-                        <Table.Td>{entryLabels[e.kind]}</Table.Td>
-                        <Table.Td>{signedPoints(e.points, wording)}</Table.Td>
-                        <Table.Td>
-                          <PointsText points={e.balanceAfter} wording={wording} />
-                        </Table.Td>
-                        <Table.Td>{[e.orderId && `Order ${e.orderId}`, e.reason].filter(Boolean).join(' · ')}</Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </ScrollTable>
+              <HistoryTable
+                caption="History of the account, newest first"
+                testId="loyalty-history"
+                reference="Order or reason"
+                lines={entries.map((e) => ({
+                  id: e.entryId,
+                  at: e.at,
+                  what: entryLabels[e.kind],
+                  change: signedPoints(e.points, wording),
+                  after: <PointsText points={e.balanceAfter} wording={wording} />,
+                  reference: [e.orderId && `Order ${e.orderId}`, e.reason].filter(Boolean).join(' · ') || '—',
+                }))}
+              />
               {entries.length === limit && limit < historyMax && (
                 <Button variant="subtle" w="fit-content" loading={history.loading} onClick={() => setLimit((l) => Math.min(l + historyPage, historyMax))}>
                   Show older lines

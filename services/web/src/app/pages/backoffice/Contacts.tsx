@@ -15,8 +15,46 @@ export const contactPath = (contactId: string, programId?: string) =>
 
 /** What the loyalty service accepts as a phone number (packages/contracts loyalty.ts): spaces are dropped. */
 const phonePattern = /^\+?[0-9 ]{6,20}$/;
-const phoneError = (phone: string) =>
-  phonePattern.test(phone.trim()) ? undefined : 'A phone number: 6 to 20 digits, spaces allowed, + in front for an international number.';
+
+/**
+ * A phone number typed at the till, checked on submit as the loyalty service checks it; the
+ * message goes as soon as the clerk types again.
+ */
+function usePhone(initial = '') {
+  const [value, setValue] = useState(initial);
+  const [invalid, setInvalid] = useState<string>();
+  return {
+    value,
+    invalid,
+    type(typed: string) {
+      setValue(typed);
+      setInvalid(undefined);
+    },
+    /** The number to send ('' when left out of an optional field), or undefined after saying why it is not one. */
+    checked(required: boolean): string | undefined {
+      const phone = value.trim();
+      if (!phone && !required) return '';
+      if (phonePattern.test(phone)) return phone;
+      setInvalid('A phone number: 6 to 20 digits, spaces allowed, + in front for an international number.');
+      return undefined;
+    },
+  };
+}
+
+function PhoneField({ phone, required, error }: { phone: ReturnType<typeof usePhone>; required: boolean; error?: string }) {
+  return (
+    <TextInput
+      label="Phone number"
+      type="tel"
+      autoComplete="off"
+      required={required}
+      placeholder="+33 6 12 34 56 78"
+      value={phone.value}
+      onChange={(e) => phone.type(e.currentTarget.value)}
+      error={phone.invalid ?? error}
+    />
+  );
+}
 
 export const isProblem = (error: unknown, code: string) => error instanceof ApiProblem && error.problem.code === code;
 
@@ -79,8 +117,7 @@ export function ContactsPage() {
 
 function PhoneSearch({ programId, disabled }: { programId: string | undefined; disabled: boolean }) {
   const navigate = useNavigate();
-  const [phone, setPhone] = useState('');
-  const [invalid, setInvalid] = useState<string>();
+  const phone = usePhone();
   const [asked, setAsked] = useState<string>();
   const found = useQuery<LoyaltyAccountView>(asked === undefined ? undefined : routes.loyaltyAccounts, asked === undefined ? undefined : { phone: asked, programId });
   const account = found.data;
@@ -89,11 +126,10 @@ function PhoneSearch({ programId, disabled }: { programId: string | undefined; d
   }, [account, navigate]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const error = phoneError(phone);
-    setInvalid(error);
-    if (error) return;
-    if (asked === phone.trim()) found.reload();
-    else setAsked(phone.trim());
+    const typed = phone.checked(true);
+    if (typed === undefined) return;
+    if (asked === typed) found.reload();
+    else setAsked(typed);
   };
   const nobody = asked !== undefined && !found.loading && isProblem(found.error, 'ACCOUNT_NOT_FOUND');
   return (
@@ -102,19 +138,7 @@ function PhoneSearch({ programId, disabled }: { programId: string | undefined; d
         Find by phone number
       </Title>
       <Group align="end" component="form" aria-label="Find a loyalty account by phone number" onSubmit={submit}>
-        <TextInput
-          label="Phone number"
-          type="tel"
-          autoComplete="off"
-          required
-          placeholder="+33 6 12 34 56 78"
-          value={phone}
-          onChange={(e) => {
-            setPhone(e.currentTarget.value);
-            setInvalid(undefined);
-          }}
-          error={invalid}
-        />
+        <PhoneField phone={phone} required />
         <Button type="submit" loading={found.loading} disabled={disabled}>
           Find
         </Button>
@@ -164,34 +188,21 @@ function GoToContact({ programId }: { programId: string | undefined }) {
  */
 export function OpenAccount({ programId, phone: givenPhone, contactId: givenContact }: { programId: string | undefined; phone?: string; contactId?: string }) {
   const navigate = useNavigate();
-  const [phone, setPhone] = useState(givenPhone ?? '');
+  const phone = usePhone(givenPhone);
   const [contactId, setContactId] = useState(givenContact ?? '');
-  const [invalid, setInvalid] = useState<string>();
   const open = useMutation<{ programId?: string; contactId: string; phone?: string }, OpenedAccount>('POST', routes.loyaltyAccounts);
   const issues = issuesOf(open.error);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const error = phone.trim() ? phoneError(phone) : undefined;
-    setInvalid(error);
-    if (error || !contactId.trim()) return;
-    const opened = await open.run({ ...(programId ? { programId } : {}), contactId: contactId.trim(), ...(phone.trim() ? { phone: phone.trim() } : {}) });
+    const typed = phone.checked(givenContact === undefined);
+    if (typed === undefined || !contactId.trim()) return;
+    const opened = await open.run({ ...(programId ? { programId } : {}), contactId: contactId.trim(), ...(typed ? { phone: typed } : {}) });
     if (opened) navigate(contactPath(opened.contactId, opened.programId), { state: { opened: opened.created } });
   };
   return (
     <Stack gap="xs">
       <Group align="end" component="form" aria-label="Open a loyalty account" onSubmit={(e: FormEvent) => void submit(e)}>
-        <TextInput
-          label="Phone number"
-          type="tel"
-          autoComplete="off"
-          required={givenContact === undefined}
-          value={phone}
-          onChange={(e) => {
-            setPhone(e.currentTarget.value);
-            setInvalid(undefined);
-          }}
-          error={invalid ?? issues.phone}
-        />
+        <PhoneField phone={phone} required={givenContact === undefined} error={issues.phone} />
         {givenContact === undefined && (
           <TextInput
             label="Customer (contact id)"

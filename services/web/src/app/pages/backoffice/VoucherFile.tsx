@@ -41,11 +41,21 @@ export const signedMoney = (amountMinor: number, currency: string) =>
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
-/** Balance changes of a voucher or a credit note, newest last as the ledger wrote them. */
-export function LedgerTable({ entries, currency, caption }: { entries: LedgerEntry[]; currency: string; caption: string }) {
+/** One change of a balance, whatever the balance counts (money, points), ready to read. */
+export interface HistoryLine {
+  id: string;
+  at: string;
+  what: string;
+  change: string;
+  after: ReactNode;
+  reference: string;
+}
+
+/** A balance's changes: when, what, the signed change, the balance after, and the order (or reason) behind it. */
+export function HistoryTable({ lines, caption, testId, reference = 'Order' }: { lines: HistoryLine[]; caption: string; testId: string; reference?: string }) {
   return (
     <ScrollTable minWidth={560} label={caption}>
-      <Table striped data-testid="ledger">
+      <Table striped data-testid={testId}>
         <Table.Caption>{caption}</Table.Caption>
         <Table.Thead>
           <Table.Tr>
@@ -53,25 +63,36 @@ export function LedgerTable({ entries, currency, caption }: { entries: LedgerEnt
             <Table.Th>What</Table.Th>
             <Table.Th>Change</Table.Th>
             <Table.Th>Balance after</Table.Th>
-            <Table.Th>Order</Table.Th>
+            <Table.Th>{reference}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {entries.map((e) => (
-            <Table.Tr key={e.id}>
-              <Table.Td>{when(e.at)}</Table.Td>
-              <Table.Td>{entryLabels[e.type]}</Table.Td>
-              <Table.Td>{signedMoney(e.deltaMinor, currency)}</Table.Td>
-              <Table.Td>
-                <MoneyText money={{ amountMinor: e.balanceAfterMinor, currency }} />
-              </Table.Td>
-              <Table.Td>{e.orderId ?? '—'}</Table.Td>
+          {lines.map((l) => (
+            <Table.Tr key={l.id}>
+              <Table.Td>{when(l.at)}</Table.Td>
+              <Table.Td>{l.what}</Table.Td>
+              <Table.Td>{l.change}</Table.Td>
+              <Table.Td>{l.after}</Table.Td>
+              <Table.Td>{l.reference}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
     </ScrollTable>
   );
+}
+
+/** Balance changes of a voucher or a credit note, newest last as the ledger wrote them. */
+export function LedgerTable({ entries, currency, caption }: { entries: LedgerEntry[]; currency: string; caption: string }) {
+  const lines = entries.map((e) => ({
+    id: e.id,
+    at: e.at,
+    what: entryLabels[e.type],
+    change: signedMoney(e.deltaMinor, currency),
+    after: <MoneyText money={{ amountMinor: e.balanceAfterMinor, currency }} />,
+    reference: e.orderId ?? '—',
+  }));
+  return <HistoryTable lines={lines} caption={caption} testId="ledger" />;
 }
 
 /** The accounting lines of an experience voucher's sale or redemption, as the voucher service booked them. */

@@ -1,8 +1,8 @@
-import { Badge, Card, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
+import { Card, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
 import { RequiresRoutes } from '../../api/catalog';
 import { useQuery } from '../../api/hooks';
 import { routes, type MyLoyalty, type RewardView, type TierStanding } from '../../api/routes';
-import { MoneyText, PointsText } from '../../components/Amounts';
+import { LoyaltyFigures } from '../../components/Amounts';
 import { QueryView } from '../../components/QueryView';
 import { TierProgress } from '../../components/TierProgress';
 import { formatMoney } from '../../money';
@@ -29,27 +29,12 @@ function Balances() {
       {(l) => (
         <Stack>
           <Card withBorder data-testid="balance">
-            <Text size="xl" fw={700}>
-              <PointsText points={l.balance} wording={l.wording} />
-            </Text>
-            <Text size="sm">
-              worth <MoneyText money={l.balanceValue} />
-            </Text>
-            {l.held > 0 && (
-              <Badge variant="light" color="yellow" w="fit-content">
-                {l.held.toLocaleString()} held by an order in progress
-              </Badge>
-            )}
-            {l.expiringSoon > 0 && l.nextExpiryAt && (
-              <Text size="xs">
-                {l.expiringSoon.toLocaleString()} expire by {new Date(l.nextExpiryAt).toLocaleDateString()}
-              </Text>
-            )}
+            <LoyaltyFigures loyalty={l} />
           </Card>
           <QueryView query={standing} label="your tier progress">
             {(s) => (
               <Card withBorder data-testid="tier-progress">
-                <TierProgress standing={s} unit={wordingFor(l.wording, navigator.language || 'en')} />
+                <TierProgress standing={s} unit={wordingFor(l.wording, navigator.language || 'en')} currency={l.balanceValue.currency} />
               </Card>
             )}
           </QueryView>
