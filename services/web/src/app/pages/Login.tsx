@@ -1,6 +1,7 @@
-import { Alert, Button, Code, Container, Paper, Stack, Text, Textarea, Title } from '@mantine/core';
+import { Button, Code, Container, Paper, Stack, Text, Textarea, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router-dom';
+import { Caution } from '../components/Notices';
 import { canUseBackOffice, isExpired, TokenUnreadable, type Claims } from '../claims';
 import { useSession } from '../session';
 
@@ -42,9 +43,7 @@ export function LoginPage() {
               Log in
             </Title>
             {session.ended && (
-              <Alert color="yellow" role="status" title="Session ended">
-                The gateway refused the previous token. Paste a fresh one.
-              </Alert>
+              <Caution title="Session ended">The gateway refused the previous token. Paste a fresh one.</Caution>
             )}
             <Text size="sm">
               Paste an access token. For local use, mint one with <Code>pnpm token -- --tenant demo --role operator</Code> or{' '}

@@ -4,13 +4,13 @@ import { RequiresRoutes } from '../../api/catalog';
 import { useQuery } from '../../api/hooks';
 import { fill, routes, type PartnerBalance, type PartnerView } from '../../api/routes';
 import { MoneyText, PointsText } from '../../components/Amounts';
+import { Success } from '../../components/Notices';
 import { QueryView } from '../../components/QueryView';
 import { useHasRole } from '../../session';
 import { ContactLoyalty } from './ContactLoyalty';
 import { NoActiveProgram, ProgramChoice, useActivePrograms } from './Contacts';
 import { CreditNote, Vouchers } from './CustomerVouchers';
 import { PreferredSeats } from './PreferredSeats';
-import { Success } from './VoucherSale';
 
 /**
  * A contact seen from the till or the back office (seed 000): the loyalty balance in the

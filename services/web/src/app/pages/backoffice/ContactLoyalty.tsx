@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, type LoyaltyAccountView, type LoyaltyEntry, type LoyaltyProgramView, type TierStanding } from '../../api/routes';
 import { LoyaltyFigures, PointsText } from '../../components/Amounts';
+import { Success } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { TierProgress } from '../../components/TierProgress';
@@ -10,7 +11,7 @@ import { formatPoints, wordingFor, type Wording } from '../../points';
 import { useHasRole } from '../../session';
 import { isProblem, OpenAccount } from './Contacts';
 import { HistoryTable } from './VoucherFile';
-import { issuesOf, Success } from './VoucherSale';
+import { issuesOf } from './VoucherSale';
 
 const locale = () => navigator.language || 'en';
 

@@ -4,13 +4,14 @@ import { useMutation, useQuery } from '../../api/hooks';
 import { ApiProblem } from '../../api/problem';
 import { fill, routes, type CreditNoteView, type VoucherDetail } from '../../api/routes';
 import { MoneyText } from '../../components/Amounts';
+import { Success } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { formatMoney, parseMinor } from '../../money';
 import { useHasRole } from '../../session';
 import { statusLabels } from '../fan/MyVouchers';
 import { LedgerTable, ScrollTable, VoucherFile } from './VoucherFile';
-import { amountError, Success } from './VoucherSale';
+import { amountError } from './VoucherSale';
 
 /** A customer's vouchers (by their code's end only) and their credit note in one currency. */
 export function CustomerVouchers() {

@@ -3,11 +3,12 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation, useQuery } from '../../api/hooks';
 import { routes, type AccountingLine, type ExperienceGrant, type OpenProduct, type SoldVoucher, type VatTiming } from '../../api/routes';
+import { Success } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { parseMinor } from '../../money';
 import { AccountingTable, ScrollTable } from './VoucherFile';
-import { amountError, issuesOf, newSaleForm, SaleFields, saleInput, SoldCode, Success } from './VoucherSale';
+import { amountError, issuesOf, newSaleForm, SaleFields, saleInput, SoldCode } from './VoucherSale';
 
 const timingLabels: Record<VatTiming, string> = {
   'at-sale': 'At sale: revenue and VAT are booked when the voucher is sold',

@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Badge, Button, Checkbox, Fieldset, Group, Modal, MultiSelect, NumberInput, Paper, Radio, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Badge, Button, Checkbox, Fieldset, Group, Modal, MultiSelect, NumberInput, Paper, Radio, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation, useQuery } from '../../api/hooks';
@@ -17,6 +17,7 @@ import {
   type ProductFamily,
 } from '../../api/routes';
 import { MoneyText, PointsText } from '../../components/Amounts';
+import { Caution } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { keyboardScrollable } from '../../components/scrollable';
@@ -466,9 +467,9 @@ function ProgramEditor({ program, onSaved, onCancel }: { program?: LoyaltyProgra
       <Stack>
         <Title order={3}>{title}</Title>
         {program?.active && (
-          <Alert color="yellow" variant="light" title="This program is active">
+          <Caution title="This program is active">
             What you save applies at once: the money value of every balance, what purchases earn from now on, and who reaches which tier.
-          </Alert>
+          </Caution>
         )}
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <TextInput label="Program name" required maxLength={200} value={form.name} onChange={(e) => set('name', e.currentTarget.value)} error={err('name')} />

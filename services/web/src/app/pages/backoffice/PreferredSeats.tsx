@@ -2,11 +2,11 @@ import { Badge, Button, Group, Modal, Stack, Table, Text, Title } from '@mantine
 import { useState } from 'react';
 import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, type PreferredSeatView } from '../../api/routes';
+import { Success } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { useHasRole } from '../../session';
 import { ScrollTable } from './VoucherFile';
-import { Success } from './VoucherSale';
 
 const seatName = (s: PreferredSeatView) => `${s.area}, row ${s.row}, seat ${s.number}`;
 

@@ -1,6 +1,6 @@
-import { Alert, Button, Code, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
-import type { ReactNode } from 'react';
+import { Button, Code, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { ApiProblem, fieldIssues } from '../../api/problem';
+import { Success } from '../../components/Notices';
 import type { SoldVoucher } from '../../api/routes';
 import { formatMoney, parseMinor } from '../../money';
 
@@ -57,15 +57,6 @@ export function SaleFields({ form, onChange, issues }: { form: SaleForm; onChang
       />
       <TextInput label="Customer (optional)" description="The contact id, to list it among their vouchers" value={form.contactId} onChange={(e) => set('contactId', e.currentTarget.value)} error={issues.contactId} />
     </>
-  );
-}
-
-/** Done: a green notice whose title is in the text colour (green on the green tint is below AA contrast). */
-export function Success({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <Alert color="green" variant="light" title={title} role="status" styles={{ title: { color: 'var(--mantine-color-text)' } }}>
-      {children}
-    </Alert>
   );
 }
 

@@ -6,6 +6,7 @@ import { useMutation } from '../../api/hooks';
 import { ApiProblem, notAppliedMessage, type Problem } from '../../api/problem';
 import { fill, routes, toCart, type Cart, type CheckoutLine, type CheckoutRequest, type CheckoutView, type Quote, type VoucherDetail, type VoucherPayment } from '../../api/routes';
 import { GiftIcon } from '../../components/GiftIcon';
+import { Success } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { decimalString, formatMoney, parseMinor } from '../../money';
 import { PartnerPointsPayment } from './PartnerPoints';
@@ -134,14 +135,14 @@ function Checkout() {
 
   if (done) {
     return (
-      <Alert color="green" title="Thank you, your order is confirmed" role="status">
+      <Success title="Thank you, your order is confirmed">
         <Stack gap="xs">
           <Text>Paid now: {money(done.quote.amountDueMinor)}.</Text>
           <Anchor component={Link} to="/me">
             See my rewards and balance
           </Anchor>
         </Stack>
-      </Alert>
+      </Success>
     );
   }
 
