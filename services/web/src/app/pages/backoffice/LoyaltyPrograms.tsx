@@ -578,7 +578,7 @@ function ProgramEditor({ program, onSaved, onCancel }: { program?: LoyaltyProgra
             />
             {form.earnRules.length === 0 && <Text size="sm">No earn rule: purchases earn nothing.</Text>}
             {form.earnRules.map((r, n) => (
-              <Fieldset key={n} legend={`Earn rule ${n + 1}`} variant="filled" miw="max-content">
+              <Fieldset key={n} legend={`Earn rule ${n + 1}`} variant="filled" miw={0}>
                 <SimpleGrid cols={{ base: 1, sm: 3 }}>
                   <Select
                     label="Earns"
