@@ -4,6 +4,7 @@ import { RequiresRoutes } from '../../api/catalog';
 import { useQuery } from '../../api/hooks';
 import { routes, textIn, type AdvantageView } from '../../api/routes';
 import { QueryView } from '../../components/QueryView';
+import { keyboardScrollable } from '../../components/scrollable';
 import { formatMoney } from '../../money';
 import { familyLabels, targetLabels } from './AdvantageEditor';
 import { PromoCodeList } from './PromoCodes';
@@ -50,7 +51,7 @@ function AdvantageList() {
         advantages.length === 0 ? (
           <Text>No advantage yet.</Text>
         ) : (
-          <Table.ScrollContainer minWidth={640}>
+          <Table.ScrollContainer minWidth={640} scrollAreaProps={keyboardScrollable('Advantages of the tenant')}>
             <Table striped>
               <Table.Caption>Advantages of the tenant</Table.Caption>
               <Table.Thead>

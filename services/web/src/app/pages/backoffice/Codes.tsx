@@ -6,6 +6,7 @@ import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, textIn, type AdvantageView, type CodeBatchView, type CodeDashboardRow, type CodeView, type DashboardCounts } from '../../api/routes';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
+import { keyboardScrollable } from '../../components/scrollable';
 import { useSession } from '../../session';
 
 /** Seed 002's three screens for single-use codes: generate and send, the dashboard, tracking. */
@@ -151,7 +152,7 @@ function Dashboard() {
         {({ rows, totals: total }) => {
           const figures = (r: DashboardCounts) => [r.generated, r.available, r.used, r.ticketsScanned, r.invalidated].map((n, i) => <Table.Td key={i}>{n.toLocaleString()}</Table.Td>);
           return (
-            <Table.ScrollContainer minWidth={720}>
+            <Table.ScrollContainer minWidth={720} scrollAreaProps={keyboardScrollable('Codes per contact and advantage')}>
               <Table striped data-testid="code-dashboard">
                 <Table.Caption>Codes per contact and advantage</Table.Caption>
                 <Table.Thead>
@@ -191,11 +192,12 @@ function Dashboard() {
   );
 }
 
+/** Filled badges at AA contrast, as the vouchers' statuses and the points held: green and yellow light badges are below it. */
 const codeStates: Record<CodeView['state'], { label: string; color: string }> = {
-  available: { label: 'Available', color: 'green' },
-  used: { label: 'Used', color: 'blue' },
-  held: { label: 'Held by an order', color: 'yellow' },
-  invalidated: { label: 'Invalidated', color: 'red' },
+  available: { label: 'Available', color: 'teal.9' },
+  used: { label: 'Used', color: 'blue.9' },
+  held: { label: 'Held by an order', color: 'yellow.4' },
+  invalidated: { label: 'Invalidated', color: 'red.9' },
 };
 
 function Tracking() {
@@ -220,45 +222,47 @@ function Tracking() {
           {(one) => {
             const codes = [one];
             return (
-              <Table>
-                <Table.Caption>Code tracking</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Code</Table.Th>
-                    <Table.Th>State</Table.Th>
-                    <Table.Th>Used at</Table.Th>
-                    <Table.Th>By</Table.Th>
-                    <Table.Th>Action</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {codes.map((c) => (
-                    <Table.Tr key={c.code}>
-                      <Table.Td ff="monospace">{c.code}</Table.Td>
-                      <Table.Td>
-                        <Badge color={codeStates[c.state].color} variant="light">
-                          {codeStates[c.state].label}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>{c.usedAt ? new Date(c.usedAt).toLocaleString() : '—'}</Table.Td>
-                      <Table.Td>{c.usedBy ?? '—'}</Table.Td>
-                      <Table.Td>
-                        {c.state === 'available' && (
-                          <Button
-                            size="compact-sm"
-                            color="red"
-                            variant="light"
-                            onClick={() => void invalidate.run({ codes: [c.code] }).then((r) => r && found.reload())}
-                            loading={invalidate.pending}
-                          >
-                            Invalidate {c.code}
-                          </Button>
-                        )}
-                      </Table.Td>
+              <Table.ScrollContainer minWidth={560} scrollAreaProps={keyboardScrollable('Code tracking')}>
+                <Table>
+                  <Table.Caption>Code tracking</Table.Caption>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Code</Table.Th>
+                      <Table.Th>State</Table.Th>
+                      <Table.Th>Used at</Table.Th>
+                      <Table.Th>By</Table.Th>
+                      <Table.Th>Action</Table.Th>
                     </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {codes.map((c) => (
+                      <Table.Tr key={c.code}>
+                        <Table.Td ff="monospace">{c.code}</Table.Td>
+                        <Table.Td>
+                          <Badge color={codeStates[c.state].color} variant="filled" autoContrast>
+                            {codeStates[c.state].label}
+                          </Badge>
+                        </Table.Td>
+                        <Table.Td>{c.usedAt ? new Date(c.usedAt).toLocaleString() : '—'}</Table.Td>
+                        <Table.Td>{c.usedBy ?? '—'}</Table.Td>
+                        <Table.Td>
+                          {c.state === 'available' && (
+                            <Button
+                              size="compact-sm"
+                              color="red"
+                              variant="light"
+                              onClick={() => void invalidate.run({ codes: [c.code] }).then((r) => r && found.reload())}
+                              loading={invalidate.pending}
+                            >
+                              Invalidate {c.code}
+                            </Button>
+                          )}
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
             );
           }}
         </QueryView>

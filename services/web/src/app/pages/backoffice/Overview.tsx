@@ -1,6 +1,7 @@
 import { Anchor, Badge, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useCatalog } from '../../api/catalog';
 import { QueryView } from '../../components/QueryView';
+import { keyboardScrollable } from '../../components/scrollable';
 
 /** The back office's home: what the gateway offers, by area, and where its docs are. */
 export function OverviewPage() {
@@ -29,7 +30,7 @@ export function OverviewPage() {
               {catalog.operations.length === 0 ? (
                 <Text>The gateway offers no business route yet.</Text>
               ) : (
-                <Table.ScrollContainer minWidth={480}>
+                <Table.ScrollContainer minWidth={480} scrollAreaProps={keyboardScrollable('Operations offered by the gateway')}>
                   <Table striped>
                     <Table.Caption>Operations offered by the gateway</Table.Caption>
                     <Table.Thead>

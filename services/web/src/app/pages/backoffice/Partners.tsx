@@ -4,6 +4,7 @@ import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, type DeliveryView, type PartnerView } from '../../api/routes';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
+import { keyboardScrollable } from '../../components/scrollable';
 
 /** Partners (seed 000) and the messages they could not take after every retry, with replay. */
 export function PartnersPage() {
@@ -62,7 +63,7 @@ function DeadLetters() {
           deliveries.length === 0 ? (
             <Text role="status">No dead letter: every message reached its partner.</Text>
           ) : (
-            <Table.ScrollContainer minWidth={640}>
+            <Table.ScrollContainer minWidth={640} scrollAreaProps={keyboardScrollable('Dead letters')}>
               <Table striped>
                 <Table.Caption>Messages a partner did not take after every retry</Table.Caption>
                 <Table.Thead>

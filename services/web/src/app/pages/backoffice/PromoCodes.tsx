@@ -7,6 +7,7 @@ import { ApiProblem, fieldIssues } from '../../api/problem';
 import { fill, funders, routes, textIn, type EndOfSaleRule, type Funder, type PromoCodeInput, type PromoCodeView } from '../../api/routes';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
+import { keyboardScrollable } from '../../components/scrollable';
 import { decimalString, formatMoney, parseMinor } from '../../money';
 import { channels, EndOfSaleField } from './AdvantageEditor';
 import { funderLabels, isoToLocal, localToIso, percentIssue } from './RewardEditor';
@@ -37,7 +38,7 @@ export function PromoCodeList() {
           promoCodes.length === 0 ? (
             <Text>No promo code yet.</Text>
           ) : (
-            <Table.ScrollContainer minWidth={720}>
+            <Table.ScrollContainer minWidth={720} scrollAreaProps={keyboardScrollable('Promo codes of the organisation')}>
               <Table striped data-testid="promo-codes">
                 <Table.Caption>Promo codes of the organisation</Table.Caption>
                 <Table.Thead>

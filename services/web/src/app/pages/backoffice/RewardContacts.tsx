@@ -5,6 +5,7 @@ import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, type EligibleContact, type RewardGrantView, type RewardProgramView } from '../../api/routes';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
+import { keyboardScrollable } from '../../components/scrollable';
 
 const grantStateLabels: Record<RewardGrantView['state'], string> = { active: 'granted', used: 'already used', revoked: 'revoked', expired: 'expired' };
 
@@ -62,7 +63,7 @@ export function RewardContacts({ reward }: { reward: RewardProgramView }) {
           contacts.length === 0 ? (
             <Text>No contact meets the conditions or holds this reward yet.</Text>
           ) : (
-            <Table.ScrollContainer minWidth={420}>
+            <Table.ScrollContainer minWidth={420} scrollAreaProps={keyboardScrollable('Eligible contacts')}>
               <Table striped data-testid="eligible-contacts">
                 <Table.Caption>Contacts who meet the conditions or were granted the reward (first 100)</Table.Caption>
                 <Table.Thead>

@@ -6,6 +6,7 @@ import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, type RewardProgramView } from '../../api/routes';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
+import { keyboardScrollable } from '../../components/scrollable';
 import { Analytics } from './RewardAnalytics';
 import { RewardContacts } from './RewardContacts';
 import { describeBenefit, describeCondition, useProgramCurrency } from './RewardEditor';
@@ -47,7 +48,7 @@ function Programs() {
             {all.length === 0 ? (
               <Text>No reward program yet.</Text>
             ) : (
-              <Table.ScrollContainer minWidth={720}>
+              <Table.ScrollContainer minWidth={720} scrollAreaProps={keyboardScrollable('Reward programs of the organisation')}>
                 <Table striped>
                   <Table.Caption>Reward programs of the organisation</Table.Caption>
                   <Table.Thead>

@@ -5,6 +5,7 @@ import { fill, routes, type AccountingLine, type LedgerEntry, type VoucherDetail
 import { MoneyText } from '../../components/Amounts';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
+import { keyboardScrollable } from '../../components/scrollable';
 import { formatMoney } from '../../money';
 import { statusLabels } from '../fan/MyVouchers';
 
@@ -29,7 +30,7 @@ const accountingLabels: Record<AccountingLine['kind'], string> = {
 /** A wide table scrolls sideways at a phone's width; its scroller takes the focus so the keyboard can scroll it. */
 export function ScrollTable({ minWidth, label, children }: { minWidth: number; label: string; children: ReactNode }) {
   return (
-    <Table.ScrollContainer type="native" minWidth={minWidth} tabIndex={0} role="region" aria-label={label}>
+    <Table.ScrollContainer minWidth={minWidth} scrollAreaProps={keyboardScrollable(label)}>
       {children}
     </Table.ScrollContainer>
   );
