@@ -128,6 +128,11 @@ describe('a fan at checkout', () => {
     await page.getByRole('button', { name: /Confirm and pay/ }).click();
     await page.getByText('Thank you, your order is confirmed').waitFor();
     await screenshot(page, 'flow-checkout-confirmed');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // 1,000 − 500 spent, then the points earned on the order once its event is applied.
     await page.getByRole('link', { name: 'See my rewards and balance' }).click();
