@@ -260,6 +260,25 @@ describe('loyalty service', () => {
     expect(await bus.request(loyaltyRewardsUpdate, acme, { rewardId: reward.rewardId, name: 'Partner 5 %' })).toMatchObject({ name: 'Partner 5 %', appliesTo: 'tickets', fundedBy: 'partner' });
   });
 
+  it('lists as eligible the contacts meeting the conditions and those granted the reward by hand, even with no purchase yet', async () => {
+    const reward = await bus.request(loyaltyRewardsCreate, acme, {
+      name: 'Big spenders',
+      conditions: [{ criterion: 'total-spending', operator: '>=', value: 10_000 }],
+      reward: { type: 'percentage', basisPoints: 500 },
+      validity: { kind: 'continuous' },
+    });
+    await publish(OrderCompleted, 'acme', order('o-big-1', 'fan-big', 12_000));
+    await publish(OrderCompleted, 'acme', order('o-small-1', 'fan-small', 2_000));
+    const seq = await publish(OrderCompleted, 'acme', order('o-small-2', 'fan-small', 3_000));
+    await settled(OrderCompleted, seq);
+    await bus.request(loyaltyRewardsGrant, acme, { rewardId: reward.rewardId, contactId: 'fan-newcomer', force: true });
+    const { contacts } = await bus.request(loyaltyRewardsEligible, acme, { rewardId: reward.rewardId, limit: 1000 });
+    expect(contacts.filter((c) => ['fan-big', 'fan-small', 'fan-newcomer'].includes(c.contactId))).toEqual([
+      { contactId: 'fan-big', granted: false },
+      { contactId: 'fan-newcomer', granted: true },
+    ]);
+  });
+
   it('keeps tenants apart on every subject: another tenant sees nothing and changes nothing', async () => {
     const accountId = await fundedAccount('fan-private', 50);
     await expect(bus.request(loyaltyProgramsGet, other, { programId })).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });

@@ -50,17 +50,23 @@ export async function listRewards(tx: Tx, tenantId: string, filter: { active?: b
   return rows.map(toReward);
 }
 
+type ActivityRow = { total_spending_minor: string | null; tickets: number | null; events_attended: number | null; first_seen_at: Date | null };
+
+/** A contact with no activity yet has bought nothing, attended nothing, and is a member from now. */
+const toActivity = (row: ActivityRow | undefined, now: Date): Activity => ({
+  totalSpendingMinor: Number(row?.total_spending_minor ?? 0),
+  ticketsPurchased: row?.tickets ?? 0,
+  eventsAttended: row?.events_attended ?? 0,
+  memberSince: row?.first_seen_at ? new Date(row.first_seen_at) : now,
+});
+
+/** A contact's activity columns; membership starts at the first activity or the first account, whichever came first. */
+const ACTIVITY_COLUMNS = `a.total_spending_minor, a.tickets, a.events_attended,
+  least(a.first_seen_at, (SELECT min(acc.created_at) FROM accounts acc WHERE acc.tenant_id = $1 AND acc.contact_id = a.contact_id)) AS first_seen_at`;
+
 export async function activityOf(tx: Tx, tenantId: string, contactId: string): Promise<Activity> {
-  const [row] = await sql<{ total_spending_minor: string; tickets: number; events_attended: number; first_seen_at: Date }>(
-    tx,
-    `SELECT a.total_spending_minor, a.tickets, a.events_attended, least(a.first_seen_at, coalesce(min(acc.created_at), a.first_seen_at)) AS first_seen_at
-     FROM activity a LEFT JOIN accounts acc ON acc.tenant_id = a.tenant_id AND acc.contact_id = a.contact_id
-     WHERE a.tenant_id = $1 AND a.contact_id = $2 GROUP BY a.tenant_id, a.contact_id`,
-    [tenantId, contactId],
-  );
-  return row
-    ? { totalSpendingMinor: Number(row.total_spending_minor), ticketsPurchased: row.tickets, eventsAttended: row.events_attended, memberSince: new Date(row.first_seen_at) }
-    : { totalSpendingMinor: 0, ticketsPurchased: 0, eventsAttended: 0, memberSince: new Date() };
+  const [row] = await sql<ActivityRow>(tx, `SELECT ${ACTIVITY_COLUMNS} FROM activity a WHERE a.tenant_id = $1 AND a.contact_id = $2`, [tenantId, contactId]);
+  return toActivity(row, new Date());
 }
 
 const expired = (reward: Reward, now: Date) => reward.validity.kind === 'until' && new Date(reward.validity.until) <= now;
@@ -94,20 +100,38 @@ export async function usableRewards(tx: Tx, tenantId: string, contactId: string,
   });
 }
 
+const ELIGIBLE_PAGE = 2000;
+
+/**
+ * Contacts a reward is for, in contact order: those whose activity meets its conditions, and
+ * those granted it by hand (even with no activity yet). Read a page of contacts at a time with
+ * their activity, so a large audience costs a few queries, not one per contact.
+ */
 export async function eligibleContacts(tx: Tx, tenantId: string, rewardId: string, limit: number, now: Date): Promise<{ contactId: string; granted: boolean }[]> {
   const reward = await getReward(tx, tenantId, rewardId);
-  const contacts = await sql<{ contact_id: string }>(tx, `SELECT contact_id FROM activity WHERE tenant_id = $1 ORDER BY contact_id`, [tenantId]);
-  const granted = new Set(
-    (await sql<{ contact_id: string }>(tx, `SELECT contact_id FROM reward_grants WHERE tenant_id = $1 AND reward_id = $2 AND state = 'active'`, [tenantId, rewardId])).map((g) => g.contact_id),
-  );
   const out: { contactId: string; granted: boolean }[] = [];
-  for (const c of contacts) {
-    if (out.length >= limit) break;
-    if (granted.has(c.contact_id) || meetsConditions(await activityOf(tx, tenantId, c.contact_id), reward.conditions, now)) {
-      out.push({ contactId: c.contact_id, granted: granted.has(c.contact_id) });
+  for (let after = ''; ; ) {
+    const rows = await sql<ActivityRow & { contact_id: string; granted: boolean }>(
+      tx,
+      `WITH c AS (
+         SELECT contact_id FROM activity WHERE tenant_id = $1 AND contact_id > $3
+         UNION
+         SELECT contact_id FROM reward_grants WHERE tenant_id = $1 AND reward_id = $2 AND state = 'active' AND contact_id > $3
+         ORDER BY contact_id LIMIT $4
+       )
+       SELECT c.contact_id, ${ACTIVITY_COLUMNS},
+              EXISTS (SELECT 1 FROM reward_grants g WHERE g.tenant_id = $1 AND g.reward_id = $2 AND g.contact_id = c.contact_id AND g.state = 'active') AS granted
+       FROM c LEFT JOIN activity a ON a.tenant_id = $1 AND a.contact_id = c.contact_id
+       ORDER BY c.contact_id`,
+      [tenantId, rewardId, after, ELIGIBLE_PAGE],
+    );
+    for (const r of rows) {
+      if (r.granted || meetsConditions(toActivity(r, now), reward.conditions, now)) out.push({ contactId: r.contact_id, granted: r.granted });
+      if (out.length >= limit) return out;
     }
+    if (rows.length < ELIGIBLE_PAGE) return out;
+    after = rows[rows.length - 1]!.contact_id;
   }
-  return out;
 }
 
 /** An operator gives a reward to a contact: refused when the criteria are not met, unless forced. */
