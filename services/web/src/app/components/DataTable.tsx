@@ -12,7 +12,8 @@ export interface DataTableProps<Row> {
   /** Column headers in order; `false` leaves a column out (one some roles only see). */
   columns: readonly (string | false)[];
   rows: readonly Row[];
-  rowKey(row: Row): Key;
+  /** Unique among the rows; the index only where rows may repeat (as accounting lines). */
+  rowKey(row: Row, index: number): Key;
   /** The row's `Table.Td` cells, one per column shown. */
   cells(row: Row): ReactNode;
   rowProps?(row: Row): DataRowProps;
@@ -43,8 +44,8 @@ export function DataTable<Row>({ caption, region = caption, columns, rows, rowKe
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {rows.map((row) => (
-            <Table.Tr key={rowKey(row)} {...rowProps?.(row)}>
+          {rows.map((row, index) => (
+            <Table.Tr key={rowKey(row, index)} {...rowProps?.(row)}>
               {cells(row)}
             </Table.Tr>
           ))}
