@@ -4,7 +4,7 @@ import { RequiresRoutes } from '../../api/catalog';
 import { useQuery } from '../../api/hooks';
 import { routes, textIn, type AdvantageView } from '../../api/routes';
 import { QueryView } from '../../components/QueryView';
-import { keyboardScrollable } from '../../components/scrollable';
+import { DataTable } from '../../components/DataTable';
 import { formatMoney } from '../../money';
 import { familyLabels, targetLabels } from './AdvantageEditor';
 import { PromoCodeList } from './PromoCodes';
@@ -47,47 +47,34 @@ function AdvantageList() {
   const list = useQuery<{ advantages: AdvantageView[] }>(routes.advantages);
   return (
     <QueryView query={list} label="the advantages">
-      {({ advantages }) =>
-        advantages.length === 0 ? (
-          <Text>No advantage yet.</Text>
-        ) : (
-          <Table.ScrollContainer minWidth={640} scrollAreaProps={keyboardScrollable('Advantages of the tenant')}>
-            <Table striped>
-              <Table.Caption>Advantages of the tenant</Table.Caption>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Family</Table.Th>
-                  <Table.Th>Target</Table.Th>
-                  <Table.Th>Special prices</Table.Th>
-                  <Table.Th>State</Table.Th>
-                  <Table.Th>Codes</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {advantages.map((a) => (
-                  <Table.Tr key={a.advantageId}>
-                    <Table.Td>{textIn(a.names.internal)}</Table.Td>
-                    <Table.Td>{familyLabels[a.family] ?? a.family}</Table.Td>
-                    <Table.Td>{targetLabels[a.target.type] ?? a.target.type}</Table.Td>
-                    <Table.Td>{a.prices.map((p) => `${p.productId}: ${formatMoney({ amountMinor: p.priceMinor, currency: p.currency })}`).join('; ')}</Table.Td>
-                    <Table.Td>
-                      <Badge variant="light">{stateLabels[a.state] ?? a.state}</Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      {a.target.type === 'single-use-codes' && (
-                        <Button component={Link} to={`/back-office/codes?advantage=${a.advantageId}`} size="compact-sm" variant="light">
-                          Codes of {textIn(a.names.internal)}
-                        </Button>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )
-      }
+      {({ advantages }) => (
+        <DataTable
+          caption="Advantages of the tenant"
+          minWidth={640}
+          empty="No advantage yet."
+          columns={['Name', 'Family', 'Target', 'Special prices', 'State', 'Codes']}
+          rows={advantages}
+          rowKey={(a) => a.advantageId}
+          cells={(a) => (
+            <>
+              <Table.Td>{textIn(a.names.internal)}</Table.Td>
+              <Table.Td>{familyLabels[a.family] ?? a.family}</Table.Td>
+              <Table.Td>{targetLabels[a.target.type] ?? a.target.type}</Table.Td>
+              <Table.Td>{a.prices.map((p) => `${p.productId}: ${formatMoney({ amountMinor: p.priceMinor, currency: p.currency })}`).join('; ')}</Table.Td>
+              <Table.Td>
+                <Badge variant="light">{stateLabels[a.state] ?? a.state}</Badge>
+              </Table.Td>
+              <Table.Td>
+                {a.target.type === 'single-use-codes' && (
+                  <Button component={Link} to={`/back-office/codes?advantage=${a.advantageId}`} size="compact-sm" variant="light">
+                    Codes of {textIn(a.names.internal)}
+                  </Button>
+                )}
+              </Table.Td>
+            </>
+          )}
+        />
+      )}
     </QueryView>
   );
 }

@@ -6,7 +6,7 @@ import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, textIn, type AdvantageView, type CodeBatchView, type CodeDashboardRow, type CodeView, type DashboardCounts } from '../../api/routes';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
-import { keyboardScrollable } from '../../components/scrollable';
+import { DataTable } from '../../components/DataTable';
 import { useSession } from '../../session';
 
 /** Seed 002's three screens for single-use codes: generate and send, the dashboard, tracking. */
@@ -152,39 +152,29 @@ function Dashboard() {
         {({ rows, totals: total }) => {
           const figures = (r: DashboardCounts) => [r.generated, r.available, r.used, r.ticketsScanned, r.invalidated].map((n, i) => <Table.Td key={i}>{n.toLocaleString()}</Table.Td>);
           return (
-            <Table.ScrollContainer minWidth={720} scrollAreaProps={keyboardScrollable('Codes per contact and advantage')}>
-              <Table striped data-testid="code-dashboard">
-                <Table.Caption>Codes per contact and advantage</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Contact</Table.Th>
-                    <Table.Th>Advantage</Table.Th>
-                    <Table.Th>Generated</Table.Th>
-                    <Table.Th>Available</Table.Th>
-                    <Table.Th>Used</Table.Th>
-                    <Table.Th>Tickets scanned</Table.Th>
-                    <Table.Th>Invalidated</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {rows.map((r) => (
-                    <Table.Tr key={`${r.contactId ?? ''}/${r.advantageId}`}>
-                      <Table.Td>{r.contactId ?? '—'}</Table.Td>
-                      <Table.Td>{textIn(r.advantageName)}</Table.Td>
-                      {figures(r)}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-                <Table.Tfoot>
-                  <Table.Tr>
-                    <Table.Th scope="row" colSpan={2}>
-                      Total
-                    </Table.Th>
-                    {figures(total)}
-                  </Table.Tr>
-                </Table.Tfoot>
-              </Table>
-            </Table.ScrollContainer>
+            <DataTable
+              caption="Codes per contact and advantage"
+              minWidth={720}
+              testId="code-dashboard"
+              columns={['Contact', 'Advantage', 'Generated', 'Available', 'Used', 'Tickets scanned', 'Invalidated']}
+              rows={rows}
+              rowKey={(r) => `${r.contactId ?? ''}/${r.advantageId}`}
+              cells={(r) => (
+                <>
+                  <Table.Td>{r.contactId ?? '—'}</Table.Td>
+                  <Table.Td>{textIn(r.advantageName)}</Table.Td>
+                  {figures(r)}
+                </>
+              )}
+              footer={
+                <>
+                  <Table.Th scope="row" colSpan={2}>
+                    Total
+                  </Table.Th>
+                  {figures(total)}
+                </>
+              }
+            />
           );
         }}
       </QueryView>
@@ -219,52 +209,41 @@ function Tracking() {
       </Group>
       {searched !== undefined && (
         <QueryView query={found} label="the code">
-          {(one) => {
-            const codes = [one];
-            return (
-              <Table.ScrollContainer minWidth={560} scrollAreaProps={keyboardScrollable('Code tracking')}>
-                <Table>
-                  <Table.Caption>Code tracking</Table.Caption>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Code</Table.Th>
-                      <Table.Th>State</Table.Th>
-                      <Table.Th>Used at</Table.Th>
-                      <Table.Th>By</Table.Th>
-                      <Table.Th>Action</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {codes.map((c) => (
-                      <Table.Tr key={c.code}>
-                        <Table.Td ff="monospace">{c.code}</Table.Td>
-                        <Table.Td>
-                          <Badge color={codeStates[c.state].color} variant="filled" autoContrast>
-                            {codeStates[c.state].label}
-                          </Badge>
-                        </Table.Td>
-                        <Table.Td>{c.usedAt ? new Date(c.usedAt).toLocaleString() : '—'}</Table.Td>
-                        <Table.Td>{c.usedBy ?? '—'}</Table.Td>
-                        <Table.Td>
-                          {c.state === 'available' && (
-                            <Button
-                              size="compact-sm"
-                              color="red"
-                              variant="light"
-                              onClick={() => void invalidate.run({ codes: [c.code] }).then((r) => r && found.reload())}
-                              loading={invalidate.pending}
-                            >
-                              Invalidate {c.code}
-                            </Button>
-                          )}
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
-            );
-          }}
+          {(one) => (
+            <DataTable
+              caption="Code tracking"
+              minWidth={560}
+              striped={false}
+              columns={['Code', 'State', 'Used at', 'By', 'Action']}
+              rows={[one]}
+              rowKey={(c) => c.code}
+              cells={(c) => (
+                <>
+                  <Table.Td ff="monospace">{c.code}</Table.Td>
+                  <Table.Td>
+                    <Badge color={codeStates[c.state].color} variant="filled" autoContrast>
+                      {codeStates[c.state].label}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>{c.usedAt ? new Date(c.usedAt).toLocaleString() : '—'}</Table.Td>
+                  <Table.Td>{c.usedBy ?? '—'}</Table.Td>
+                  <Table.Td>
+                    {c.state === 'available' && (
+                      <Button
+                        size="compact-sm"
+                        color="red"
+                        variant="light"
+                        onClick={() => void invalidate.run({ codes: [c.code] }).then((r) => r && found.reload())}
+                        loading={invalidate.pending}
+                      >
+                        Invalidate {c.code}
+                      </Button>
+                    )}
+                  </Table.Td>
+                </>
+              )}
+            />
+          )}
         </QueryView>
       )}
       {invalidate.error !== undefined && <ProblemAlert error={invalidate.error} title="The code was not invalidated" />}

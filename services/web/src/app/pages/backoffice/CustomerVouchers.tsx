@@ -4,13 +4,14 @@ import { useMutation, useQuery } from '../../api/hooks';
 import { ApiProblem } from '../../api/problem';
 import { fill, routes, type CreditNoteView, type VoucherDetail } from '../../api/routes';
 import { MoneyText } from '../../components/Amounts';
+import { DataTable } from '../../components/DataTable';
 import { Success } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { formatMoney, parseMinor } from '../../money';
 import { useHasRole } from '../../session';
 import { statusLabels } from '../fan/MyVouchers';
-import { LedgerTable, ScrollTable, VoucherFile } from './VoucherFile';
+import { LedgerTable, VoucherFile } from './VoucherFile';
 import { amountError } from './VoucherSale';
 
 /** A customer's vouchers (by their code's end only) and their credit note in one currency. */
@@ -56,51 +57,39 @@ export function Vouchers({ contactId }: { contactId: string }) {
         Vouchers
       </Title>
       <QueryView query={vouchers} label="the customer's vouchers">
-        {({ vouchers: all }) =>
-          all.length === 0 ? (
-            <Text>No voucher for this customer.</Text>
-          ) : (
-            <ScrollTable minWidth={640} label={`Vouchers of ${contactId}, soonest to expire first`}>
-              <Table striped data-testid="customer-vouchers">
-                <Table.Caption>Vouchers of {contactId}, soonest to expire first</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Code ending</Table.Th>
-                    <Table.Th>Kind</Table.Th>
-                    <Table.Th>State</Table.Th>
-                    <Table.Th>Balance</Table.Th>
-                    <Table.Th>Valid until</Table.Th>
-                    {operator && <Table.Th>History</Table.Th>}
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {all.map((v) => (
-                    <Table.Tr key={v.voucherId}>
-                      <Table.Td ff="monospace">…{v.codeHint}</Table.Td>
-                      <Table.Td>{v.kind === 'financial' ? 'Gift' : 'Experience'}</Table.Td>
-                      <Table.Td>
-                        <Badge variant="filled" color={statusLabels[v.status].color}>
-                          {statusLabels[v.status].label}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>
-                        <MoneyText money={{ amountMinor: v.balanceMinor, currency: v.currency }} />
-                      </Table.Td>
-                      <Table.Td>{new Date(v.validUntil).toLocaleDateString()}</Table.Td>
-                      {operator && (
-                        <Table.Td>
-                          <Button size="compact-sm" variant="subtle" onClick={() => setOpen(v.voucherId)} aria-pressed={open === v.voucherId}>
-                            History of …{v.codeHint}
-                          </Button>
-                        </Table.Td>
-                      )}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </ScrollTable>
-          )
-        }
+        {({ vouchers: all }) => (
+          <DataTable
+            caption={`Vouchers of ${contactId}, soonest to expire first`}
+            minWidth={640}
+            testId="customer-vouchers"
+            empty="No voucher for this customer."
+            columns={['Code ending', 'Kind', 'State', 'Balance', 'Valid until', operator && 'History']}
+            rows={all}
+            rowKey={(v) => v.voucherId}
+            cells={(v) => (
+              <>
+                <Table.Td ff="monospace">…{v.codeHint}</Table.Td>
+                <Table.Td>{v.kind === 'financial' ? 'Gift' : 'Experience'}</Table.Td>
+                <Table.Td>
+                  <Badge variant="filled" color={statusLabels[v.status].color}>
+                    {statusLabels[v.status].label}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <MoneyText money={{ amountMinor: v.balanceMinor, currency: v.currency }} />
+                </Table.Td>
+                <Table.Td>{new Date(v.validUntil).toLocaleDateString()}</Table.Td>
+                {operator && (
+                  <Table.Td>
+                    <Button size="compact-sm" variant="subtle" onClick={() => setOpen(v.voucherId)} aria-pressed={open === v.voucherId}>
+                      History of …{v.codeHint}
+                    </Button>
+                  </Table.Td>
+                )}
+              </>
+            )}
+          />
+        )}
       </QueryView>
       {open && <VoucherFile key={open} voucherId={open} />}
     </Stack>

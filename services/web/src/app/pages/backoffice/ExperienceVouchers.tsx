@@ -3,11 +3,12 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation, useQuery } from '../../api/hooks';
 import { routes, type AccountingLine, type ExperienceGrant, type OpenProduct, type SoldVoucher, type VatTiming } from '../../api/routes';
+import { DataTable } from '../../components/DataTable';
 import { Success } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { parseMinor } from '../../money';
-import { AccountingTable, ScrollTable } from './VoucherFile';
+import { AccountingTable } from './VoucherFile';
 import { amountError, issuesOf, newSaleForm, SaleFields, saleInput, SoldCode } from './VoucherSale';
 
 const timingLabels: Record<VatTiming, string> = {
@@ -100,35 +101,24 @@ function OpenProducts() {
   return (
     <Stack>
       <QueryView query={list} label="the open products">
-        {({ openProducts }) =>
-          openProducts.length === 0 ? (
-            <Text>No open product yet.</Text>
-          ) : (
-            <ScrollTable minWidth={480} label="Open product per season and VAT code">
-              <Table striped>
-                <Table.Caption>Open product per season and VAT code</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Season</Table.Th>
-                    <Table.Th>VAT code</Table.Th>
-                    <Table.Th>VAT rate</Table.Th>
-                    <Table.Th>Open product</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {openProducts.map((p) => (
-                    <Table.Tr key={`${p.season}/${p.vatCode}`}>
-                      <Table.Td>{p.season}</Table.Td>
-                      <Table.Td>{p.vatCode}</Table.Td>
-                      <Table.Td>{(p.vatRateBp / 100).toLocaleString()} %</Table.Td>
-                      <Table.Td>{p.openProductId}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </ScrollTable>
-          )
-        }
+        {({ openProducts }) => (
+          <DataTable
+            caption="Open product per season and VAT code"
+            minWidth={480}
+            empty="No open product yet."
+            columns={['Season', 'VAT code', 'VAT rate', 'Open product']}
+            rows={openProducts}
+            rowKey={(p) => `${p.season}/${p.vatCode}`}
+            cells={(p) => (
+              <>
+                <Table.Td>{p.season}</Table.Td>
+                <Table.Td>{p.vatCode}</Table.Td>
+                <Table.Td>{(p.vatRateBp / 100).toLocaleString()} %</Table.Td>
+                <Table.Td>{p.openProductId}</Table.Td>
+              </>
+            )}
+          />
+        )}
       </QueryView>
       <Paper withBorder p="md" component="form" onSubmit={(e: FormEvent) => void submit(e)} aria-label="Set an open product">
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>

@@ -17,10 +17,10 @@ import {
   type ProductFamily,
 } from '../../api/routes';
 import { MoneyText, PointsText } from '../../components/Amounts';
+import { DataTable } from '../../components/DataTable';
 import { Caution } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
-import { keyboardScrollable } from '../../components/scrollable';
 import { decimalString, parseMinor } from '../../money';
 import { familyLabels } from './AdvantageEditor';
 
@@ -104,80 +104,68 @@ function Programs() {
       )}
       {activation.error !== undefined && <ProblemAlert error={activation.error} title="The program's activation did not change" />}
       <QueryView query={list} label="the loyalty programs">
-        {({ programs }) =>
-          programs.length === 0 ? (
-            <Text>No loyalty program yet.</Text>
-          ) : (
-            <Table.ScrollContainer minWidth={860} scrollAreaProps={keyboardScrollable('Loyalty programs table')}>
-              <Table striped data-testid="loyalty-programs">
-                <Table.Caption>Loyalty programs of the organisation</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Points called</Table.Th>
-                    <Table.Th>Value</Table.Th>
-                    <Table.Th>Earn rules</Table.Th>
-                    <Table.Th>Tiers</Table.Th>
-                    <Table.Th>Status</Table.Th>
-                    <Table.Th>Actions</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {programs.map((p) => (
-                    <Table.Tr key={p.programId}>
-                      <Table.Td>{p.name}</Table.Td>
-                      <Table.Td>
-                        {Object.entries(p.wording)
-                          .map(([language, word]) => `${word} (${language})`)
-                          .join(', ')}
-                      </Table.Td>
-                      <Table.Td>
-                        <PointsText points={p.valueDenominator} wording={p.wording} /> = <MoneyText money={{ amountMinor: p.valueNumerator, currency: p.currency }} />
-                      </Table.Td>
-                      <Table.Td>
-                        <Lines items={p.earnRules.map((r, n) => <RuleText key={n} rule={r} program={p} />)} none="None" />
-                      </Table.Td>
-                      <Table.Td>
-                        <Lines
-                          items={p.tiers.map((t) => (
-                            <span key={t.name}>
-                              {t.name}: {criterionLabels[t.criterion]} from <Threshold criterion={t.criterion} value={t.threshold} currency={p.currency} />
-                            </span>
-                          ))}
-                          none="None"
-                        />
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge color={p.active ? 'teal.9' : 'gray.8'} variant="filled" miw="max-content">
-                          {p.active ? 'Active' : 'Inactive'}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={6} wrap="nowrap">
-                          <Button size="compact-sm" variant="light" aria-label={`Edit ${p.name}`} onClick={() => setEditing(p)}>
-                            Edit
-                          </Button>
-                          <Button
-                            size="compact-sm"
-                            variant="light"
-                            aria-label={`${p.active ? 'Deactivate' : 'Activate'} ${p.name}`}
-                            loading={activation.pending}
-                            onClick={() => void toggle(p)}
-                          >
-                            {p.active ? 'Deactivate' : 'Activate'}
-                          </Button>
-                          <Button size="compact-sm" variant="light" aria-label={`Clone ${p.name}`} onClick={() => setCloning(p)}>
-                            Clone
-                          </Button>
-                        </Group>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )
-        }
+        {({ programs }) => (
+          <DataTable
+            caption="Loyalty programs of the organisation"
+            region="Loyalty programs table"
+            minWidth={860}
+            testId="loyalty-programs"
+            empty="No loyalty program yet."
+            columns={['Name', 'Points called', 'Value', 'Earn rules', 'Tiers', 'Status', 'Actions']}
+            rows={programs}
+            rowKey={(p) => p.programId}
+            cells={(p) => (
+              <>
+                <Table.Td>{p.name}</Table.Td>
+                <Table.Td>
+                  {Object.entries(p.wording)
+                    .map(([language, word]) => `${word} (${language})`)
+                    .join(', ')}
+                </Table.Td>
+                <Table.Td>
+                  <PointsText points={p.valueDenominator} wording={p.wording} /> = <MoneyText money={{ amountMinor: p.valueNumerator, currency: p.currency }} />
+                </Table.Td>
+                <Table.Td>
+                  <Lines items={p.earnRules.map((r, n) => <RuleText key={n} rule={r} program={p} />)} none="None" />
+                </Table.Td>
+                <Table.Td>
+                  <Lines
+                    items={p.tiers.map((t) => (
+                      <span key={t.name}>
+                        {t.name}: {criterionLabels[t.criterion]} from <Threshold criterion={t.criterion} value={t.threshold} currency={p.currency} />
+                      </span>
+                    ))}
+                    none="None"
+                  />
+                </Table.Td>
+                <Table.Td>
+                  <Badge color={p.active ? 'teal.9' : 'gray.8'} variant="filled" miw="max-content">
+                    {p.active ? 'Active' : 'Inactive'}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={6} wrap="nowrap">
+                    <Button size="compact-sm" variant="light" aria-label={`Edit ${p.name}`} onClick={() => setEditing(p)}>
+                      Edit
+                    </Button>
+                    <Button
+                      size="compact-sm"
+                      variant="light"
+                      aria-label={`${p.active ? 'Deactivate' : 'Activate'} ${p.name}`}
+                      loading={activation.pending}
+                      onClick={() => void toggle(p)}
+                    >
+                      {p.active ? 'Deactivate' : 'Activate'}
+                    </Button>
+                    <Button size="compact-sm" variant="light" aria-label={`Clone ${p.name}`} onClick={() => setCloning(p)}>
+                      Clone
+                    </Button>
+                  </Group>
+                </Table.Td>
+              </>
+            )}
+          />
+        )}
       </QueryView>
       {cloning && <CloneDialog program={cloning} onClose={() => setCloning(undefined)} onCloned={(copy) => finished(`“${cloning.name}” cloned as “${copy.name}”, inactive.`)} />}
     </Stack>

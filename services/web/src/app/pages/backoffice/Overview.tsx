@@ -1,7 +1,7 @@
 import { Anchor, Badge, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useCatalog } from '../../api/catalog';
+import { DataTable } from '../../components/DataTable';
 import { QueryView } from '../../components/QueryView';
-import { keyboardScrollable } from '../../components/scrollable';
 
 /** The back office's home: what the gateway offers, by area, and where its docs are. */
 export function OverviewPage() {
@@ -27,40 +27,30 @@ export function OverviewPage() {
                   </Card>
                 ))}
               </SimpleGrid>
-              {catalog.operations.length === 0 ? (
-                <Text>The gateway offers no business route yet.</Text>
-              ) : (
-                <Table.ScrollContainer minWidth={480} scrollAreaProps={keyboardScrollable('Operations offered by the gateway')}>
-                  <Table striped>
-                    <Table.Caption>Operations offered by the gateway</Table.Caption>
-                    <Table.Thead>
-                      <Table.Tr>
-                        <Table.Th>Area</Table.Th>
-                        <Table.Th>Operation</Table.Th>
-                        <Table.Th>Summary</Table.Th>
-                      </Table.Tr>
-                    </Table.Thead>
-                    <Table.Tbody>
-                      {catalog.operations.map((o) => (
-                        <Table.Tr key={`${o.method} ${o.path}`}>
-                          <Table.Td>{o.tag}</Table.Td>
-                          <Table.Td>
-                            <Group gap={4} wrap="nowrap">
-                              <Badge size="sm" variant="outline">
-                                {o.method}
-                              </Badge>
-                              <Text size="sm" ff="monospace">
-                                {o.path}
-                              </Text>
-                            </Group>
-                          </Table.Td>
-                          <Table.Td>{o.summary}</Table.Td>
-                        </Table.Tr>
-                      ))}
-                    </Table.Tbody>
-                  </Table>
-                </Table.ScrollContainer>
-              )}
+              <DataTable
+                caption="Operations offered by the gateway"
+                minWidth={480}
+                empty="The gateway offers no business route yet."
+                columns={['Area', 'Operation', 'Summary']}
+                rows={catalog.operations}
+                rowKey={(o) => `${o.method} ${o.path}`}
+                cells={(o) => (
+                  <>
+                    <Table.Td>{o.tag}</Table.Td>
+                    <Table.Td>
+                      <Group gap={4} wrap="nowrap">
+                        <Badge size="sm" variant="outline">
+                          {o.method}
+                        </Badge>
+                        <Text size="sm" ff="monospace">
+                          {o.path}
+                        </Text>
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>{o.summary}</Table.Td>
+                  </>
+                )}
+              />
             </Stack>
           );
         }}

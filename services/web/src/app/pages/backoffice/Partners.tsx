@@ -2,9 +2,9 @@ import { Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } fro
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, type DeliveryView, type PartnerView } from '../../api/routes';
+import { DataTable } from '../../components/DataTable';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
-import { keyboardScrollable } from '../../components/scrollable';
 
 /** Partners (seed 000) and the messages they could not take after every retry, with replay. */
 export function PartnersPage() {
@@ -63,40 +63,32 @@ function DeadLetters() {
           deliveries.length === 0 ? (
             <Text role="status">No dead letter: every message reached its partner.</Text>
           ) : (
-            <Table.ScrollContainer minWidth={640} scrollAreaProps={keyboardScrollable('Dead letters')}>
-              <Table striped>
-                <Table.Caption>Messages a partner did not take after every retry</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Kind</Table.Th>
-                    <Table.Th>Source</Table.Th>
-                    <Table.Th>Attempts</Table.Th>
-                    <Table.Th>Last error</Table.Th>
-                    <Table.Th>Action</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {deliveries.map((d) => (
-                    <Table.Tr key={d.deliveryId}>
-                      <Table.Td>{d.kind}</Table.Td>
-                      <Table.Td ff="monospace">{d.sourceKey}</Table.Td>
-                      <Table.Td>{d.attempts}</Table.Td>
-                      <Table.Td>{d.lastError ?? '—'}</Table.Td>
-                      <Table.Td>
-                        <Button
-                          size="compact-sm"
-                          variant="light"
-                          loading={replay.pending}
-                          onClick={() => void replay.run({}, fill(routes.replayDelivery, { deliveryId: d.deliveryId })).then((r) => r && dead.reload())}
-                        >
-                          Replay {d.kind}
-                        </Button>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+            <DataTable
+              caption="Messages a partner did not take after every retry"
+              region="Dead letters"
+              minWidth={640}
+              columns={['Kind', 'Source', 'Attempts', 'Last error', 'Action']}
+              rows={deliveries}
+              rowKey={(d) => d.deliveryId}
+              cells={(d) => (
+                <>
+                  <Table.Td>{d.kind}</Table.Td>
+                  <Table.Td ff="monospace">{d.sourceKey}</Table.Td>
+                  <Table.Td>{d.attempts}</Table.Td>
+                  <Table.Td>{d.lastError ?? '—'}</Table.Td>
+                  <Table.Td>
+                    <Button
+                      size="compact-sm"
+                      variant="light"
+                      loading={replay.pending}
+                      onClick={() => void replay.run({}, fill(routes.replayDelivery, { deliveryId: d.deliveryId })).then((r) => r && dead.reload())}
+                    >
+                      Replay {d.kind}
+                    </Button>
+                  </Table.Td>
+                </>
+              )}
+            />
           )
         }
       </QueryView>

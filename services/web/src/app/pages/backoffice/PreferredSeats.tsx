@@ -2,11 +2,11 @@ import { Badge, Button, Group, Modal, Stack, Table, Text, Title } from '@mantine
 import { useState } from 'react';
 import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, type PreferredSeatView } from '../../api/routes';
+import { DataTable } from '../../components/DataTable';
 import { Success } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { useHasRole } from '../../session';
-import { ScrollTable } from './VoucherFile';
 
 const seatName = (s: PreferredSeatView) => `${s.area}, row ${s.row}, seat ${s.number}`;
 
@@ -18,7 +18,6 @@ export function PreferredSeats({ contactId }: { contactId: string }) {
   const seats = useQuery<{ preferredSeats: PreferredSeatView[] }>(fill(routes.preferredSeats, { contactId }));
   const operator = useHasRole('operator');
   const [removed, setRemoved] = useState<string>();
-  const caption = `Preferred seats of ${contactId}`;
   return (
     <Stack>
       <Title order={3} size="h4">
@@ -30,56 +29,45 @@ export function PreferredSeats({ contactId }: { contactId: string }) {
         </Success>
       )}
       <QueryView query={seats} label="the preferred seats">
-        {({ preferredSeats }) =>
-          preferredSeats.length === 0 ? (
-            <Text>No preferred seat: one is kept when the customer buys a fixed-seat season ticket.</Text>
-          ) : (
-            <ScrollTable minWidth={640} label={caption}>
-              <Table striped data-testid="preferred-seats">
-                <Table.Caption>{caption}</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Seat</Table.Th>
-                    <Table.Th>Venue layout</Table.Th>
-                    <Table.Th>From order</Table.Th>
-                    <Table.Th>Kept since</Table.Th>
-                    {operator && <Table.Th>Remove</Table.Th>}
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {preferredSeats.map((s) => (
-                    <Table.Tr key={s.physicalConfigurationId}>
-                      <Table.Td>
-                        {seatName(s)}
-                        {!s.valid && (
-                          <Badge ml="xs" color="gray.9" variant="filled">
-                            no longer in the layout
-                          </Badge>
-                        )}
-                      </Table.Td>
-                      <Table.Td ff="monospace" fz="xs">
-                        {s.physicalConfigurationId}
-                      </Table.Td>
-                      <Table.Td>{s.fromOrderId}</Table.Td>
-                      <Table.Td>{new Date(s.storedAt).toLocaleDateString()}</Table.Td>
-                      {operator && (
-                        <Table.Td>
-                          <Remove
-                            seat={s}
-                            onRemoved={() => {
-                              setRemoved(seatName(s));
-                              seats.reload();
-                            }}
-                          />
-                        </Table.Td>
-                      )}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </ScrollTable>
-          )
-        }
+        {({ preferredSeats }) => (
+          <DataTable
+            caption={`Preferred seats of ${contactId}`}
+            minWidth={640}
+            testId="preferred-seats"
+            empty="No preferred seat: one is kept when the customer buys a fixed-seat season ticket."
+            columns={['Seat', 'Venue layout', 'From order', 'Kept since', operator && 'Remove']}
+            rows={preferredSeats}
+            rowKey={(s) => s.physicalConfigurationId}
+            cells={(s) => (
+              <>
+                <Table.Td>
+                  {seatName(s)}
+                  {!s.valid && (
+                    <Badge ml="xs" color="gray.9" variant="filled">
+                      no longer in the layout
+                    </Badge>
+                  )}
+                </Table.Td>
+                <Table.Td ff="monospace" fz="xs">
+                  {s.physicalConfigurationId}
+                </Table.Td>
+                <Table.Td>{s.fromOrderId}</Table.Td>
+                <Table.Td>{new Date(s.storedAt).toLocaleDateString()}</Table.Td>
+                {operator && (
+                  <Table.Td>
+                    <Remove
+                      seat={s}
+                      onRemoved={() => {
+                        setRemoved(seatName(s));
+                        seats.reload();
+                      }}
+                    />
+                  </Table.Td>
+                )}
+              </>
+            )}
+          />
+        )}
       </QueryView>
     </Stack>
   );

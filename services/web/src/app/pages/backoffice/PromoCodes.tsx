@@ -5,9 +5,9 @@ import { RequiresRoutes } from '../../api/catalog';
 import { useMutation, useQuery } from '../../api/hooks';
 import { ApiProblem, fieldIssues } from '../../api/problem';
 import { fill, funders, routes, textIn, type EndOfSaleRule, type Funder, type PromoCodeInput, type PromoCodeView } from '../../api/routes';
+import { DataTable } from '../../components/DataTable';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
-import { keyboardScrollable } from '../../components/scrollable';
 import { decimalString, formatMoney, parseMinor } from '../../money';
 import { channels, EndOfSaleField } from './AdvantageEditor';
 import { funderLabels, isoToLocal, localToIso, percentIssue } from './RewardEditor';
@@ -34,61 +34,49 @@ export function PromoCodeList() {
       <RequiresRoutes routes={[`GET ${routes.promoCodes}`, `POST ${routes.promoCodeTransitions}`]} />
       {transition.error !== undefined && <ProblemAlert error={transition.error} title="The promo code did not change state" />}
       <QueryView query={list} label="the promo codes">
-        {({ promoCodes }) =>
-          promoCodes.length === 0 ? (
-            <Text>No promo code yet.</Text>
-          ) : (
-            <Table.ScrollContainer minWidth={720} scrollAreaProps={keyboardScrollable('Promo codes of the organisation')}>
-              <Table striped data-testid="promo-codes">
-                <Table.Caption>Promo codes of the organisation</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Code</Table.Th>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Discount</Table.Th>
-                    <Table.Th>Uses</Table.Th>
-                    <Table.Th>State</Table.Th>
-                    <Table.Th>Actions</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {promoCodes.map((p) => (
-                    <Table.Tr key={p.promoCodeId}>
-                      <Table.Td ff="monospace">{p.accessCode}</Table.Td>
-                      <Table.Td>{textIn(p.names.internal)}</Table.Td>
-                      <Table.Td>{describeDiscount(p.discount)}</Table.Td>
-                      <Table.Td>
-                        {p.usesTaken.toLocaleString()} / {p.maxUses === null ? 'no limit' : p.maxUses.toLocaleString()}
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge variant="light">{stateLabels[p.state]}</Badge>
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap="xs" wrap="nowrap">
-                          {p.state !== 'closed' && (
-                            <Button component={Link} to={`/back-office/advantages/promo-codes/${p.promoCodeId}`} size="compact-sm" variant="light">
-                              Edit {p.accessCode}
-                            </Button>
-                          )}
-                          {p.state === 'draft' && (
-                            <Button size="compact-sm" onClick={() => void move(p, 'in-operation')} loading={transition.pending}>
-                              Put {p.accessCode} into operation
-                            </Button>
-                          )}
-                          {p.state === 'in-operation' && (
-                            <Button size="compact-sm" variant="default" onClick={() => void move(p, 'closed')} loading={transition.pending}>
-                              Close {p.accessCode}
-                            </Button>
-                          )}
-                        </Group>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )
-        }
+        {({ promoCodes }) => (
+          <DataTable
+            caption="Promo codes of the organisation"
+            minWidth={720}
+            testId="promo-codes"
+            empty="No promo code yet."
+            columns={['Code', 'Name', 'Discount', 'Uses', 'State', 'Actions']}
+            rows={promoCodes}
+            rowKey={(p) => p.promoCodeId}
+            cells={(p) => (
+              <>
+                <Table.Td ff="monospace">{p.accessCode}</Table.Td>
+                <Table.Td>{textIn(p.names.internal)}</Table.Td>
+                <Table.Td>{describeDiscount(p.discount)}</Table.Td>
+                <Table.Td>
+                  {p.usesTaken.toLocaleString()} / {p.maxUses === null ? 'no limit' : p.maxUses.toLocaleString()}
+                </Table.Td>
+                <Table.Td>
+                  <Badge variant="light">{stateLabels[p.state]}</Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Group gap="xs" wrap="nowrap">
+                    {p.state !== 'closed' && (
+                      <Button component={Link} to={`/back-office/advantages/promo-codes/${p.promoCodeId}`} size="compact-sm" variant="light">
+                        Edit {p.accessCode}
+                      </Button>
+                    )}
+                    {p.state === 'draft' && (
+                      <Button size="compact-sm" onClick={() => void move(p, 'in-operation')} loading={transition.pending}>
+                        Put {p.accessCode} into operation
+                      </Button>
+                    )}
+                    {p.state === 'in-operation' && (
+                      <Button size="compact-sm" variant="default" onClick={() => void move(p, 'closed')} loading={transition.pending}>
+                        Close {p.accessCode}
+                      </Button>
+                    )}
+                  </Group>
+                </Table.Td>
+              </>
+            )}
+          />
+        )}
       </QueryView>
     </Stack>
   );

@@ -16,9 +16,9 @@ import {
   type RenewStrategy,
   type ReservationMode,
 } from '../../api/routes';
+import { DataTable } from '../../components/DataTable';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
-import { keyboardScrollable } from '../../components/scrollable';
 
 const strategyLabels: Record<RenewStrategy, string> = {
   TWO_STEPS: 'Two steps: same seats first, then other seats',
@@ -81,53 +81,42 @@ function Runs() {
       />
       <Title order={3}>Recent runs</Title>
       <QueryView query={list} label="the renewal runs">
-        {({ runs }) =>
-          runs.length === 0 ? (
-            <Text>No renewal run yet.</Text>
-          ) : (
-            <Table.ScrollContainer minWidth={860} scrollAreaProps={keyboardScrollable('Recent runs table')}>
-              <Table striped data-testid="renewal-runs">
-                <Table.Caption>The most recent runs, newest first</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Started</Table.Th>
-                    <Table.Th>Run</Table.Th>
-                    <Table.Th>Strategy</Table.Th>
-                    <Table.Th>Reservations</Table.Th>
-                    <Table.Th>Status</Table.Th>
-                    <Table.Th>Report</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {runs.map((r) => (
-                    <Table.Tr key={r.runId}>
-                      <Table.Td>{when(r.createdAt)}</Table.Td>
-                      <Table.Td>{r.runKey}</Table.Td>
-                      <Table.Td>{strategyLabels[r.renewStrategy]}</Table.Td>
-                      <Table.Td>{reservationLabels[r.createReservation]}</Table.Td>
-                      <Table.Td>
-                        <Badge color={statusLabels[r.status].color} variant="filled" miw="max-content">
-                          {statusLabels[r.status].label}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>
-                        <Button
-                          size="compact-sm"
-                          variant={r.runId === runId ? 'filled' : 'light'}
-                          aria-pressed={r.runId === runId}
-                          aria-label={`Report of ${r.runKey}`}
-                          onClick={() => setRunId(r.runId)}
-                        >
-                          Report
-                        </Button>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )
-        }
+        {({ runs }) => (
+          <DataTable
+            caption="The most recent runs, newest first"
+            region="Recent runs table"
+            minWidth={860}
+            testId="renewal-runs"
+            empty="No renewal run yet."
+            columns={['Started', 'Run', 'Strategy', 'Reservations', 'Status', 'Report']}
+            rows={runs}
+            rowKey={(r) => r.runId}
+            cells={(r) => (
+              <>
+                <Table.Td>{when(r.createdAt)}</Table.Td>
+                <Table.Td>{r.runKey}</Table.Td>
+                <Table.Td>{strategyLabels[r.renewStrategy]}</Table.Td>
+                <Table.Td>{reservationLabels[r.createReservation]}</Table.Td>
+                <Table.Td>
+                  <Badge color={statusLabels[r.status].color} variant="filled" miw="max-content">
+                    {statusLabels[r.status].label}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Button
+                    size="compact-sm"
+                    variant={r.runId === runId ? 'filled' : 'light'}
+                    aria-pressed={r.runId === runId}
+                    aria-label={`Report of ${r.runKey}`}
+                    onClick={() => setRunId(r.runId)}
+                  >
+                    Report
+                  </Button>
+                </Table.Td>
+              </>
+            )}
+          />
+        )}
       </QueryView>
       {runId && <Report key={runId} runId={runId} onCompleted={list.reload} />}
     </Stack>
@@ -355,58 +344,51 @@ function Total({ label, value, id }: { label: string; value: number; id: string 
 
 function Decisions({ decisions }: { decisions: RenewalDecisionView[] }) {
   return (
-    <Table.ScrollContainer minWidth={900} scrollAreaProps={keyboardScrollable('Decisions table')}>
-      <Table striped data-testid="renewal-decisions">
-        <Table.Caption>Decision per holder, in purchase order</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Holder</Table.Th>
-            <Table.Th>Step</Table.Th>
-            <Table.Th>Decision</Table.Th>
-            <Table.Th>New seat</Table.Th>
-            <Table.Th>Why</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {decisions.map((d) => (
-            <Table.Tr key={d.originHoldingId}>
-              <Table.Td>{d.contactId}</Table.Td>
-              <Table.Td>{d.step}</Table.Td>
-              <Table.Td>
-                <Stack gap={4} align="start">
-                  {d.outcome === 'renewed' ? (
-                    <Badge color={d.seatChanged ? 'indigo.9' : 'teal.9'} variant="filled" miw="max-content">
-                      {d.seatChanged ? 'Renewed, seat changed' : 'Renewed, same seat'}
-                    </Badge>
-                  ) : (
-                    <Badge color="red.9" variant="filled" miw="max-content">
-                      Not renewed
-                    </Badge>
-                  )}
-                  {d.reason && <Text size="sm">{reasonLabels[d.reason] ?? d.reason}</Text>}
-                  {d.reserved && <Text size="sm">Reserved: to be paid</Text>}
-                </Stack>
-              </Table.Td>
-              <Table.Td>
-                {d.groups.length === 0
-                  ? '—'
-                  : d.groups.map((g) => (
-                      <Text key={g.physicalConfigurationId} size="sm">
-                        {g.seat ? `${g.seat.area}, row ${g.seat.row}, seat ${g.seat.number} (${g.seat.category}), ${sourceLabels[g.source]}` : 'No seat'}
-                      </Text>
-                    ))}
-              </Table.Td>
-              <Table.Td>
-                {d.groups.map((g) => (
+    <DataTable
+      caption="Decision per holder, in purchase order"
+      region="Decisions table"
+      minWidth={900}
+      testId="renewal-decisions"
+      columns={['Holder', 'Step', 'Decision', 'New seat', 'Why']}
+      rows={decisions}
+      rowKey={(d) => d.originHoldingId}
+      cells={(d) => (
+        <>
+          <Table.Td>{d.contactId}</Table.Td>
+          <Table.Td>{d.step}</Table.Td>
+          <Table.Td>
+            <Stack gap={4} align="start">
+              {d.outcome === 'renewed' ? (
+                <Badge color={d.seatChanged ? 'indigo.9' : 'teal.9'} variant="filled" miw="max-content">
+                  {d.seatChanged ? 'Renewed, seat changed' : 'Renewed, same seat'}
+                </Badge>
+              ) : (
+                <Badge color="red.9" variant="filled" miw="max-content">
+                  Not renewed
+                </Badge>
+              )}
+              {d.reason && <Text size="sm">{reasonLabels[d.reason] ?? d.reason}</Text>}
+              {d.reserved && <Text size="sm">Reserved: to be paid</Text>}
+            </Stack>
+          </Table.Td>
+          <Table.Td>
+            {d.groups.length === 0
+              ? '—'
+              : d.groups.map((g) => (
                   <Text key={g.physicalConfigurationId} size="sm">
-                    Table row {g.row}: {g.rationale}
+                    {g.seat ? `${g.seat.area}, row ${g.seat.row}, seat ${g.seat.number} (${g.seat.category}), ${sourceLabels[g.source]}` : 'No seat'}
                   </Text>
                 ))}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+          </Table.Td>
+          <Table.Td>
+            {d.groups.map((g) => (
+              <Text key={g.physicalConfigurationId} size="sm">
+                Table row {g.row}: {g.rationale}
+              </Text>
+            ))}
+          </Table.Td>
+        </>
+      )}
+    />
   );
 }

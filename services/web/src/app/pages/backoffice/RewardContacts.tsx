@@ -3,9 +3,9 @@ import { useState, type FormEvent } from 'react';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, type EligibleContact, type RewardGrantView, type RewardProgramView } from '../../api/routes';
+import { DataTable } from '../../components/DataTable';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
-import { keyboardScrollable } from '../../components/scrollable';
 
 const grantStateLabels: Record<RewardGrantView['state'], string> = { active: 'granted', used: 'already used', revoked: 'revoked', expired: 'expired' };
 
@@ -59,43 +59,35 @@ export function RewardContacts({ reward }: { reward: RewardProgramView }) {
       {grant.error !== undefined && <ProblemAlert error={grant.error} title="The reward was not granted" />}
       {revoke.error !== undefined && <ProblemAlert error={revoke.error} title="The reward was not revoked" />}
       <QueryView query={eligible} label="the eligible contacts">
-        {({ contacts }) =>
-          contacts.length === 0 ? (
-            <Text>No contact meets the conditions or holds this reward yet.</Text>
-          ) : (
-            <Table.ScrollContainer minWidth={420} scrollAreaProps={keyboardScrollable('Eligible contacts')}>
-              <Table striped data-testid="eligible-contacts">
-                <Table.Caption>Contacts who meet the conditions or were granted the reward (first 100)</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Contact</Table.Th>
-                    <Table.Th>Granted by hand</Table.Th>
-                    <Table.Th>Action</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {contacts.map((c) => (
-                    <Table.Tr key={c.contactId}>
-                      <Table.Td ff="monospace">{c.contactId}</Table.Td>
-                      <Table.Td>{c.granted ? <Badge variant="light">Granted</Badge> : 'No'}</Table.Td>
-                      <Table.Td>
-                        {c.granted ? (
-                          <Button size="compact-sm" variant="default" onClick={() => void act('revoke', c.contactId)}>
-                            Revoke for {c.contactId}
-                          </Button>
-                        ) : (
-                          <Button size="compact-sm" variant="light" onClick={() => void act('grant', c.contactId)}>
-                            Grant to {c.contactId}
-                          </Button>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )
-        }
+        {({ contacts }) => (
+          <DataTable
+            caption="Contacts who meet the conditions or were granted the reward (first 100)"
+            region="Eligible contacts"
+            minWidth={420}
+            testId="eligible-contacts"
+            empty="No contact meets the conditions or holds this reward yet."
+            columns={['Contact', 'Granted by hand', 'Action']}
+            rows={contacts}
+            rowKey={(c) => c.contactId}
+            cells={(c) => (
+              <>
+                <Table.Td ff="monospace">{c.contactId}</Table.Td>
+                <Table.Td>{c.granted ? <Badge variant="light">Granted</Badge> : 'No'}</Table.Td>
+                <Table.Td>
+                  {c.granted ? (
+                    <Button size="compact-sm" variant="default" onClick={() => void act('revoke', c.contactId)}>
+                      Revoke for {c.contactId}
+                    </Button>
+                  ) : (
+                    <Button size="compact-sm" variant="light" onClick={() => void act('grant', c.contactId)}>
+                      Grant to {c.contactId}
+                    </Button>
+                  )}
+                </Table.Td>
+              </>
+            )}
+          />
+        )}
       </QueryView>
     </Stack>
   );

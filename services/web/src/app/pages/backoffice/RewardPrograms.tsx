@@ -4,9 +4,9 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { RequiresRoutes } from '../../api/catalog';
 import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, type RewardProgramView } from '../../api/routes';
+import { DataTable } from '../../components/DataTable';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
-import { keyboardScrollable } from '../../components/scrollable';
 import { Analytics } from './RewardAnalytics';
 import { RewardContacts } from './RewardContacts';
 import { describeBenefit, describeCondition, useProgramCurrency } from './RewardEditor';
@@ -45,52 +45,40 @@ function Programs() {
         const chosen = all.find((r) => r.rewardId === params.get('reward')) ?? all[0];
         return (
           <Stack>
-            {all.length === 0 ? (
-              <Text>No reward program yet.</Text>
-            ) : (
-              <Table.ScrollContainer minWidth={720} scrollAreaProps={keyboardScrollable('Reward programs of the organisation')}>
-                <Table striped>
-                  <Table.Caption>Reward programs of the organisation</Table.Caption>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Name</Table.Th>
-                      <Table.Th>Reward</Table.Th>
-                      <Table.Th>Conditions</Table.Th>
-                      <Table.Th>Validity</Table.Th>
-                      <Table.Th>State</Table.Th>
-                      <Table.Th>Action</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {all.map((r) => (
-                      <Table.Tr key={r.rewardId} aria-current={r.rewardId === chosen?.rewardId ? 'true' : undefined}>
-                        <Table.Td>
-                          {r.name}
-                          {r.campaign && (
-                            <Text size="xs" c="gray.8">
-                              Campaign {r.campaign}
-                            </Text>
-                          )}
-                        </Table.Td>
-                        <Table.Td>{describeBenefit(r.reward)}</Table.Td>
-                        <Table.Td>{r.conditions.map((c) => describeCondition(c, currency)).join('; ')}</Table.Td>
-                        <Table.Td>{validityText(r)}</Table.Td>
-                        <Table.Td>
-                          <Badge variant="filled" color={r.active ? 'teal.9' : 'gray.8'}>
-                            {r.active ? 'Active' : 'Inactive'}
-                          </Badge>
-                        </Table.Td>
-                        <Table.Td>
-                          <Button size="compact-sm" variant={r.rewardId === chosen?.rewardId ? 'filled' : 'light'} onClick={() => choose(r.rewardId)}>
-                            Manage {r.name}
-                          </Button>
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
-            )}
+            <DataTable
+              caption="Reward programs of the organisation"
+              minWidth={720}
+              empty="No reward program yet."
+              columns={['Name', 'Reward', 'Conditions', 'Validity', 'State', 'Action']}
+              rows={all}
+              rowKey={(r) => r.rewardId}
+              rowProps={(r) => ({ 'aria-current': r.rewardId === chosen?.rewardId ? 'true' : undefined })}
+              cells={(r) => (
+                <>
+                  <Table.Td>
+                    {r.name}
+                    {r.campaign && (
+                      <Text size="xs" c="gray.8">
+                        Campaign {r.campaign}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{describeBenefit(r.reward)}</Table.Td>
+                  <Table.Td>{r.conditions.map((c) => describeCondition(c, currency)).join('; ')}</Table.Td>
+                  <Table.Td>{validityText(r)}</Table.Td>
+                  <Table.Td>
+                    <Badge variant="filled" color={r.active ? 'teal.9' : 'gray.8'}>
+                      {r.active ? 'Active' : 'Inactive'}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Button size="compact-sm" variant={r.rewardId === chosen?.rewardId ? 'filled' : 'light'} onClick={() => choose(r.rewardId)}>
+                      Manage {r.name}
+                    </Button>
+                  </Table.Td>
+                </>
+              )}
+            />
             {chosen && <Program key={chosen.rewardId} reward={chosen} currency={currency} onChanged={programs.reload} onCloned={(id) => {
                   choose(id);
                   programs.reload();

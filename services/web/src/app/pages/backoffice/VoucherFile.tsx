@@ -3,9 +3,9 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation, useQuery } from '../../api/hooks';
 import { fill, routes, type AccountingLine, type LedgerEntry, type VoucherDetail, type VoucherHistory } from '../../api/routes';
 import { MoneyText } from '../../components/Amounts';
+import { DataTable } from '../../components/DataTable';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
-import { keyboardScrollable } from '../../components/scrollable';
 import { formatMoney } from '../../money';
 import { statusLabels } from '../fan/MyVouchers';
 
@@ -27,15 +27,6 @@ const accountingLabels: Record<AccountingLine['kind'], string> = {
   'open-product': 'Open product',
 };
 
-/** A wide table scrolls sideways at a phone's width; its scroller takes the focus so the keyboard can scroll it. */
-export function ScrollTable({ minWidth, label, children }: { minWidth: number; label: string; children: ReactNode }) {
-  return (
-    <Table.ScrollContainer minWidth={minWidth} scrollAreaProps={keyboardScrollable(label)}>
-      {children}
-    </Table.ScrollContainer>
-  );
-}
-
 /** "+€50.00" / "−€20.00": a ledger change reads with its sign. */
 export const signedMoney = (amountMinor: number, currency: string) =>
   `${amountMinor < 0 ? '−' : '+'}${formatMoney({ amountMinor: Math.abs(amountMinor), currency })}`;
@@ -55,31 +46,23 @@ export interface HistoryLine {
 /** A balance's changes: when, what, the signed change, the balance after, and the order (or reason) behind it. */
 export function HistoryTable({ lines, caption, testId, reference = 'Order' }: { lines: HistoryLine[]; caption: string; testId: string; reference?: string }) {
   return (
-    <ScrollTable minWidth={560} label={caption}>
-      <Table striped data-testid={testId}>
-        <Table.Caption>{caption}</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>When</Table.Th>
-            <Table.Th>What</Table.Th>
-            <Table.Th>Change</Table.Th>
-            <Table.Th>Balance after</Table.Th>
-            <Table.Th>{reference}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {lines.map((l) => (
-            <Table.Tr key={l.id}>
-              <Table.Td>{when(l.at)}</Table.Td>
-              <Table.Td>{l.what}</Table.Td>
-              <Table.Td>{l.change}</Table.Td>
-              <Table.Td>{l.after}</Table.Td>
-              <Table.Td>{l.reference}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </ScrollTable>
+    <DataTable
+      caption={caption}
+      minWidth={560}
+      testId={testId}
+      columns={['When', 'What', 'Change', 'Balance after', reference]}
+      rows={lines}
+      rowKey={(l) => l.id}
+      cells={(l) => (
+        <>
+          <Table.Td>{when(l.at)}</Table.Td>
+          <Table.Td>{l.what}</Table.Td>
+          <Table.Td>{l.change}</Table.Td>
+          <Table.Td>{l.after}</Table.Td>
+          <Table.Td>{l.reference}</Table.Td>
+        </>
+      )}
+    />
   );
 }
 
@@ -99,31 +82,23 @@ export function LedgerTable({ entries, currency, caption }: { entries: LedgerEnt
 /** The accounting lines of an experience voucher's sale or redemption, as the voucher service booked them. */
 export function AccountingTable({ lines, caption }: { lines: AccountingLine[]; caption: string }) {
   return (
-    <ScrollTable minWidth={480} label={caption}>
-      <Table striped data-testid="accounting">
-        <Table.Caption>{caption}</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Phase</Table.Th>
-            <Table.Th>Line</Table.Th>
-            <Table.Th>Reference</Table.Th>
-            <Table.Th>VAT code</Table.Th>
-            <Table.Th>Amount</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {lines.map((l, n) => (
-            <Table.Tr key={`${l.phase}/${l.kind}/${l.ref}/${n}`}>
-              <Table.Td>{l.phase === 'sale' ? 'Sale' : 'Redemption'}</Table.Td>
-              <Table.Td>{accountingLabels[l.kind]}</Table.Td>
-              <Table.Td>{l.ref}</Table.Td>
-              <Table.Td>{l.vatCode}</Table.Td>
-              <Table.Td>{signedMoney(l.amountMinor, l.currency)}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </ScrollTable>
+    <DataTable
+      caption={caption}
+      minWidth={480}
+      testId="accounting"
+      columns={['Phase', 'Line', 'Reference', 'VAT code', 'Amount']}
+      rows={lines}
+      rowKey={(l, n) => `${l.phase}/${l.kind}/${l.ref}/${n}`}
+      cells={(l) => (
+        <>
+          <Table.Td>{l.phase === 'sale' ? 'Sale' : 'Redemption'}</Table.Td>
+          <Table.Td>{accountingLabels[l.kind]}</Table.Td>
+          <Table.Td>{l.ref}</Table.Td>
+          <Table.Td>{l.vatCode}</Table.Td>
+          <Table.Td>{signedMoney(l.amountMinor, l.currency)}</Table.Td>
+        </>
+      )}
+    />
   );
 }
 
@@ -164,31 +139,23 @@ export function VoucherFile({ voucherId }: { voucherId: string }) {
             {v.status === 'active' && <Cancel voucher={v} onCancelled={history.reload} />}
             <LedgerTable entries={entries} currency={v.currency} caption="History of the voucher" />
             {holds.length > 0 && (
-              <ScrollTable minWidth={480} label="Holds by orders">
-                <Table striped>
-                  <Table.Caption>Holds by orders</Table.Caption>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Order</Table.Th>
-                      <Table.Th>Amount</Table.Th>
-                      <Table.Th>State</Table.Th>
-                      <Table.Th>Expires</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {holds.map((h) => (
-                      <Table.Tr key={h.holdId}>
-                        <Table.Td>{h.orderId}</Table.Td>
-                        <Table.Td>
-                          <MoneyText money={{ amountMinor: h.amountMinor, currency: h.currency }} />
-                        </Table.Td>
-                        <Table.Td>{h.status}</Table.Td>
-                        <Table.Td>{when(h.expiresAt)}</Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </ScrollTable>
+              <DataTable
+                caption="Holds by orders"
+                minWidth={480}
+                columns={['Order', 'Amount', 'State', 'Expires']}
+                rows={holds}
+                rowKey={(h) => h.holdId}
+                cells={(h) => (
+                  <>
+                    <Table.Td>{h.orderId}</Table.Td>
+                    <Table.Td>
+                      <MoneyText money={{ amountMinor: h.amountMinor, currency: h.currency }} />
+                    </Table.Td>
+                    <Table.Td>{h.status}</Table.Td>
+                    <Table.Td>{when(h.expiresAt)}</Table.Td>
+                  </>
+                )}
+              />
             )}
             {accounting.length > 0 && <AccountingTable lines={accounting} caption="Accounting lines" />}
           </Stack>
