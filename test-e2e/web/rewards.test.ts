@@ -56,6 +56,7 @@ async function asOperator(): Promise<Page> {
 interface Reward {
   rewardId: string;
   name: string;
+  campaign?: string | null;
   active: boolean;
   reward: { type: string; amountMinor?: number; currency?: string; basisPoints?: number };
   conditions: { criterion: string; operator: string; value: number }[];
@@ -134,6 +135,7 @@ describe('an operator and reward programs', () => {
       conditions: [{ criterion: 'total-spending', operator: '>=', value: 10_000 }],
       reward: { type: 'free-ticket' },
       validity: { kind: 'one-time' },
+      campaign: 'launch',
     });
     const page = await asOperator();
     await page.goto(`${web.url}/back-office/reward-programs?reward=${base.body.rewardId}`);
@@ -144,6 +146,8 @@ describe('an operator and reward programs', () => {
     await page.getByRole('textbox', { name: /^Name/ }).fill('Early birds 15%');
     await page.getByRole('radio', { name: 'Percentage off' }).check();
     await page.getByRole('textbox', { name: /^Percentage off/ }).fill('15');
+    // Emptying the campaign removes it.
+    await page.getByLabel('Campaign').fill('');
     await page.getByRole('button', { name: 'Save the reward program' }).click();
     const row = page.getByRole('row', { name: /Early birds 15%/ });
     await row.getByText('15 % off').waitFor();
@@ -158,6 +162,7 @@ describe('an operator and reward programs', () => {
     const [edited] = await rewardsNamed('Early birds 15%');
     const [copy] = await rewardsNamed('Early birds 15% (autumn)');
     expect(edited).toMatchObject({ rewardId: base.body.rewardId, reward: { type: 'percentage', basisPoints: 1500 }, validity: { kind: 'one-time' } });
+    expect(edited!.campaign ?? null).toBeNull();
     expect(copy).toMatchObject({ active: false, reward: edited!.reward, conditions: edited!.conditions, validity: edited!.validity });
     expect(copy!.rewardId).not.toBe(edited!.rewardId);
   });

@@ -192,7 +192,8 @@ export const loyaltyPointsRelease = defineRequest('loyalty.v1.points.release', z
 
 export const RewardInput = z.object({
   name: NonEmpty,
-  campaign: NonEmpty.optional(),
+  /** Groups rewards in searches; null (or absent) for none, and an update with null removes it. */
+  campaign: NonEmpty.nullable().optional(),
   conditions: z.array(Condition).min(1).max(10),
   reward: z.discriminatedUnion('type', [
     z.object({ type: z.literal('percentage'), basisPoints: z.int().min(1).max(10_000) }),

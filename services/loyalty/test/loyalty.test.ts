@@ -256,8 +256,17 @@ describe('loyalty service', () => {
       validity: { kind: 'one-time' },
       appliesTo: 'tickets',
       fundedBy: 'partner',
+      campaign: 'Spring',
     });
-    expect(await bus.request(loyaltyRewardsUpdate, acme, { rewardId: reward.rewardId, name: 'Partner 5 %' })).toMatchObject({ name: 'Partner 5 %', appliesTo: 'tickets', fundedBy: 'partner' });
+    expect(await bus.request(loyaltyRewardsUpdate, acme, { rewardId: reward.rewardId, name: 'Partner 5 %' })).toMatchObject({
+      name: 'Partner 5 %',
+      appliesTo: 'tickets',
+      fundedBy: 'partner',
+      campaign: 'Spring',
+    });
+    // null takes the campaign away; the reward no longer shows in the campaign's search.
+    expect((await bus.request(loyaltyRewardsUpdate, acme, { rewardId: reward.rewardId, campaign: null })).campaign ?? null).toBeNull();
+    expect((await bus.request(loyaltyRewardsList, acme, { campaign: 'Spring' })).rewards.map((r) => r.rewardId)).not.toContain(reward.rewardId);
   });
 
   it('lists as eligible the contacts meeting the conditions and those granted the reward by hand, even with no purchase yet', async () => {

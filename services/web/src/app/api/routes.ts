@@ -367,7 +367,8 @@ export type Funder = (typeof funders)[number];
 /** `POST /rewards`, `PATCH /rewards/{rewardId}` (loyalty.v1.rewards.create / update). */
 export interface RewardInput {
   name: string;
-  campaign?: string;
+  /** null removes it (on an update). */
+  campaign?: string | null;
   conditions: { criterion: RewardCriterion; operator: RewardOperator; value: number }[];
   reward: RewardBenefit;
   appliesTo: 'tickets' | 'products' | 'both';

@@ -195,7 +195,10 @@ function RewardForm({ reward, currency }: { reward?: RewardProgramView; currency
     setErrors(found);
     if (Object.values(found).some(Boolean)) return;
     const input = toInput(form, currency);
-    const saved = reward ? await update.run(input, fill(routes.rewardProgram, { rewardId: reward.rewardId })) : await create.run(input);
+    // An update leaves out what is not sent: a campaign emptied in the form is removed with null.
+    const saved = reward
+      ? await update.run({ ...input, ...(reward.campaign && !input.campaign ? { campaign: null } : {}) }, fill(routes.rewardProgram, { rewardId: reward.rewardId }))
+      : await create.run(input);
     if (saved) navigate(`/back-office/reward-programs?reward=${saved.rewardId}`);
   };
 
@@ -206,7 +209,7 @@ function RewardForm({ reward, currency }: { reward?: RewardProgramView; currency
           <TextInput label="Name" required value={form.name} onChange={(e) => set('name', e.currentTarget.value)} error={err('name')} />
           <TextInput
             label="Campaign"
-            description={reward?.campaign ? 'Rename it if needed; it cannot be removed.' : 'Optional: groups rewards in searches.'}
+            description={reward?.campaign ? 'Rename it, or empty it to remove it.' : 'Optional: groups rewards in searches.'}
             value={form.campaign}
             onChange={(e) => set('campaign', e.currentTarget.value)}
           />
