@@ -58,22 +58,32 @@ export class Platform {
 
   async start(): Promise<this> {
     this.infra = await infra();
-    if (existsSync(join(root, 'services/partner-sync/src/simulator/main.ts'))) {
+    if (existsSync(join(root, 'services/partner-sync/src/simulator/main.ts'))) await this.launch('partner-simulator');
+    const names = serviceNames.flatMap((s) => Array.from({ length: this.opts.replicas ?? 1 }, (_, r) => (r === 0 ? s : `${s}#${r}`)));
+    await Promise.all(names.map((n) => this.launch(n)));
+    this.gatewayUrl = `http://127.0.0.1:${this.ports.get('gateway')}`;
+    return this;
+  }
+
+  /**
+   * Starts a process on a free port. A port is free when asked and may be taken by another test
+   * file's process before ours binds it: ours then exits (EADDRINUSE) while the other answers on
+   * that port, so readiness checks who answers, and the process starts again on another port.
+   */
+  private async launch(name: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      this.simulatorUrl = `http://127.0.0.1:${port}`;
-      this.ports.set('partner-simulator', port);
-      await this.spawn('partner-simulator');
-    }
-    for (const s of serviceNames) {
-      for (let r = 0; r < (this.opts.replicas ?? 1); r++) {
-        const name = r === 0 ? s : `${s}#${r}`;
-        this.ports.set(name, await freePort());
-        await this.spawn(name);
+      this.ports.set(name, port);
+      if (name === 'partner-simulator') this.simulatorUrl = `http://127.0.0.1:${port}`;
+      await this.spawn(name);
+      try {
+        await this.waitReady(name);
+        return;
+      } catch (e) {
+        const exited = this.procs.get(name)!.child.exitCode !== null;
+        if (!exited || attempt >= 3) throw e;
       }
     }
-    this.gatewayUrl = `http://127.0.0.1:${this.ports.get('gateway')}`;
-    await Promise.all([...this.procs.keys()].map((n) => this.waitReady(n)));
-    return this;
   }
 
   private entry(name: string): string {
@@ -116,13 +126,19 @@ export class Platform {
       if (p.child.exitCode !== null) throw new Error(`${name} exited with ${p.child.exitCode}`);
       try {
         const res = await fetch(`http://127.0.0.1:${p.port}${simulator ? '/' : '/readyz'}`);
-        if (simulator ? res.status < 500 : res.ok) return;
+        if (simulator ? res.status < 500 : res.ok && (await this.answersAs(p.port, name))) return;
       } catch {
         // not listening yet
       }
       if (Date.now() > deadline) throw new Error(`${name} not ready after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /** Whether the process on the port is this service, not another one that took the port. */
+  private async answersAs(port: number, name: string): Promise<boolean> {
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { service?: string };
+    return health.service === name.split('#')[0];
   }
 
   /** kill -9: no shutdown hook runs, whatever was in flight is cut. */

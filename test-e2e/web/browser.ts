@@ -60,31 +60,39 @@ export interface WebServer {
   stop(): Promise<void>;
 }
 
-/** The web app's server as `pnpm start` runs it, forwarding /v1 to the given gateway. */
+/**
+ * The web app's server as `pnpm start` runs it, forwarding /v1 to the given gateway. Like the
+ * harness's services, it starts again on another port when another process took the free one
+ * first (it then exits, and that process answers without saying it is the web app).
+ */
 export async function startWeb(gatewayUrl: string): Promise<WebServer> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'services/web/src/serve.ts')], {
-    cwd: root,
-    env: { ...process.env, GATEWAY_URL: gatewayUrl, HTTP_PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`web server exited with ${child.exitCode}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error('web server not ready');
-    await new Promise((r) => setTimeout(r, 200));
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'services/web/src/serve.ts')], {
+      cwd: root,
+      env: { ...process.env, GATEWAY_URL: gatewayUrl, HTTP_PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (child.exitCode !== null) break;
+      const health = await fetch(`${url}/readyz`).then((r) => (r.ok ? (r.json() as Promise<{ service?: string }>) : undefined), () => undefined);
+      if (health?.service === 'web') {
+        return {
+          url,
+          stop: async () => {
+            if (child.exitCode === null) child.kill('SIGTERM');
+            await exited;
+          },
+        };
+      }
+      if (Date.now() > deadline) throw new Error('web server not ready');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (attempt >= 3) throw new Error(`web server exited with ${child.exitCode}`);
   }
-  return {
-    url,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

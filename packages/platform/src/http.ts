@@ -6,14 +6,15 @@ import type { Registry } from 'prom-client';
 export type ReadinessCheck = () => Promise<void>;
 
 /**
- * `/healthz` says the process is alive; `/readyz` says its dependencies answer (each check named,
+ * `/healthz` says the process is alive and which service it is (so a probe or a test that reached
+ * another process on a reused port can tell); `/readyz` says its dependencies answer (each check named,
  * so an operator sees which one is down); `/metrics` is for Prometheus.
  */
-export function createOpsApp(checks: Record<string, ReadinessCheck>, registry: Registry): Express {
+export function createOpsApp(service: string, checks: Record<string, ReadinessCheck>, registry: Registry): Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', service });
   });
   app.get('/readyz', async (_req, res) => {
     const results = await Promise.all(

@@ -159,6 +159,7 @@ export async function startService<S extends z.ZodObject>(
     cleanups.push(() => server.stop());
 
     const app = createOpsApp(
+      def.name,
       {
         postgres: async () => void (await db.query('SELECT 1')),
         nats: async () => {

@@ -40,7 +40,7 @@ export async function serveWeb(opts: { gatewayUrl: string; port: number; host?: 
   const app = express();
   app.disable('x-powered-by');
   app.get(['/healthz', '/readyz'], (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', service: 'web' });
   });
   app.use(createProxyMiddleware({ target: opts.gatewayUrl, pathFilter: ['/v1', '/docs'], xfwd: true }));
   app.use('/assets', express.static(join(dist, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
