@@ -40,6 +40,7 @@ import {
 import { newId, startService, type RunningService } from '@tlp/platform';
 import { cleanUp, connectNats, eventually, infra, isolation, serviceEnv, testContext, type Infra } from '@tlp/testkit';
 import type { NatsConnection } from 'nats';
+import { eligibleContacts } from '../src/app/rewards';
 import { loyaltyService } from '../src/service';
 
 const iso = isolation('loyalty');
@@ -286,6 +287,11 @@ describe('loyalty service', () => {
       { contactId: 'fan-big', granted: false },
       { contactId: 'fan-newcomer', granted: true },
     ]);
+    // Read two contacts at a time, the same contacts come back, in the same order, up to the limit.
+    const paged = await svc.deps.db.transaction((tx) => eligibleContacts(tx, 'acme', reward.rewardId, 1000, new Date(), 2));
+    expect(paged).toEqual(contacts);
+    const firstTwo = await svc.deps.db.transaction((tx) => eligibleContacts(tx, 'acme', reward.rewardId, 2, new Date(), 2));
+    expect(firstTwo).toEqual(contacts.slice(0, 2));
   });
 
   it('keeps tenants apart on every subject: another tenant sees nothing and changes nothing', async () => {

@@ -100,14 +100,20 @@ export async function usableRewards(tx: Tx, tenantId: string, contactId: string,
   });
 }
 
-const ELIGIBLE_PAGE = 2000;
 
 /**
  * Contacts a reward is for, in contact order: those whose activity meets its conditions, and
  * those granted it by hand (even with no activity yet). Read a page of contacts at a time with
  * their activity, so a large audience costs a few queries, not one per contact.
  */
-export async function eligibleContacts(tx: Tx, tenantId: string, rewardId: string, limit: number, now: Date): Promise<{ contactId: string; granted: boolean }[]> {
+export async function eligibleContacts(
+  tx: Tx,
+  tenantId: string,
+  rewardId: string,
+  limit: number,
+  now: Date,
+  pageSize = 2000,
+): Promise<{ contactId: string; granted: boolean }[]> {
   const reward = await getReward(tx, tenantId, rewardId);
   const out: { contactId: string; granted: boolean }[] = [];
   for (let after = ''; ; ) {
@@ -123,13 +129,13 @@ export async function eligibleContacts(tx: Tx, tenantId: string, rewardId: strin
               EXISTS (SELECT 1 FROM reward_grants g WHERE g.tenant_id = $1 AND g.reward_id = $2 AND g.contact_id = c.contact_id AND g.state = 'active') AS granted
        FROM c LEFT JOIN activity a ON a.tenant_id = $1 AND a.contact_id = c.contact_id
        ORDER BY c.contact_id`,
-      [tenantId, rewardId, after, ELIGIBLE_PAGE],
+      [tenantId, rewardId, after, pageSize],
     );
     for (const r of rows) {
       if (r.granted || meetsConditions(toActivity(r, now), reward.conditions, now)) out.push({ contactId: r.contact_id, granted: r.granted });
       if (out.length >= limit) return out;
     }
-    if (rows.length < ELIGIBLE_PAGE) return out;
+    if (rows.length < pageSize) return out;
     after = rows[rows.length - 1]!.contact_id;
   }
 }
