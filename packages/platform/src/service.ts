@@ -157,6 +157,9 @@ export async function startService<S extends z.ZodObject>(
     const server = new RequestServer({ nc, service: def.name, subjectPrefix: config.SUBJECT_PREFIX, logger, metrics });
     server.serve([health, ...parts.handlers]);
     cleanups.push(() => server.stop());
+    // The round trip makes sure NATS has registered every subscription before we report started:
+    // otherwise a request sent on another connection right away can find no responders.
+    await nc.flush();
 
     const app = createOpsApp(
       def.name,

@@ -64,8 +64,11 @@ describe('start-up', () => {
   const iso = isolation('platform_startup');
   afterAll(() => cleanUp(i, iso));
 
-  /** A port that refuses connections until `open()` forwards it to the real server. */
-  async function lateServer(target: string): Promise<{ url: string; open(): Promise<void>; close(): Promise<void> }> {
+  /**
+   * A port that refuses connections until `open()` forwards it to the real server; with
+   * `delayMs`, what the client sends reaches the server that much later, in order.
+   */
+  async function lateServer(target: string, delayMs = 0): Promise<{ url: string; open(): Promise<void>; close(): Promise<void> }> {
     const to = new URL(target);
     const port = await freePort();
     const sockets = new Set<Socket>();
@@ -76,7 +79,9 @@ describe('start-up', () => {
         s.on('error', () => s.destroy());
         s.on('close', () => sockets.delete(s));
       }
-      client.pipe(upstream).pipe(client);
+      if (delayMs === 0) client.pipe(upstream);
+      else client.on('data', (chunk) => setTimeout(() => upstream.writable && upstream.write(chunk), delayMs));
+      upstream.pipe(client);
     });
     const url = new URL(target);
     url.port = String(port);
@@ -102,6 +107,18 @@ describe('start-up', () => {
     } finally {
       await svc.stop();
       await pg.close();
+    }
+  });
+
+  it('answers a request from another connection as soon as start-up returns, even when its link to NATS is slow', async () => {
+    const natsLink = await lateServer(i.natsUrl, 300);
+    await natsLink.open();
+    const svc = await startService(demoService(), serviceEnv(i, iso, { NATS_URL: natsLink.url }));
+    try {
+      expect(await new Bus(nc, { subjectPrefix: iso.subjectPrefix }).request(slowEcho, testContext('acme'), { ms: 0, value: 'ready' })).toEqual({ value: 'ready' });
+    } finally {
+      await svc.stop();
+      await natsLink.close();
     }
   });
 
