@@ -1,6 +1,6 @@
 import { Bus, DomainError, jsonCodec, type RequestContext } from '@tlp/contracts';
 import { cleanUp, connectNats, infra, isolation, serviceEnv, testContext } from '@tlp/testkit';
-import { headers, type NatsConnection } from 'nats';
+import { headers, NatsError, type NatsConnection } from 'nats';
 import { startService, type RunningService } from '../src';
 import { addNote, calls, demoService, failing, slowEcho } from './fixtures/demo-service';
 
@@ -37,6 +37,16 @@ describe('request/reply server', () => {
   it('answers a valid request with the reply typed by the contract', async () => {
     const reply = await bus.request(addNote, ctx, { text: 'hello' });
     expect(reply.noteId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('builds no error for a request that is answered (patches/nats@2.29.3.patch: nats.js made one, stack and all, per request)', async () => {
+    const errors = jest.spyOn(NatsError, 'errorForCode');
+    try {
+      await bus.request(addNote, ctx, { text: 'no error, please' });
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it('refuses a payload that breaks the contract with VALIDATION_FAILED and never calls the handler', async () => {
