@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { AckPolicy, DeliverPolicy, JSONCodec, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
-import { createLogger, enqueueEvents, ensureStream, eventSubjects, openDatabase, PlatformTables1763856000000 } from '../src';
+import { createLogger, enqueueEvents, ensureStream, eventSubjects, openDatabase, OutboxRelay, outboxWritten, PlatformTables1763856000000 } from '../src';
 import { NoteAdded } from './fixtures/demo-service';
 
 const iso = isolation('platform_outbox');
@@ -100,5 +100,97 @@ describe('transactional outbox', () => {
     await expect(
       db.transaction((tx) => enqueueEvents(tx, [{ contract: NoteAdded, tenantId: 'acme', data: { noteId: 1 } as never }])),
     ).rejects.toThrow();
+  });
+
+  describe('an idle relay', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    /** The relay's database, counting every look it takes (a query or a transaction). */
+    function countingLooks(): { db: DataSource; looks: () => number } {
+      let looks = 0;
+      const counted = new Proxy(db, {
+        get(target, prop) {
+          const value: unknown = Reflect.get(target, prop, target);
+          if (typeof value !== 'function') return value;
+          const fn = value as (...args: unknown[]) => unknown;
+          if (prop !== 'query' && prop !== 'transaction') return fn.bind(target);
+          return (...args: unknown[]) => {
+            looks++;
+            return fn.apply(target, args);
+          };
+        },
+      });
+      return { db: counted, looks: () => looks };
+    }
+
+    it('looks at its outbox less and less often while nothing is written', async () => {
+      const { db: counted, looks } = countingLooks();
+      const relay = new OutboxRelay({ db: counted, js: nc.jetstream(), subjectPrefix: iso.subjectPrefix, logger: createLogger('test', 'silent'), idleMs: 50, maxIdleMs: 1000 });
+      relay.start();
+      await sleep(3000);
+      await relay.stop();
+      // Every 50 ms would be 60 looks; doubling up to a second is 7, plus the periodic clean-up.
+      expect(looks()).toBeLessThanOrEqual(10);
+    });
+
+    it('keeps backing off after failures even while this process keeps writing events', async () => {
+      const { db: counted, looks } = countingLooks();
+      const relay = new OutboxRelay({
+        db: counted,
+        js: nc.jetstream(),
+        subjectPrefix: iso.subjectPrefix,
+        logger: createLogger('test', 'silent'),
+        idleMs: 50,
+        publish: () => Promise.reject(new Error('NATS is down')),
+      });
+      relay.start();
+      try {
+        for (let n = 0; n < 100; n++) {
+          await db.transaction((tx) => enqueueEvents(tx, [{ contract: NoteAdded, tenantId: 'acme', data: { noteId: `down-${n}`, text: 'while NATS is down' } }]));
+          await sleep(20);
+        }
+      } finally {
+        await relay.stop();
+      }
+      // A try is a probe and a transaction, 100, 200, 400, 800 ms and more apart: a handful in
+      // these two seconds, not one every 50 ms (about 40 tries).
+      expect(looks()).toBeGreaterThan(0);
+      expect(looks()).toBeLessThanOrEqual(16);
+    });
+
+    it('publishes events this process writes within its base interval, not after its idle back-off, however often they come', async () => {
+      const published = new Map<string, number>();
+      const js = nc.jetstream();
+      const relay = new OutboxRelay({
+        db,
+        js,
+        subjectPrefix: iso.subjectPrefix,
+        logger: createLogger('test', 'silent'),
+        idleMs: 50,
+        maxIdleMs: 5000,
+        publish: (subject, payload, msgId) => {
+          published.set(msgId, Date.now());
+          return js.publish(subject, payload, { msgID: msgId });
+        },
+      });
+      relay.start();
+      try {
+        // Looks at 0, 0.05, 0.15, 0.35, 0.75, 1.55 and 3.15 s: the next would be at 6.35 s.
+        await sleep(3600);
+        const written = Date.now();
+        const [event] = await db.transaction((tx) => enqueueEvents(tx, [{ contract: NoteAdded, tenantId: 'acme', data: { noteId: 'late', text: 'after a quiet while' } }]));
+        // Then writes closer together than the base interval for 1.5 s: each may bring the next
+        // look closer, none may push it back.
+        const stream = setInterval(outboxWritten, 10);
+        try {
+          const at = await eventually(async () => published.get(event!.id), 10_000);
+          expect(at - written).toBeLessThan(500);
+        } finally {
+          clearInterval(stream);
+        }
+      } finally {
+        await relay.stop();
+      }
+    });
   });
 });
