@@ -159,6 +159,8 @@ export const PurchaseSeasonTickets = defineRequest(
 export const PreferredSeat = SeatPosition.extend({
   contactId: z.string(),
   physicalConfigurationId: Uuid,
+  /** The physical configuration's name (the venue layout people know); null when the tenant has no configuration by that id. */
+  physicalConfigurationName: z.string().nullable(),
   /** False when the seat no longer exists in the configuration: renewal and sales ignore it. */
   valid: z.boolean(),
   fromOrderId: z.string(),

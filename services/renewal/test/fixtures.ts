@@ -61,8 +61,8 @@ export async function space(bus: Bus, ctx: RequestContext, name = 'Grand Hall'):
   return (await bus.request(CreateSpace, ctx, { name })).spaceId;
 }
 
-export async function layout(bus: Bus, ctx: RequestContext, spaceId: string, seats: SeatPosition[]): Promise<Layout> {
-  const { physicalConfigurationId } = await bus.request(CreatePhysicalConfiguration, ctx, { spaceId, name: 'layout', seats });
+export async function layout(bus: Bus, ctx: RequestContext, spaceId: string, seats: SeatPosition[], name = 'layout'): Promise<Layout> {
+  const { physicalConfigurationId } = await bus.request(CreatePhysicalConfiguration, ctx, { spaceId, name, seats });
   return {
     physicalConfigurationId,
     async performances(name, categoryOf, count, firstDay) {

@@ -30,8 +30,8 @@ beforeAll(async () => {
   h = await startHarness('renewal season tickets');
   const s1 = await space(h.bus, ctx(), 'Concert hall');
   const s2 = await space(h.bus, ctx(), 'Jazz club');
-  const hall = await layout(h.bus, ctx(), s1, grid('A', ['1', '2'], 3));
-  const club = await layout(h.bus, ctx(), s2, grid('B', ['1'], 2));
+  const hall = await layout(h.bus, ctx(), s1, grid('A', ['1', '2'], 3), 'Stalls');
+  const club = await layout(h.bus, ctx(), s2, grid('B', ['1'], 2), 'Cabaret tables');
   p1 = hall.physicalConfigurationId;
   p2 = club.physicalConfigurationId;
   // Three logical configurations of one physical configuration, as in the seed's example.
@@ -109,9 +109,9 @@ describe('buying fixed-seat season tickets', () => {
       ['c2', '3', '2'],
     ] as const) {
       const { preferredSeats } = await h.bus.request(ListPreferredSeats, ctx(), { contactId });
-      expect(preferredSeats.map((p) => [p.physicalConfigurationId, p.number, p.valid])).toEqual([
-        [p1, hallSeat, true],
-        [p2, clubSeat, true],
+      expect(preferredSeats.map((p) => [p.physicalConfigurationId, p.physicalConfigurationName, p.number, p.valid])).toEqual([
+        [p1, 'Stalls', hallSeat, true],
+        [p2, 'Cabaret tables', clubSeat, true],
       ]);
     }
   });
@@ -225,5 +225,35 @@ describe('tenants', () => {
     expect((await h.bus.request(ListPreferredSeats, other, { contactId: 'c1' })).preferredSeats).toEqual([]);
     await rejects(h.bus.request(DeletePreferredSeat, other, { contactId: 'c1', physicalConfigurationId: p2 }), 'RENEWAL_PREFERRED_SEAT_UNKNOWN');
     await rejects(h.bus.request(StartRenewalRun, other, { runKey: 'steal', originSeasonTicketId: ticket, targetSeasonTicketId: ticket.slice(0, -1) + (ticket.endsWith('0') ? '1' : '0') }), 'RENEWAL_SEASON_TICKET_UNKNOWN');
+  });
+
+  it('never name a preferred seat’s layout after another tenant’s configuration', async () => {
+    const other = testContext('hall-b');
+    const names = async (context: ReturnType<typeof testContext>, contactId: string) =>
+      (await h.bus.request(ListPreferredSeats, context, { contactId })).preferredSeats.map((p) => [p.physicalConfigurationId, p.physicalConfigurationName, p.valid]);
+    // hall-b's own layout, and one that happens to have the id of hall-a's hall (ids come from the ticketing system's orders too).
+    const theirs = (await layout(h.bus, other, await space(h.bus, other, 'Their hall'), [pos('A-1-1')], 'Their secret layout')).physicalConfigurationId;
+    await h.query(`INSERT INTO physical_configurations (tenant_id, id, space_id, name) SELECT 'hall-b', $1, space_id, 'Their copy' FROM physical_configurations WHERE tenant_id = 'hall-b' AND id = $2`, [p1, theirs]);
+    const seatOn = (orderId: string, contactId: string, physicalConfigurationId: string): EventData<typeof OrderCompleted> => ({
+      orderId,
+      contactId,
+      channel: 'webshop',
+      currency: 'EUR',
+      totalPaidMinor: 1000,
+      lines: [{ lineId: 'l1', productId: 'season', productFamily: 'season-ticket', quantity: 1, unitPriceMinor: 1000, paidMinor: 1000, reductions: [], seats: [{ physicalConfigurationId, performanceId: mozart, ...pos('A-1-1') }] }],
+      payments: [],
+      completedAt: new Date().toISOString(),
+    });
+    // An order of hall-a naming hall-b's layout: the seat is kept, but neither its name nor its seats are hall-a's to show.
+    await h.publish(OrderCompleted, tenant, seatOn('cross-1', 'c-cross', theirs));
+    await h.publish(OrderCompleted, 'hall-b', seatOn('cross-2', 'c-theirs', p1));
+    await eventually(async () => ((await names(ctx(), 'c-cross')).length && (await names(other, 'c-theirs')).length ? true : undefined));
+    expect(await names(ctx(), 'c-cross')).toEqual([[theirs, null, false]]);
+    // The same id in both tenants: each reads its own configuration's name, once.
+    expect(await names(other, 'c-theirs')).toEqual([[p1, 'Their copy', false]]);
+    expect(await names(ctx(), 'c1')).toEqual([
+      [p2, 'Cabaret tables', true],
+      [p1, 'Stalls', true],
+    ]);
   });
 });

@@ -55,11 +55,22 @@ export async function storePreferredSeatsFromOrder(tx: Tx, tenantId: string, ord
 }
 
 export async function listPreferredSeats(ctx: RenewalContext, input: { contactId: string }): Promise<ReplyOf<typeof ListPreferredSeats>> {
-  const rows = await sql<{ physicalConfigurationId: string; area: string; row: string; number: string; valid: boolean; fromOrderId: string; storedAt: Date }>(
+  // Both joins are on the tenant too: an order may name another tenant's configuration id, whose name and seats are not ours to show.
+  const rows = await sql<{
+    physicalConfigurationId: string;
+    physicalConfigurationName: string | null;
+    area: string;
+    row: string;
+    number: string;
+    valid: boolean;
+    fromOrderId: string;
+    storedAt: Date;
+  }>(
     ctx.db,
-    `SELECT p.physical_configuration_id AS "physicalConfigurationId", p.area, p.row, p.number, p.from_order_id AS "fromOrderId",
-            p.stored_at AS "storedAt", s.id IS NOT NULL AS valid
+    `SELECT p.physical_configuration_id AS "physicalConfigurationId", pc.name AS "physicalConfigurationName", p.area, p.row, p.number,
+            p.from_order_id AS "fromOrderId", p.stored_at AS "storedAt", s.id IS NOT NULL AS valid
      FROM preferred_seats p
+     LEFT JOIN physical_configurations pc ON pc.tenant_id = p.tenant_id AND pc.id = p.physical_configuration_id
      LEFT JOIN seats s ON s.tenant_id = p.tenant_id AND s.physical_configuration_id = p.physical_configuration_id
        AND s.area = p.area AND s.row = p.row AND s.number = p.number
      WHERE p.tenant_id = $1 AND p.contact_id = $2
