@@ -40,7 +40,7 @@ beforeAll(async () => {
   ({ platform, web, browser } = world);
   admin = platform.client(await platform.token({ tenant, roles: ['admin'] }));
   // Two active programs, so the till asks which one; orders earn in the first (the tenant's default).
-  const program = async (name: string, word: string, tiers: unknown[]) => {
+  const program = async (name: string, word: string | { one: string; other: string }, tiers: unknown[]) => {
     const made = await admin<{ programId: string }>('POST', '/v1/loyalty-programs', {
       name,
       unit: 'points',
@@ -53,7 +53,7 @@ beforeAll(async () => {
     await admin('POST', `/v1/loyalty-programs/${made.body.programId}/activation`, { active: true });
     return made.body.programId;
   };
-  clubId = await program('Arena club', 'stars', [{ name: 'Gold', criterion: 'total-spending', threshold: 50_000 }]);
+  clubId = await program('Arena club', { one: 'star', other: 'stars' }, [{ name: 'Gold', criterion: 'total-spending', threshold: 50_000 }]);
   await program('Family pass', 'smiles', []);
 }, 600_000);
 
@@ -173,7 +173,9 @@ describe('an operator and a contact', () => {
     const { seasonTicketId } = await made<{ seasonTicketId: string }>('/v1/season-tickets', { name: 'Season 2026', type: 'fixed-seat', quota: 10, performanceIds: [performanceId] });
     await made(`/v1/season-tickets/${seasonTicketId}/purchases`, { orderId: 'arena-season-1', tickets: [{ contactId, seatCategory: 'CAT1', seats: [{ ...seat('2'), physicalConfigurationId }] }] });
     const preferred = async () => (await admin<{ preferredSeats: unknown[] }>('GET', `/v1/contacts/${contactId}/preferred-seats`)).body.preferredSeats;
-    expect(await preferred()).toEqual([expect.objectContaining({ area: 'A', row: '1', number: '2', physicalConfigurationId, fromOrderId: 'arena-season-1' })]);
+    expect(await preferred()).toEqual([
+      expect.objectContaining({ area: 'A', row: '1', number: '2', physicalConfigurationId, physicalConfigurationName: 'Football', fromOrderId: 'arena-season-1' }),
+    ]);
 
     const page = await loggedIn(['operator'], 'olivia');
     const goTo = page.getByRole('form', { name: 'Go to a contact by id' });
@@ -198,15 +200,18 @@ describe('an operator and a contact', () => {
     expect(await partnerPoints.textContent()).toContain('worth €12.50');
     expect(await partnerPoints.textContent()).not.toContain('last known');
     const seats = page.getByTestId('preferred-seats');
-    await seats.getByRole('row', { name: /A, row 1, seat 2/ }).waitFor();
-    expect(await seats.textContent()).toContain('arena-season-1');
+    const seatRow = seats.getByRole('row', { name: /A, row 1, seat 2/ });
+    await seatRow.waitFor();
+    // The venue layout by its name, not its id.
+    expect((await seatRow.getByRole('cell').allTextContents()).slice(0, 3)).toEqual(['A, row 1, seat 2', 'Football', 'arena-season-1']);
+    expect(await seats.textContent()).not.toContain(physicalConfigurationId);
     await screenshot(page, 'contact-operator');
     expect(await seriousViolations(page)).toEqual([]);
 
     // Removing the preferred seat asks first; kept, nothing changes.
     await page.getByRole('button', { name: 'Remove the preferred seat A, row 1, seat 2' }).click();
     const dialog = page.getByRole('dialog', { name: 'Remove the preferred seat A, row 1, seat 2?' });
-    await dialog.getByText('Tickets already bought are not touched.').waitFor();
+    await dialog.getByText('in the venue layout Football. Tickets already bought are not touched.').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await dialog.getByRole('button', { name: 'Keep the seat' }).click();
     await dialog.waitFor({ state: 'hidden' });
@@ -227,17 +232,18 @@ describe('an operator and a contact', () => {
     expect(await refused.getAttribute('data-problem-code')).toBe('INSUFFICIENT_POINTS');
     expect((await account()).balance).toBe(120);
 
-    await adjust.getByLabel('Change in stars').fill('30');
+    // One point is one star, in the singular the program gives.
+    await adjust.getByLabel('Change in stars').fill('1');
     await adjust.getByLabel('Reason').fill('Goodwill for the delayed kick-off');
     await adjust.getByRole('button', { name: 'Adjust' }).click();
-    await page.getByRole('status').filter({ hasText: 'Balance adjusted' }).getByText('+30 stars: the balance is now 150 stars.').waitFor();
-    await balance.getByText('150 stars').waitFor();
-    expect(await balance.textContent()).toContain('worth €1.50');
+    await page.getByRole('status').filter({ hasText: 'Balance adjusted' }).getByText('+1 star: the balance is now 121 stars.').waitFor();
+    await balance.getByText('121 stars').waitFor();
+    expect(await balance.textContent()).toContain('worth €1.21');
     const adjusted = history.getByRole('row', { name: /Adjusted/ });
     await adjusted.waitFor();
-    expect(await adjusted.textContent()).toContain('+30 stars');
+    expect((await adjusted.getByRole('cell').allTextContents()).slice(1, 4)).toEqual(['Adjusted', '+1 star', '121 stars']);
     expect(await adjusted.textContent()).toContain('Goodwill for the delayed kick-off (by olivia)');
-    expect((await account()).balance).toBe(150);
+    expect((await account()).balance).toBe(121);
     await screenshot(page, 'contact-operator-adjusted');
     expect(await seriousViolations(page)).toEqual([]);
 

@@ -1,11 +1,12 @@
 /**
  * The web app's pure rules, run by jest in node: money from minor units, points in the
- * program's wording, tier progress, token claims, and the sentence shown for each problem.
+ * program's wording, what tiers count, token claims, and the sentence shown for each problem.
  */
 import { errorCatalog } from '@tlp/contracts';
 import fc from 'fast-check';
 import { decimalString, formatMoney, parseMinor } from '../../services/web/src/app/money';
 import { formatPoints, wordingFor } from '../../services/web/src/app/points';
+import { formatCount } from '../../services/web/src/app/tiers';
 import { canUseBackOffice, canUseFanPages, isExpired, readClaims } from '../../services/web/src/app/claims';
 import { fieldIssues, hasOwnWording, notAppliedMessage, problemMessage, toProblem } from '../../services/web/src/app/api/problem';
 
@@ -44,6 +45,65 @@ describe('points', () => {
     expect(formatPoints(1250, wording, 'de')).toBe('1.250 stars');
     expect(wordingFor({ fr: 'étoiles' }, 'en')).toBe('étoiles');
     expect(wordingFor(undefined, 'en')).toBe('points');
+  });
+
+  it('says 1 star and 2 stars when the program gives the singular and the plural, by the rules of the language worded', () => {
+    const wording = { en: { one: 'star', other: 'stars' }, fr: { one: 'étoile', other: 'étoiles' } };
+    expect([0, 1, 2, 1250].map((n) => formatPoints(n, wording, 'en-GB'))).toEqual(['0 stars', '1 star', '2 stars', '1,250 stars']);
+    expect([0, 1, 2].map((n) => formatPoints(n, wording, 'fr-FR'))).toEqual(['0 étoile', '1 étoile', '2 étoiles']);
+    expect(formatPoints(1, wording, 'de')).toBe('1 star');
+    expect(wordingFor(wording, 'en')).toBe('stars');
+    // One word serves for both; with no wording at all, plain points.
+    expect(formatPoints(1, { en: 'stars' }, 'en')).toBe('1 stars');
+    expect([1, 3].map((n) => formatPoints(n, undefined, 'en'))).toEqual(['1 point', '3 points']);
+  });
+});
+
+describe('tier counts', () => {
+  it('says 1 ticket, 1 event, 1 day to go and from 1 ticket, and the plural for any other number', () => {
+    expect([0, 1, 2, 1250].map((n) => formatCount(n, 'tickets-purchased', 'en-GB'))).toEqual(['0 tickets', '1 ticket', '2 tickets', '1,250 tickets']);
+    expect([1, 3].map((n) => formatCount(n, 'events-attended', 'en'))).toEqual(['1 event', '3 events']);
+    expect([1, 30].map((n) => formatCount(n, 'membership-days', 'en'))).toEqual(['1 day', '30 days']);
+  });
+
+  it("writes the number as the reader's locale does, and picks the English word by English rules: 0 tickets, even in French", () => {
+    expect([0, 1, 1250].map((n) => formatCount(n, 'tickets-purchased', 'fr-FR'))).toEqual(['0 tickets', '1 ticket', '1\u202f250 tickets']);
+  });
+});
+
+describe('plural rules', () => {
+  it('are built once per language (and currency), not once per number shown', () => {
+    const wording = { pl: { one: 'gwiazdka', other: 'gwiazdek' } };
+    const show = () =>
+      [0, 1, 2, 5, 22].flatMap((n) => [
+        formatPoints(n, wording, 'pl'),
+        formatPoints(n, undefined, 'en'),
+        formatCount(n, 'tickets-purchased', 'pl'),
+        formatMoney({ amountMinor: n * 101, currency: 'EUR' }, 'fr'),
+        formatMoney({ amountMinor: n, currency: 'JPY' }, 'en'),
+      ]);
+    const first = show();
+    // Intl's constructors swapped for ones that count what they build (read-only to TypeScript, not to the runtime).
+    let built = 0;
+    const counted = (name: 'PluralRules' | 'NumberFormat') => {
+      const Built = Intl[name] as unknown as new (...args: unknown[]) => object;
+      Object.defineProperty(Intl, name, {
+        value: class extends Built {
+          constructor(...args: unknown[]) {
+            super(...args);
+            built++;
+          }
+        },
+      });
+      return () => Object.defineProperty(Intl, name, { value: Built });
+    };
+    const restore = [counted('PluralRules'), counted('NumberFormat')];
+    try {
+      expect(show()).toEqual(first);
+    } finally {
+      for (const undo of restore) undo();
+    }
+    expect(built).toBe(0);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The loyalty programs and renewal runs screens in Debian's Chromium against the running platform
- * (nothing stubbed). An operator creates a loyalty program with its wording, conversion, an earn
- * rule and a tier, edits it, activates and clones it, and the API reads back what was typed; a
+ * (nothing stubbed). An operator creates a loyalty program with its wording in the singular and
+ * the plural, conversion, an earn rule and a tier, edits it, activates and clones it, and the API
+ * reads back what was typed; a
  * box-office login is told clearly it may not change it. An operator starts a renewal run of a
  * season ticket set up through the API, is told clearly when a season ticket id is wrong, and
  * reads the report with its counts per decision. Each test saves screenshots; the pages pass axe.
@@ -62,17 +63,20 @@ describe('loyalty programs', () => {
     await page.getByRole('button', { name: 'New loyalty program' }).click();
     const editor = page.getByRole('form', { name: 'New loyalty program' });
     await editor.getByLabel('Program name').fill('Philharmonie stars');
-    await editor.getByRole('group', { name: 'Wording 1' }).getByLabel('Word for points').fill('stars');
+    const english = editor.getByRole('group', { name: 'Wording 1' });
+    await english.getByLabel('Singular').fill('star');
+    await english.getByLabel('Plural').fill('stars');
     await editor.getByRole('button', { name: 'Add a language' }).click();
     const french = editor.getByRole('group', { name: 'Wording 2' });
     await french.getByLabel('Language').fill('fr');
-    await french.getByLabel('Word for points').fill('étoiles');
+    await french.getByLabel('Singular').fill('étoile');
+    await french.getByLabel('Plural').fill('étoiles');
     await editor.getByLabel('Number of points').fill('100');
     await editor.getByLabel('Are worth (in EUR)').fill('1.00');
     await editor.getByLabel('Days before earned points expire').fill('730');
     await editor.getByRole('button', { name: 'Add an earn rule' }).click();
     const rule = editor.getByRole('group', { name: 'Earn rule 1' });
-    await rule.getByLabel(/^Points/).fill('2');
+    await rule.getByLabel(/^Points/).fill('1');
     await rule.getByLabel('For every (in EUR)').fill('10.00');
     await rule.getByLabel('Only on sales channels').fill('webshop, box-office');
     await editor.getByRole('button', { name: 'Add a tier' }).click();
@@ -86,12 +90,12 @@ describe('loyalty programs', () => {
     await page.getByRole('status').filter({ hasText: '“Philharmonie stars” created' }).waitFor();
     const row = page.getByTestId('loyalty-programs').getByRole('row', { name: /Philharmonie stars/ });
     expect(await row.textContent()).toContain('Inactive');
-    expect(await row.textContent()).toContain('stars (en), étoiles (fr)');
+    expect(await row.textContent()).toContain('star / stars (en), étoile / étoiles (fr)');
     expect(await row.textContent()).toContain('100 stars = €1.00');
-    expect(await row.textContent()).toContain('2 stars per €10.00 spent (only webshop, box-office)');
+    expect(await row.textContent()).toContain('1 star per €10.00 spent (only webshop, box-office)');
     expect(await row.textContent()).toContain('Gold: Total spending from €500.00');
 
-    // Edited: Gold comes lower, a Silver tier counted in tickets is added; then activated.
+    // Edited: Gold comes lower, a Silver tier from 1 ticket (in the singular) is added; then activated.
     await page.getByRole('button', { name: 'Edit Philharmonie stars', exact: true }).click();
     const edit = page.getByRole('form', { name: 'Edit Philharmonie stars' });
     await edit.getByRole('group', { name: 'Tier 1' }).getByLabel('From (in EUR)').fill('400.00');
@@ -99,10 +103,10 @@ describe('loyalty programs', () => {
     const silver = edit.getByRole('group', { name: 'Tier 2' });
     await silver.getByLabel('Tier name').fill('Silver');
     await choose(silver, page, 'Reached by', 'Tickets purchased');
-    await silver.getByLabel('From (a count)').fill('5');
+    await silver.getByLabel('From (a count)').fill('1');
     await edit.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').filter({ hasText: 'Changes to “Philharmonie stars” saved.' }).waitFor();
-    await row.filter({ hasText: 'Gold: Total spending from €400.00' }).filter({ hasText: 'Silver: Tickets purchased from 5 tickets' }).waitFor();
+    await row.filter({ hasText: 'Gold: Total spending from €400.00' }).filter({ hasText: /Silver: Tickets purchased from 1 ticket(?!s)/ }).waitFor();
 
     await page.getByRole('button', { name: 'Activate Philharmonie stars', exact: true }).click();
     await page.getByRole('status').filter({ hasText: '“Philharmonie stars” is active.' }).waitFor();
@@ -118,16 +122,16 @@ describe('loyalty programs', () => {
       name: 'Philharmonie stars',
       unit: 'points',
       active: true,
-      wording: { en: 'stars', fr: 'étoiles' },
+      wording: { en: { one: 'star', other: 'stars' }, fr: { one: 'étoile', other: 'étoiles' } },
       currency: 'EUR',
       valueNumerator: 100,
       valueDenominator: 100,
       pointsValidityDays: 730,
       seasonTicketHoldersOnly: false,
-      earnRules: [{ kind: 'per-amount', points: 2, perAmountMinor: 1000, scope: { productIds: null, families: null, channels: ['webshop', 'box-office'], pointsOfSale: null } }],
+      earnRules: [{ kind: 'per-amount', points: 1, perAmountMinor: 1000, scope: { productIds: null, families: null, channels: ['webshop', 'box-office'], pointsOfSale: null } }],
       tiers: [
         { name: 'Gold', criterion: 'total-spending', threshold: 40_000 },
-        { name: 'Silver', criterion: 'tickets-purchased', threshold: 5 },
+        { name: 'Silver', criterion: 'tickets-purchased', threshold: 1 },
       ],
       productPrices: [],
     });

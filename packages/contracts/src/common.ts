@@ -10,8 +10,25 @@ export type Money = z.infer<typeof Money>;
 export const Points = z.int().nonnegative();
 export const Timestamp = z.iso.datetime({ offset: true });
 export const NonEmpty = z.string().trim().min(1).max(200);
-/** Wording per locale, e.g. { en: "stars", fr: "étoiles" }. */
-export const LocalizedText = z.record(z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/), z.string().min(1).max(200));
+const Language = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/);
+/** Wording per locale, e.g. { en: "Season pass", fr: "Abonnement" }. */
+export const LocalizedText = z.record(Language, z.string().min(1).max(200));
+const Word = z.string().min(1).max(200);
+/**
+ * What points are called, per locale: one word for any number of them ({ en: "points" }, as
+ * programs were first worded), or the singular and the plural ({ en: { one: "star", other:
+ * "stars" } }); `pointsWord` picks the one a number takes. Kept and returned as given, so a client
+ * that sends one word per language reads one word back.
+ */
+export const PointsWording = z
+  .record(
+    Language,
+    // Half a pair ({ one: "star" }) fails both forms; zod's own message for that is "Invalid input".
+    z.union([Word, z.object({ one: Word, other: Word }).strict()], { error: 'Give both the singular (one) and the plural (other), or a single word' }),
+  )
+  .refine((w) => Object.keys(w).length > 0, { error: 'Name the points in at least one language' })
+  .describe('What points are called, per language: one word for any number, or { "one": singular, "other": plural }');
+export type PointsWording = z.infer<typeof PointsWording>;
 
 export const Roles = z.enum(['fan', 'box-office', 'operator', 'admin']);
 export type Role = z.infer<typeof Roles>;

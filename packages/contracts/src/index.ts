@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './common';
 export * from './money';
+export * from './wording';
 export * from './envelope';
 export * from './rpc';
 export * from './bus';

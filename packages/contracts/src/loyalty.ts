@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Currency, LocalizedText, Money, NonEmpty, patchOf, Points, Timestamp, Uuid } from './common';
+import { Currency, Money, NonEmpty, patchOf, Points, PointsWording, Timestamp, Uuid } from './common';
 import { defineEvent } from './envelope';
 import { defineErrors } from './errors';
 import { ProductFamily } from './events';
@@ -56,7 +56,7 @@ export const ProgramInput = z.object({
   name: NonEmpty,
   /** Points, or an amount of money credited to the account (seed 001). */
   unit: z.enum(['points', 'currency']),
-  wording: LocalizedText,
+  wording: PointsWording,
   currency: Currency,
   /** What one point is worth in minor units of the currency, as a fraction (e.g. 1/10 = 0.1 cent). */
   valueNumerator: z.int().positive().default(1),
@@ -107,7 +107,7 @@ export const LoyaltyAccount = z.object({
   /** Points that expire within 30 days. */
   expiringSoon: z.int().nonnegative(),
   nextExpiryAt: Timestamp.nullable(),
-  wording: LocalizedText,
+  wording: PointsWording,
   createdAt: Timestamp,
 });
 export type LoyaltyAccount = z.infer<typeof LoyaltyAccount>;

@@ -1,3 +1,5 @@
+import { numberFormat } from './intl';
+
 /**
  * Amounts travel as integer minor units plus an ISO currency. They are shown through
  * Intl.NumberFormat fed with an exact decimal string, so no float ever touches an amount.
@@ -9,7 +11,7 @@ export interface Money {
 
 /** Digits after the decimal point for a currency (2 for EUR, 0 for JPY, 3 for KWD). */
 export function minorDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return numberFormat('en', currency).resolvedOptions().maximumFractionDigits ?? 2;
 }
 
 /** 12345 EUR minor units -> "123.45" exactly. */
@@ -22,8 +24,7 @@ export function decimalString(amountMinor: number, currency: string): string {
 }
 
 export function formatMoney(money: Money, locale?: string): string {
-  const format = new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency });
-  return format.format(decimalString(money.amountMinor, money.currency) as `${number}`);
+  return numberFormat(locale, money.currency).format(decimalString(money.amountMinor, money.currency) as `${number}`);
 }
 
 /** "12.5" typed by a person in EUR -> 1250 minor units; undefined when it is not an amount. */

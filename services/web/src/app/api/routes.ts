@@ -218,6 +218,8 @@ export interface LoyaltyEntry {
 export interface PreferredSeatView {
   contactId: string;
   physicalConfigurationId: string;
+  /** The venue layout's name (renewal's physical configuration); null when the venue model has no layout by that id. */
+  physicalConfigurationName: string | null;
   area: string;
   row: string;
   number: string;

@@ -1,21 +1,23 @@
 import { Progress, Stack, Text, Timeline, Title } from '@mantine/core';
-import type { Criterion, TierStanding } from '../api/routes';
+import type { TierStanding } from '../api/routes';
 import { formatMoney } from '../money';
+import { formatPoints, type Wording } from '../points';
+import { formatCount } from '../tiers';
 
-const counted: Record<Exclude<Criterion, 'total-spending'>, string> = { 'tickets-purchased': 'tickets', 'events-attended': 'events', 'membership-days': 'days' };
-
-/** What is left to the next tier in what the tiers count: money spent (given its currency), tickets, events or days. */
-function left(standing: TierStanding, remaining: number, unit: string, currency: string | undefined): string {
+/** What is left to the next tier in what the tiers count: money spent (given its currency), tickets, events or days ("1 ticket"), else points. */
+function left(standing: TierStanding, remaining: number, wording: Wording, currency: string | undefined): string {
   const { criterion } = standing;
+  const locale = navigator.language || 'en';
   if (criterion === 'total-spending' && currency) return formatMoney({ amountMinor: remaining, currency });
-  return `${new Intl.NumberFormat().format(remaining)} ${criterion && criterion !== 'total-spending' ? counted[criterion] : unit}`;
+  if (criterion && criterion !== 'total-spending') return formatCount(remaining, criterion, locale);
+  return formatPoints(remaining, wording, locale);
 }
 
 /**
  * Where the fan stands ("You're 80% to Gold!"), as the loyalty service computed it, with the
  * tier reached and the next one as a timeline. `who` names someone else, for the back office.
  */
-export function TierProgress({ standing, unit, who = "You're", currency }: { standing: TierStanding; unit: string; who?: string; currency?: string }) {
+export function TierProgress({ standing, wording, who = "You're", currency }: { standing: TierStanding; wording: Wording; who?: string; currency?: string }) {
   const { current, next, percent, value, nextThreshold } = standing;
   const steps = [current ?? 'No tier yet', ...(next ? [next] : [])];
   return (
@@ -26,7 +28,7 @@ export function TierProgress({ standing, unit, who = "You're", currency }: { sta
       <Progress value={next ? percent : 100} size="lg" aria-label={next ? `Progress to ${next}` : 'Top tier reached'} />
       {next && nextThreshold !== null && (
         <Text size="sm">
-          {left(standing, Math.max(0, nextThreshold - value), unit, currency)} to go.
+          {left(standing, Math.max(0, nextThreshold - value), wording, currency)} to go.
         </Text>
       )}
       <Timeline active={current ? 0 : -1} bulletSize={18} lineWidth={3} aria-label="Tiers">

@@ -70,7 +70,7 @@ function Standing({ contactId, program }: { contactId: string; program: LoyaltyP
     <QueryView query={standing} label="the tier progress">
       {(s) => (
         <Card withBorder data-testid="tier-progress">
-          <TierProgress standing={s} unit={wordingFor(program.wording, locale())} who={`${contactId} is`} currency={program.currency} />
+          <TierProgress standing={s} wording={program.wording} who={`${contactId} is`} currency={program.currency} />
         </Card>
       )}
     </QueryView>

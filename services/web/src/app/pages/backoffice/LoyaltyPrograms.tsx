@@ -22,6 +22,7 @@ import { Caution } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { decimalString, parseMinor } from '../../money';
+import { formatCount } from '../../tiers';
 import { familyLabels } from './AdvantageEditor';
 
 const criterionLabels: Record<Criterion, string> = {
@@ -119,7 +120,7 @@ function Programs() {
                 <Table.Td>{p.name}</Table.Td>
                 <Table.Td>
                   {Object.entries(p.wording)
-                    .map(([language, word]) => `${word} (${language})`)
+                    .map(([language, word]) => `${typeof word === 'string' ? word : `${word.one} / ${word.other}`} (${language})`)
                     .join(', ')}
                 </Table.Td>
                 <Table.Td>
@@ -185,10 +186,10 @@ function Lines({ items, none }: { items: ReactNode[]; none: string }) {
   );
 }
 
+/** Where a tier starts: an amount spent, or a count ("from 1 ticket", "from 5 tickets"). */
 function Threshold({ criterion, value, currency }: { criterion: Criterion; value: number; currency: string }) {
   if (criterion === 'total-spending') return <MoneyText money={{ amountMinor: value, currency }} />;
-  const unit: Record<Exclude<Criterion, 'total-spending'>, string> = { 'tickets-purchased': 'tickets', 'events-attended': 'events', 'membership-days': 'days' };
-  return <>{`${value.toLocaleString()} ${unit[criterion]}`}</>;
+  return <>{formatCount(value, criterion, navigator.language || 'en')}</>;
 }
 
 function RuleText({ rule, program }: { rule: EarnRule; program: LoyaltyProgramView }) {
@@ -244,9 +245,11 @@ function CloneDialog({ program, onClose, onCloned }: { program: LoyaltyProgramVi
 
 // --- the editor ------------------------------------------------------------------------------------
 
+/** What points are called in one language, in the singular and the plural (the same word when the language has one). */
 interface WordingRow {
   language: string;
-  word: string;
+  one: string;
+  other: string;
 }
 
 /** One earn rule as typed: amounts as text in the program's currency, lists as comma-separated text. */
@@ -297,7 +300,7 @@ const emptyPrice: PriceRow = { productId: '', points: '' };
 const emptyForm: Form = {
   name: '',
   unit: 'points',
-  wording: [{ language: 'en', word: '' }],
+  wording: [{ language: 'en', one: '', other: '' }],
   currency: 'EUR',
   worthPoints: 100,
   worthAmount: '1',
@@ -315,7 +318,7 @@ function fromProgram(p: LoyaltyProgramView): Form {
   return {
     name: p.name,
     unit: p.unit,
-    wording: Object.entries(p.wording).map(([language, word]) => ({ language, word })),
+    wording: Object.entries(p.wording).map(([language, word]) => (typeof word === 'string' ? { language, one: word, other: word } : { language, ...word })),
     currency: p.currency,
     worthPoints: p.valueDenominator,
     worthAmount: decimalString(p.valueNumerator, p.currency),
@@ -364,7 +367,8 @@ function check(f: Form): Errors {
   f.wording.forEach((w, n) => {
     if (!/^[a-z]{2}(-[A-Z]{2})?$/.test(w.language)) e[`wording.${n}.language`] = 'A language code, like en or fr-BE.';
     else if (f.wording.findIndex((o) => o.language === w.language) !== n) e[`wording.${n}.language`] = 'This language is already worded above.';
-    if (!w.word.trim()) e[`wording.${n}.word`] = 'The word for points in this language, like stars.';
+    if (!w.one.trim()) e[`wording.${n}.one`] = 'The word for one point in this language, like star.';
+    if (!w.other.trim()) e[`wording.${n}.other`] = 'The word for several points in this language, like stars.';
   });
   if (!wholeAtLeast(f.worthPoints, 1)) e.valueDenominator = 'A whole number of points, at least 1.';
   if (!amountOf(f, f.worthAmount)) e.valueNumerator = `An amount in ${f.currency} above zero, like 1.00.`;
@@ -394,7 +398,8 @@ function toInput(f: Form): LoyaltyProgramInput {
   return {
     name: f.name.trim(),
     unit: f.unit,
-    wording: Object.fromEntries(f.wording.map((w) => [w.language, w.word.trim()])),
+    // One word when both forms are the same: what a program worded before the plural was read back unchanged.
+    wording: Object.fromEntries(f.wording.map((w) => [w.language, w.one.trim() === w.other.trim() ? w.other.trim() : { one: w.one.trim(), other: w.other.trim() }])),
     currency: f.currency,
     valueNumerator: amount(f.worthAmount),
     valueDenominator: Number(f.worthPoints),
@@ -480,7 +485,10 @@ function ProgramEditor({ program, onSaved, onCancel }: { program?: LoyaltyProgra
 
         <Fieldset legend="What points are called">
           <Stack gap="xs">
-            <Text size="sm">The program's own word for its points, per language (stars, étoiles…), as fans and the till see it.</Text>
+            <Text size="sm">
+              The program's own word for its points, per language, in the singular and the plural (1 star, 250 stars; 1 étoile, 250 étoiles), as fans and the
+              till see it. A language without plurals takes the same word twice.
+            </Text>
             {err('wording') && (
               <Text size="sm" c="red.8" role="alert">
                 {err('wording')}
@@ -497,12 +505,20 @@ function ProgramEditor({ program, onSaved, onCancel }: { program?: LoyaltyProgra
                   error={err(`wording.${n}.language`)}
                 />
                 <TextInput
-                  label="Word for points"
+                  label="Singular"
                   required
                   maxLength={200}
-                  value={w.word}
-                  onChange={(e) => setRow('wording', n, { word: e.currentTarget.value })}
-                  error={err(`wording.${n}.word`) ?? serverIssues[`wording.${w.language}`]}
+                  value={w.one}
+                  onChange={(e) => setRow('wording', n, { one: e.currentTarget.value })}
+                  error={err(`wording.${n}.one`) ?? serverIssues[`wording.${w.language}.one`]}
+                />
+                <TextInput
+                  label="Plural"
+                  required
+                  maxLength={200}
+                  value={w.other}
+                  onChange={(e) => setRow('wording', n, { other: e.currentTarget.value })}
+                  error={err(`wording.${n}.other`) ?? serverIssues[`wording.${w.language}.other`] ?? serverIssues[`wording.${w.language}`]}
                 />
                 {form.wording.length > 1 && (
                   <ActionIcon mt={28} variant="subtle" color="red" aria-label={`Remove wording ${n + 1}`} onClick={() => removeRow('wording', n)}>
@@ -511,7 +527,7 @@ function ProgramEditor({ program, onSaved, onCancel }: { program?: LoyaltyProgra
                 )}
               </Group>
             ))}
-            <Button variant="light" w="fit-content" onClick={() => set('wording', [...form.wording, { language: '', word: '' }])}>
+            <Button variant="light" w="fit-content" onClick={() => set('wording', [...form.wording, { language: '', one: '', other: '' }])}>
               Add a language
             </Button>
           </Stack>

@@ -5,6 +5,7 @@ import { fill, routes, type DeliveryView, type PartnerView } from '../../api/rou
 import { DataTable } from '../../components/DataTable';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
+import { wordingFor } from '../../points';
 
 /** Partners (seed 000) and the messages they could not take after every retry, with replay. */
 export function PartnersPage() {
@@ -41,7 +42,7 @@ function PartnerList() {
                     {p.active ? 'Active' : 'Inactive'}
                   </Badge>
                 </Group>
-                <Text size="sm">Points called “{p.wording.en ?? Object.values(p.wording)[0]}”</Text>
+                <Text size="sm">Points called “{wordingFor(p.wording, navigator.language || 'en')}”</Text>
                 <Text size="xs">updated {new Date(p.updatedAt).toLocaleString()}</Text>
               </Card>
             ))}

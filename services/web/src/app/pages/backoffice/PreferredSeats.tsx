@@ -48,8 +48,15 @@ export function PreferredSeats({ contactId }: { contactId: string }) {
                     </Badge>
                   )}
                 </Table.Td>
-                <Table.Td ff="monospace" fz="xs">
-                  {s.physicalConfigurationId}
+                <Table.Td>
+                  {s.physicalConfigurationName ?? (
+                    <>
+                      Unknown layout{' '}
+                      <Text span ff="monospace" fz="xs">
+                        {s.physicalConfigurationId}
+                      </Text>
+                    </>
+                  )}
                 </Table.Td>
                 <Table.Td>{s.fromOrderId}</Table.Td>
                 <Table.Td>{new Date(s.storedAt).toLocaleDateString()}</Table.Td>
@@ -91,8 +98,8 @@ function Remove({ seat, onRemoved }: { seat: PreferredSeatView; onRemoved(): voi
       <Modal opened={opened} onClose={() => setOpened(false)} title={`Remove the preferred seat ${seatName(seat)}?`} closeButtonProps={{ 'aria-label': 'Close' }}>
         <Stack>
           <Text size="sm">
-            {seat.contactId} will no longer be offered this seat first, at the next renewal run or season-ticket purchase in this venue layout. Tickets already bought are not
-            touched.
+            {seat.contactId} will no longer be offered this seat first, at the next renewal run or season-ticket purchase in{' '}
+            {seat.physicalConfigurationName ? `the venue layout ${seat.physicalConfigurationName}` : 'this venue layout'}. Tickets already bought are not touched.
           </Text>
           {remove.error !== undefined && <ProblemAlert error={remove.error} title="The preferred seat was not removed" />}
           <Group justify="flex-end">

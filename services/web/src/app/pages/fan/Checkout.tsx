@@ -9,6 +9,7 @@ import { GiftIcon } from '../../components/GiftIcon';
 import { Success } from '../../components/Notices';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { decimalString, formatMoney, parseMinor } from '../../money';
+import { formatPoints } from '../../points';
 import { PartnerPointsPayment } from './PartnerPoints';
 
 /**
@@ -268,7 +269,7 @@ function Checkout() {
                 <Text>
                   {methodLabels[p.method]}
                   {p.method === 'voucher' && p.ref ? ` ${p.ref}` : ''}
-                  {p.points !== undefined ? ` (${p.points.toLocaleString()} points)` : ''}
+                  {p.points !== undefined ? ` (${formatPoints(p.points, undefined, navigator.language || 'en')})` : ''}
                 </Text>
                 <Text>−{money(p.amountMinor)}</Text>
               </Group>

@@ -6,7 +6,6 @@ import { LoyaltyFigures } from '../../components/Amounts';
 import { QueryView } from '../../components/QueryView';
 import { TierProgress } from '../../components/TierProgress';
 import { formatMoney } from '../../money';
-import { wordingFor } from '../../points';
 
 /** Seed 003's "My rewards": balance in the program's words and its money value, tiers, rewards. */
 export function MyRewardsPage() {
@@ -34,7 +33,7 @@ function Balances() {
           <QueryView query={standing} label="your tier progress">
             {(s) => (
               <Card withBorder data-testid="tier-progress">
-                <TierProgress standing={s} unit={wordingFor(l.wording, navigator.language || 'en')} currency={l.balanceValue.currency} />
+                <TierProgress standing={s} wording={l.wording} currency={l.balanceValue.currency} />
               </Card>
             )}
           </QueryView>
