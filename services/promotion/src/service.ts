@@ -54,7 +54,15 @@ export function createPromotionService(opts: PromotionOptions = {}, runtime: Pro
               while ((await deps.db.transaction((tx) => expireDueHolds(tx, clock()))) > 0);
             },
           },
-          { name: 'promotion.codes.generate', everyMs, run: () => generator.drain() },
+          // Through the generator's workers, so at most `parallel` chunks are written at once and idle() sees them all.
+          {
+            name: 'promotion.codes.generate',
+            everyMs,
+            run: async () => {
+              generator.continue();
+              await generator.idle();
+            },
+          },
         ],
         onStop: () => generator.idle(),
       };
