@@ -154,4 +154,20 @@ describe('paying with partner points at checkout', () => {
     expect(held.status).toBeGreaterThanOrEqual(400);
     expect((await books()).authorisations.filter((a) => a.orderId === 'r4r-order-3' && a.status === 'held')).toEqual([]);
   });
+
+  it('still quotes when partner-sync itself is down, leaving partner points out, and shows them again once it is back', async () => {
+    const plainCart = { ...cart(), pay: { vouchers: [] } };
+    const quote = () => fan<{ totalMinor: number; balances: { partners: { partnerId: string }[]; partnersUnavailable: string[] } }>('POST', '/v1/checkout/quote', plainCart);
+    expect((await quote()).body.balances.partners.map((p) => p.partnerId)).toEqual([partnerId]);
+    await platform.kill('partner-sync');
+    try {
+      const down = await quote();
+      expect(down.status).toBe(200);
+      expect(down.body.totalMinor).toBe(4000);
+      expect(down.body.balances).toMatchObject({ partners: [], partnersUnavailable: [] });
+    } finally {
+      await platform.restart('partner-sync');
+    }
+    await eventually(async () => ((await quote()).body.balances.partners.length === 1 ? true : undefined), 30_000);
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Currency, LocalizedText, NonEmpty, Timestamp, Uuid } from './common';
+import { Currency, NonEmpty, PointsWording, Timestamp, Uuid } from './common';
 import { defineErrors } from './errors';
 import { ProductFamily } from './events';
 import { defineRequest, healthContract } from './rpc';
@@ -73,8 +73,8 @@ const PartnerSettings = z.object({
   apiBaseUrl: z.url({ protocol: /^https?$/ }),
   /** Sent as a bearer token to the partner's API. */
   apiKey: z.string().min(8).max(500),
-  /** Wording shown to people: "points", "Rewards4Rugby points", "stars". */
-  wording: LocalizedText,
+  /** Wording shown to people: "points", "Rewards4Rugby points", { one: "star", other: "stars" }. */
+  wording: PointsWording,
   conversion: PointsConversion,
   earn: EarnRules.default(EarnRules.parse({})),
   spend: SpendRules.default(SpendRules.parse({})),
@@ -94,7 +94,7 @@ export const PartnerView = z.object({
   outboundSecrets: z.array(SecretView),
   /** Where the partner sends webhooks, on this service's HTTP server. */
   webhookPath: z.string(),
-  wording: LocalizedText,
+  wording: PointsWording,
   conversion: PointsConversion,
   earn: EarnRules,
   spend: SpendRules,
@@ -120,7 +120,7 @@ export const partnersUpdate = defineRequest(
     name: NonEmpty.optional(),
     apiBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
     apiKey: z.string().min(8).max(500).optional(),
-    wording: LocalizedText.optional(),
+    wording: PointsWording.optional(),
     conversion: PointsConversion.optional(),
     earn: EarnRules.optional(),
     spend: SpendRules.optional(),
@@ -154,7 +154,7 @@ export const PartnerBalance = z.object({
   points: z.int(),
   /** What the points are worth, rounded down. */
   value: z.object({ amountMinor: z.int(), currency: Currency }),
-  wording: LocalizedText,
+  wording: PointsWording,
   /** True when the partner did not answer and this is the last balance it told us. */
   stale: z.boolean(),
   asOf: Timestamp,
@@ -165,6 +165,17 @@ export const balancesGet = defineRequest(
   'partner-sync.v1.balances.get',
   z.object({ partnerId: Uuid, contactId: NonEmpty }),
   PartnerBalance,
+);
+
+/**
+ * A contact's balance with every active partner of the tenant, for a checkout's quote, in one
+ * request: a partner that is down and never gave this contact a balance is listed as
+ * unavailable; one the contact is not a member of, or that refuses, is left out.
+ */
+export const balancesOfContact = defineRequest(
+  'partner-sync.v1.balances.of-contact',
+  z.object({ contactId: NonEmpty }),
+  z.object({ balances: z.array(PartnerBalance), unavailable: z.array(Uuid) }),
 );
 
 export const SpendLine = z.object({ lineId: NonEmpty, productFamily: ProductFamily, amountMinor: z.int().nonnegative() });

@@ -232,6 +232,15 @@ export const creditNotesGet = defineRequest(
   z.object({ contactId: Key, currency: Currency }).strict(),
   CreditNoteView.extend({ entries: z.array(LedgerEntry) }),
 );
+/**
+ * What a contact's credit note can pay now in a currency, for a checkout's quote: 0 when the
+ * contact has none in that currency (no refusal: a quote asks it for every fan).
+ */
+export const creditNotesBalance = defineRequest(
+  'voucher.v1.credit-notes.balance',
+  z.object({ contactId: Key, currency: Currency }).strict(),
+  z.object({ currency: Currency, balanceMinor: z.int().nonnegative() }),
+);
 export const creditNotesHold = defineRequest(
   'voucher.v1.credit-notes.hold',
   z

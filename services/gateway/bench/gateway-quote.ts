@@ -1,12 +1,14 @@
 /**
  * pnpm bench gateway-quote: quote requests per second and p50/p99 through HTTP at 50 concurrent
- * connections against the whole platform (gateway → promotion and loyalty over NATS), beside a
- * bare express endpoint answering a similar JSON on the same machine in the same run.
+ * connections against the whole platform (gateway → promotion, loyalty, voucher and partner-sync
+ * over NATS) for a fan with points in an active loyalty program, beside a bare express endpoint
+ * answering the same JSON on the same machine in the same run.
  */
 import autocannon from 'autocannon';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { Platform } from '../../../test-e2e/harness';
+import { seedFans } from '../../../test-e2e/reliability/checkouts';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
@@ -37,7 +39,9 @@ async function main(): Promise<void> {
       discount: { kind: 'percent', basisPoints: 500 },
     });
     await admin('POST', `/v1/promo-codes/${promo.body.promoCodeId}/transitions`, { to: 'in-operation' });
-    const token = await platform.token({ tenant: 'bench', roles: ['fan'], contactId: 'fan-bench' });
+    // A fan of a venue with a loyalty program: the quote shows their points and what the order earns.
+    await seedFans(platform, 'bench', 1);
+    const token = await platform.token({ tenant: 'bench', roles: ['fan'], contactId: 'fan-0' });
     const body = JSON.stringify({
       channel: 'web',
       currency: 'EUR',
@@ -50,6 +54,8 @@ async function main(): Promise<void> {
     const sample = await fetch(`${platform.gatewayUrl}/v1/checkout/quote`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
     const sampleBody = await sample.text();
     if (sample.status !== 200) throw new Error(`quote failed: ${sample.status} ${sampleBody}`);
+    const sampleQuote = JSON.parse(sampleBody) as { balances: { points?: { points: number } }; pointsEarnable: number };
+    if (sampleQuote.balances.points?.points !== 10_000 || !(sampleQuote.pointsEarnable > 0)) throw new Error(`the quote does not show the fan's points: ${sampleBody}`);
 
     const bare = express();
     bare.use(express.json());

@@ -55,7 +55,7 @@ export const gatewayService: ServiceDefinition<typeof GatewayConfig> = {
       },
       logger,
     );
-    const checkout = new Checkout(backends, db, loyaltyCheckout(backends));
+    const checkout = new Checkout(backends, db, loyaltyCheckout(backends), logger);
     const sagas = new CheckoutSagas(db, checkout, logger, config.CHECKOUT_HOLD_TTL_SECONDS * 1000, config.CHECKOUT_ABANDONED_HOLD_MS);
     // Confirms accepted before a crash are finished before the gateway takes new requests.
     await sagas.resume();

@@ -17,6 +17,7 @@ import { mountApi } from '../src/http/api';
 import { HttpIdempotency } from '../src/http/idempotency';
 import { RateLimiter } from '../src/http/rate-limit';
 import { route } from '../src/http/route';
+import { loyaltyRoutes } from '../src/routes/loyalty';
 
 const secret = 's'.repeat(40);
 const iso = isolation('gateway_api');
@@ -72,6 +73,8 @@ const routes = [
     response: z.object({ contactId: z.string() }),
     handle: async (ctx) => ({ contactId: ctx.principal.contactId! }),
   }),
+  // A real route, for what its body's schema says back.
+  ...loyaltyRoutes.filter((r) => r.method === 'post' && r.path === '/loyalty-programs'),
 ];
 
 beforeAll(async () => {
@@ -83,7 +86,7 @@ beforeAll(async () => {
   const bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix });
   const app = express();
   const backends = new Backends(bus, logger, createMetrics('gateway-test'));
-  const checkout = new Checkout(backends, db, loyaltyCheckout(backends));
+  const checkout = new Checkout(backends, db, loyaltyCheckout(backends), logger);
   mountApi(app, {
     routes,
     verify: await createVerifier({ JWT_SECRET: secret }),
@@ -163,6 +166,14 @@ describe('gateway API layer', () => {
     const malformed = await call('POST', '/v1/things', { token: op, key: 'k-raw', raw: '{"name": ' });
     expect(malformed).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
     expect(malformed.type).toContain('application/problem+json');
+  });
+
+  it("says what a points wording with only one of its two forms lacks, where zod alone says 'Invalid input'", async () => {
+    const op = await token({ tenant: 'acme', roles: ['operator'] });
+    const half = await call('POST', '/v1/loyalty-programs', { token: op, key: 'k-half', body: { name: 'Stars', unit: 'points', wording: { en: { one: 'star' } }, currency: 'EUR' } });
+    expect(half).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    expect(half.type).toContain('application/problem+json');
+    expect(half.body.details).toEqual({ issues: [{ in: 'body', path: 'wording.en', message: 'Give both the singular (one) and the plural (other), or a single word' }] });
   });
 
   it('maps a typed error to its status and hides an unexpected one', async () => {

@@ -2,7 +2,7 @@ import type { ServiceDefinition } from '@tlp/platform';
 import { z } from 'zod';
 import { expireLots, releaseExpiredHolds } from './app/ledger';
 import { releaseExpiredRewardHolds } from './app/reward-holds';
-import { LoyaltyTables1763857000000, PointsHoldProducts1764000000003, RewardHolds1764000000002 } from './db/migrations';
+import { LoyaltyTables1763857000000, PointsHoldProducts1764000000003, RewardHolds1764000000002, RewardsByContact1764000000004 } from './db/migrations';
 import { loyaltyConsumers } from './transport/consumers';
 import { loyaltyHandlers } from './transport/handlers';
 
@@ -14,7 +14,7 @@ const LoyaltyConfig = z.object({
 export const loyaltyService: ServiceDefinition<typeof LoyaltyConfig> = {
   name: 'loyalty',
   config: LoyaltyConfig,
-  migrations: [LoyaltyTables1763857000000, RewardHolds1764000000002, PointsHoldProducts1764000000003],
+  migrations: [LoyaltyTables1763857000000, RewardHolds1764000000002, PointsHoldProducts1764000000003, RewardsByContact1764000000004],
   build: ({ db, config }) => ({
     handlers: loyaltyHandlers(db),
     consumers: loyaltyConsumers,

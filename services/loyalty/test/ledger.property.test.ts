@@ -103,7 +103,7 @@ it('keeps the ledger sum equal to the balance, never negative, spending the earl
             const orderId = `${contactId}-h${holds.length}`;
             const attempt =
               o.kind === 'hold'
-                ? holdPoints(tx, 'acme', locked, orderId, o.points, 3600, new Date(now))
+                ? holdPoints(tx, 'acme', locked, orderId, o.points, 3600, new Date(now), program)
                 : debit(tx, 'acme', locked, o.points, new Date(now), { kind: 'reverse' });
             if (!takes) {
               await expect(attempt).rejects.toMatchObject({ code: 'INSUFFICIENT_POINTS' });

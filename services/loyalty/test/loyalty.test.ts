@@ -270,6 +270,30 @@ describe('loyalty service', () => {
     expect((await bus.request(loyaltyRewardsList, acme, { campaign: 'Spring' })).rewards.map((r) => r.rewardId)).not.toContain(reward.rewardId);
   });
 
+  it("keeps a wording's singular and plural per language, and one word as it was given, through create, update, clone and the account", async () => {
+    const stars = { en: { one: 'star', other: 'stars' }, fr: { one: 'étoile', other: 'étoiles' } };
+    const made = await bus.request(loyaltyProgramsCreate, acme, { ...program, name: 'Singular and plural', wording: stars });
+    expect(made.wording).toEqual(stars);
+    expect((await bus.request(loyaltyProgramsGet, acme, { programId: made.programId })).wording).toEqual(stars);
+    expect((await bus.request(loyaltyProgramsClone, acme, { programId: made.programId, name: 'Its copy' })).wording).toEqual(stars);
+    await bus.request(loyaltyProgramsSetActive, acme, { programId: made.programId, active: true });
+    const account = await bus.request(loyaltyAccountsOpen, acme, { programId: made.programId, contactId: 'fan-wording' });
+    expect(account.wording).toEqual(stars);
+
+    // A client that sends one word per language, as before, reads one word back; one language may have both forms, another one word.
+    const oneWord = await bus.request(loyaltyProgramsCreate, acme, { ...program, name: 'One word' });
+    expect(oneWord.wording).toEqual({ en: 'stars', fr: 'étoiles' });
+    const mixed = { en: { one: 'star', other: 'stars' }, fr: 'étoiles' };
+    expect((await bus.request(loyaltyProgramsUpdate, acme, { programId: oneWord.programId, wording: mixed })).wording).toEqual(mixed);
+    expect((await bus.request(loyaltyProgramsGet, acme, { programId: oneWord.programId })).wording).toEqual(mixed);
+
+    // Half a pair, or an empty form, is refused and changes nothing.
+    for (const wording of [{ en: { one: 'star' } }, { en: { one: '', other: 'stars' } }]) {
+      await expect(bus.request(loyaltyProgramsUpdate, acme, { programId: oneWord.programId, wording: wording as never })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
+    expect((await bus.request(loyaltyProgramsGet, acme, { programId: oneWord.programId })).wording).toEqual(mixed);
+  });
+
   it('lists as eligible the contacts meeting the conditions and those granted the reward by hand, even with no purchase yet', async () => {
     const reward = await bus.request(loyaltyRewardsCreate, acme, {
       name: 'Big spenders',
@@ -361,5 +385,45 @@ describe('loyalty service', () => {
     expect(await bus.request(loyaltyAccountsGet, acme, { accountId })).toMatchObject({ balance: 40, held: 0 });
     const history = await bus.request(loyaltyAccountsHistory, acme, { accountId });
     expect(history.entries).toHaveLength(1);
+  });
+
+  it("says how many points an account has in its program's words when it refuses to take more: 1 star, not 1 points", async () => {
+    const made = await bus.request(loyaltyProgramsCreate, acme, { ...program, name: 'Counted stars', wording: { en: { one: 'star', other: 'stars' } } });
+    await bus.request(loyaltyProgramsSetActive, acme, { programId: made.programId, active: true });
+    const { accountId } = await bus.request(loyaltyAccountsOpen, acme, { programId: made.programId, contactId: 'fan-one-star' });
+    await bus.request(loyaltyAccountsAdjust, acme, { accountId, adjustmentId: 'one-star', points: 1, reason: 'test funds' });
+    const refused = { code: 'INSUFFICIENT_POINTS', message: 'The account has 1 star, 2 asked' };
+    await expect(bus.request(loyaltyAccountsAdjust, acme, { accountId, adjustmentId: 'two-stars-off', points: -2, reason: 'too much' })).rejects.toMatchObject(refused);
+    await expect(bus.request(loyaltyPointsHold, acme, { orderId: 'o-two-stars', contactId: 'fan-one-star', programId: made.programId, points: 2 })).rejects.toMatchObject(refused);
+  });
+
+  it("quotes from the set-up as it is now: a program or reward changed a moment ago shows in the very next quote", async () => {
+    const venue = testContext('quote-live');
+    const live = await bus.request(loyaltyProgramsCreate, venue, program);
+    await bus.request(loyaltyProgramsSetActive, venue, { programId: live.programId, active: true });
+    const account = await bus.request(loyaltyAccountsOpen, venue, { programId: live.programId, contactId: 'fan-live' });
+    await bus.request(loyaltyAccountsAdjust, venue, { accountId: account.accountId, adjustmentId: 'gift', points: 250, reason: 'gift' });
+    const ask = () =>
+      bus.request(loyaltyCheckoutQuote, venue, {
+        contactId: 'fan-live',
+        channel: 'web',
+        currency: 'EUR',
+        lines: [{ lineId: 'l1', productId: 'p1', productFamily: 'event', quantity: 1, priceMinor: 4000 }],
+        pointsToUse: 0,
+      });
+    const first = await ask();
+    expect(first).toMatchObject({ pointsEarnable: 40, account: { balance: 250, wording: program.wording }, rewards: [] });
+
+    await bus.request(loyaltyProgramsUpdate, venue, { programId: live.programId, earnRules: [{ ...program.earnRules[0]!, points: 3 }] });
+    expect((await ask()).pointsEarnable).toBe(120);
+
+    const reward = await bus.request(loyaltyRewardsCreate, venue, { name: 'Members 5%', conditions: [{ criterion: 'membership-days', operator: '>=', value: 0 }], reward: { type: 'percentage', basisPoints: 500 }, validity: { kind: 'continuous' } });
+    await bus.request(loyaltyRewardsSetActive, venue, { rewardId: reward.rewardId, active: true });
+    expect((await ask()).rewards.map((r) => r.rewardId)).toEqual([reward.rewardId]);
+    await bus.request(loyaltyRewardsSetActive, venue, { rewardId: reward.rewardId, active: false });
+    expect((await ask()).rewards).toEqual([]);
+
+    await bus.request(loyaltyProgramsSetActive, venue, { programId: live.programId, active: false });
+    await expect(ask()).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
   });
 });

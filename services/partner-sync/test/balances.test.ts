@@ -1,4 +1,4 @@
-import { balancesGet, ContactRegistered, OrderCompleted, partnersCreate, partnersList, partnersUpdate, type PartnerView } from '@tlp/contracts';
+import { balancesGet, balancesOfContact, ContactRegistered, OrderCompleted, partnersCreate, partnersList, partnersUpdate, type PartnerView } from '@tlp/contracts';
 import { eventually } from '@tlp/testkit';
 import { contact, ctxOf, order, partnerInput, startHarness, startSimulator, type Harness, type RunningSimulator } from './fixtures';
 
@@ -73,10 +73,36 @@ describe('partner balances', () => {
     });
   });
 
+  it("keeps the partner's wording in the singular and the plural, or one word, as it was given, and shows it with the balance", async () => {
+    const stars = { en: { one: 'Rugby star', other: 'Rugby stars' }, fr: 'étoiles Rugby' };
+    const s = await setUp('club-words', { wording: stars });
+    expect(s.partner.wording).toEqual(stars);
+    await member('club-words', s.input.apiKey, 'c-one', 1);
+    expect(await h.bus.request(balancesGet, ctxOf('club-words'), { partnerId: s.partner.partnerId, contactId: 'c-one' })).toMatchObject({ points: 1, wording: stars });
+    const oneWord = { en: 'Rugby points' };
+    expect((await h.bus.request(partnersUpdate, ctxOf('club-words'), { partnerId: s.partner.partnerId, wording: oneWord })).wording).toEqual(oneWord);
+    expect((await h.bus.request(partnersList, ctxOf('club-words'), {})).partners[0]?.wording).toEqual(oneWord);
+  });
+
   it('says PARTNER_MEMBER_UNKNOWN for a contact the partner does not know', async () => {
     await expect(h.bus.request(balancesGet, ctxOf('club-bal'), { partnerId: partner.partnerId, contactId: 'c-nobody' })).rejects.toMatchObject({
       code: 'PARTNER_MEMBER_UNKNOWN',
     });
+  });
+});
+
+describe("a contact's balances with every partner, for the checkout's quote", () => {
+  it('answers the partners that know the contact, lists the ones down as unavailable, leaves out the ones that do not know them, and nothing to another tenant', async () => {
+    const known = await setUp('club-many');
+    await member('club-many', known.input.apiKey, 'c-many', 300);
+    // Linked after the contact registered: this partner has never heard of them.
+    const stranger = await setUp('club-many');
+    const down = await setUp('club-many', { apiBaseUrl: 'http://127.0.0.1:9' });
+    const answer = await h.bus.request(balancesOfContact, ctxOf('club-many'), { contactId: 'c-many' });
+    expect(answer.balances).toEqual([expect.objectContaining({ partnerId: known.partner.partnerId, points: 300, stale: false })]);
+    expect(answer.unavailable).toEqual([down.partner.partnerId]);
+    expect(answer.balances.map((b) => b.partnerId)).not.toContain(stranger.partner.partnerId);
+    expect(await h.bus.request(balancesOfContact, ctxOf('club-elsewhere'), { contactId: 'c-many' })).toEqual({ balances: [], unavailable: [] });
   });
 });
 

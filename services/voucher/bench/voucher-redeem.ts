@@ -2,10 +2,12 @@
  * `pnpm bench voucher-redeem`: checkout payments with financial vouchers over NATS against the
  * real servers. 10,000 vouchers are sold first (through the sale use case, not timed); then
  * hold+capture pairs run from 64 callers at once, each pair on a random voucher with its own
- * order id, as the gateway's checkout does. Rate and latency are per pair (hold reply to capture
+ * order id, as the gateway's checkout does, from a child process (the gateway's place: the service
+ * keeps its process to itself). Rate and latency are per pair (hold request to capture
  * reply), and the ledger is checked against the balances at the end.
  * Last line: {"bench":"voucher-redeem","pairsPerSec":…,"p50Ms":…,"p99Ms":…}
  */
+import { fork } from 'node:child_process';
 import { Bus, vouchersCapture, vouchersHold } from '@tlp/contracts';
 import { sql, startService } from '@tlp/platform';
 import { cleanUp, connectNats, infra, isolation, serviceEnv, testContext } from '@tlp/testkit';
@@ -28,12 +30,48 @@ async function pool(count: number, fn: (n: number) => Promise<void>): Promise<vo
   );
 }
 
+interface LoadResult {
+  seconds: number;
+  latencies: number[];
+  cpuSeconds: number;
+}
+
+/** The checkout's side, run in a child process as the gateway is in production. */
+async function load(subjectPrefix: string, codes: { code: string; voucherId: string }[]): Promise<LoadResult> {
+  const nc = await connectNats(await infra());
+  const bus = new Bus(nc, { subjectPrefix, timeoutMs: 30_000 });
+  const request = testContext(tenantId);
+  const latencies: number[] = [];
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await pool(pairs, async (n) => {
+    const v = codes[Math.floor(Math.random() * codes.length)]!;
+    const orderId = `order-${n}`;
+    const t0 = performance.now();
+    await bus.request(vouchersHold, request, { orderId, code: v.code, amountMinor: 100 + (n % 900), currency: 'EUR' });
+    await bus.request(vouchersCapture, request, { orderId, voucherId: v.voucherId });
+    latencies.push(performance.now() - t0);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  await nc.close();
+  return { seconds, latencies, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
+function runLoad(subjectPrefix: string, codes: { code: string; voucherId: string }[]): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['load', subjectPrefix], { execArgv: ['--import', 'tsx'] });
+    child.once('message', (m) => resolve(m as LoadResult));
+    child.once('error', reject);
+    child.once('exit', (code) => (code ? reject(new Error(`load generator exited with ${code}`)) : undefined));
+    child.send(codes);
+  });
+}
+
 async function main(): Promise<void> {
   const i = await infra();
   const iso = isolation('bench voucher redeem');
   const service = await startService(voucherService, serviceEnv(i, iso, { LOG_LEVEL: 'warn', DB_POOL_SIZE: process.env.BENCH_POOL ?? '20' }));
-  const nc = await connectNats(i);
-  const bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix, timeoutMs: 30_000 });
   try {
     const { deps } = service;
     const ports = {
@@ -54,21 +92,10 @@ async function main(): Promise<void> {
     });
     console.error(`sold ${vouchers} vouchers in ${round((performance.now() - seeding) / 1000)} s; running ${pairs} hold+capture pairs, ${width} at a time`);
 
-    const latencies: number[] = [];
-    const request = testContext(tenantId);
     const cpu = process.cpuUsage();
-    const started = performance.now();
-    await pool(pairs, async (n) => {
-      const v = codes[Math.floor(Math.random() * codes.length)]!;
-      const orderId = `order-${n}`;
-      const t0 = performance.now();
-      await bus.request(vouchersHold, request, { orderId, code: v.code, amountMinor: 100 + (n % 900), currency: 'EUR' });
-      await bus.request(vouchersCapture, request, { orderId, voucherId: v.voucherId });
-      latencies.push(performance.now() - t0);
-    });
-    const seconds = (performance.now() - started) / 1000;
+    const { seconds, latencies, cpuSeconds } = await runLoad(iso.subjectPrefix, codes);
     const used = process.cpuUsage(cpu);
-    console.error(`this process (callers and service) used ${round((used.user + used.system) / 1e6 / seconds)} of a core`);
+    console.error(`service used ${round((used.user + used.system) / 1e6 / seconds)} of a core, the callers ${round(cpuSeconds / seconds)}`);
 
     const [check] = await sql<{ drift: string; captured: string }>(
       deps.db,
@@ -79,13 +106,22 @@ async function main(): Promise<void> {
     console.error(`ledger equals balance on all ${vouchers} vouchers; ${check?.captured} captures`);
     console.log(JSON.stringify({ bench: 'voucher-redeem', pairsPerSec: Math.round(pairs / seconds), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) }));
   } finally {
-    await nc.close();
     await service.stop();
     await cleanUp(i, iso);
   }
 }
 
-main().then(
+if (process.argv[2] === 'load') {
+  process.once('message', (codes) => {
+    load(process.argv[3] ?? '', codes as { code: string; voucherId: string }[]).then(
+      (r) => process.send?.(r, () => process.exit(0)),
+      (e: unknown) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  });
+} else main().then(
   () => process.exit(0),
   (e: unknown) => {
     console.error(e);

@@ -1,4 +1,5 @@
 import {
+  creditNotesBalance,
   creditNotesCapture,
   creditNotesConvert,
   creditNotesCredit,
@@ -98,6 +99,7 @@ describe('credit notes', () => {
     await h.bus.request(creditNotesCredit, ctxOf(T), { refundId: 'refund-5', contactId: 'fan-4', amountMinor: 2_000, currency: 'EUR' });
     await h.bus.request(creditNotesHold, ctxOf(T), { orderId: 'o-t', contactId: 'fan-4', amountMinor: 500, currency: 'EUR' });
     const other = ctxOf('club-cricket');
+    expect(await h.bus.request(creditNotesBalance, other, { contactId: 'fan-4', currency: 'EUR' })).toEqual({ currency: 'EUR', balanceMinor: 0 });
     expect(await refusal(h.bus.request(creditNotesGet, other, { contactId: 'fan-4', currency: 'EUR' }))).toBe('CREDIT_NOTE_NOT_FOUND');
     expect(await refusal(h.bus.request(creditNotesHold, other, { orderId: 'o-x', contactId: 'fan-4', amountMinor: 1, currency: 'EUR' }))).toBe(
       'CREDIT_NOTE_NOT_FOUND',
@@ -108,5 +110,13 @@ describe('credit notes', () => {
     // The same refund id in another tenant is another refund.
     expect((await h.bus.request(creditNotesCredit, other, { refundId: 'refund-5', contactId: 'fan-4', amountMinor: 700, currency: 'EUR' })).balanceMinor).toBe(700);
     expect(await h.bus.request(creditNotesGet, ctxOf(T), { contactId: 'fan-4', currency: 'EUR' })).toMatchObject({ balanceMinor: 1_500, heldMinor: 500 });
+  });
+
+  it("gives a quote what a contact's credit note can pay now: the balance after holds, and 0 with none in that currency", async () => {
+    expect(await h.bus.request(creditNotesBalance, ctxOf(T), { contactId: 'fan-6', currency: 'EUR' })).toEqual({ currency: 'EUR', balanceMinor: 0 });
+    await h.bus.request(creditNotesCredit, ctxOf(T), { refundId: 'refund-6', contactId: 'fan-6', amountMinor: 3_000, currency: 'EUR' });
+    await h.bus.request(creditNotesHold, ctxOf(T), { orderId: 'o-6', contactId: 'fan-6', amountMinor: 1_200, currency: 'EUR' });
+    expect(await h.bus.request(creditNotesBalance, ctxOf(T), { contactId: 'fan-6', currency: 'EUR' })).toEqual({ currency: 'EUR', balanceMinor: 1_800 });
+    expect(await h.bus.request(creditNotesBalance, ctxOf(T), { contactId: 'fan-6', currency: 'CHF' })).toEqual({ currency: 'CHF', balanceMinor: 0 });
   });
 });

@@ -74,6 +74,7 @@ export const Quote = z.object({
   notApplied: z.array(z.object({ kind: z.string(), ref: z.string(), lineId: z.string().nullable(), reason: z.string() })),
   /** What the customer has, in their own wording and in money, for the tooltip at checkout. */
   balances: z.object({
+    /** `wording` is the program's English word (else its first) in the form `points` takes: "1 star", "2 stars". */
     points: z.object({ points: z.int(), valueMinor: z.int(), wording: z.string() }).nullable(),
     creditNoteMinor: z.int(),
     partners: z.array(z.object({ partnerId: z.string(), points: z.int(), valueMinor: z.int(), stale: z.boolean() })),

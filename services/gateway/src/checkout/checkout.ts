@@ -1,17 +1,16 @@
 import {
-  balancesGet,
+  balancesOfContact,
   captureHold,
   creditNotesCapture,
   creditNotesConvert,
   creditNotesCredit,
-  creditNotesGet,
+  creditNotesBalance,
   creditNotesHold,
   creditNotesRelease,
   DomainError,
   evaluateCart,
   OrderCompleted,
   OrderRefunded,
-  partnersList,
   placeHold,
   releaseHold,
   spendCapture,
@@ -24,7 +23,7 @@ import {
   type Evaluation,
   type RequestContext,
 } from '@tlp/contracts';
-import { enqueueEvents, type NewEvent } from '@tlp/platform';
+import { enqueueEvents, type Logger, type NewEvent } from '@tlp/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Backends } from '../backends';
 import { allocatePayments, refundedReductions, type CheckoutCart, type PaymentLine, type Quote, type RefundedReduction, type RefundRequest } from './cart';
@@ -60,7 +59,6 @@ function promotionCart(cart: CheckoutCart, contactId: string | null): Cart {
   } as Cart;
 }
 
-const isNotFound = (e: unknown) => e instanceof DomainError && /NOT_FOUND$/.test(e.code);
 /** A service or partner that could not answer (down, timed out, breaker open), as opposed to one that said no. */
 const isUnavailable = (e: unknown) => e instanceof DomainError && (e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT');
 
@@ -74,6 +72,7 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
     private readonly backends: Backends,
     private readonly db: DataSource,
     private readonly loyalty: LoyaltyCheckout,
+    private readonly log: Logger,
   ) {}
 
   async quote(ctx: RequestContext, cart: CheckoutCart, contactId: string | null): Promise<Quote> {
@@ -132,35 +131,28 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
   }
 
   private async creditNoteBalance(ctx: RequestContext, contactId: string, currency: string): Promise<number> {
-    try {
-      return (await this.backends.call(creditNotesGet, ctx, { contactId, currency })).balanceMinor;
-    } catch (e) {
-      if (isNotFound(e)) return 0;
-      throw e;
-    }
+    return (await this.backends.call(creditNotesBalance, ctx, { contactId, currency })).balanceMinor;
   }
 
   /**
-   * Partner points for the tooltip; a partner that is down shows its last balance, marked stale,
-   * or, with none known, is listed as unavailable. A contact who is not a partner's member, or a
-   * partner refusing, leaves that partner out.
+   * Partner points for the tooltip, in one request to partner-sync: a partner that is down shows
+   * its last balance, marked stale, or, with none known, is listed as unavailable; a contact who
+   * is not a partner's member, or a partner refusing, leaves that partner out. Partner-sync itself
+   * not answering leaves the partners out of this quote rather than failing it: partner points
+   * are one way to pay among others, and the hold asks partner-sync again if the fan uses them.
    */
   private async partnerBalances(ctx: RequestContext, contactId: string): Promise<Pick<Quote['balances'], 'partners' | 'partnersUnavailable'>> {
-    const { partners } = await this.backends.call(partnersList, ctx, {});
-    const answers = await Promise.all(
-      partners
-        .filter((p) => p.active)
-        .map((p) =>
-          this.backends.call(balancesGet, ctx, { partnerId: p.partnerId, contactId }).then(
-            (b) => ({ balance: { partnerId: b.partnerId, points: b.points, valueMinor: b.value.amountMinor, stale: b.stale } }),
-            (e: unknown) => ({ unavailable: isUnavailable(e) ? p.partnerId : undefined }),
-          ),
-        ),
-    );
-    return {
-      partners: answers.flatMap((a) => ('balance' in a ? [a.balance] : [])),
-      partnersUnavailable: answers.flatMap((a) => ('unavailable' in a && a.unavailable ? [a.unavailable] : [])),
-    };
+    try {
+      const { balances, unavailable } = await this.backends.call(balancesOfContact, ctx, { contactId });
+      return {
+        partners: balances.map((b) => ({ partnerId: b.partnerId, points: b.points, valueMinor: b.value.amountMinor, stale: b.stale })),
+        partnersUnavailable: unavailable,
+      };
+    } catch (e) {
+      if (!isUnavailable(e)) throw e;
+      this.log.warn({ err: (e as Error).message, tenantId: ctx.tenantId, requestId: ctx.requestId }, 'partner-sync did not answer a quote: partner points left out');
+      return { partners: [], partnersUnavailable: [] };
+    }
   }
 
   stepsFor(ctx: RequestContext, saga: SagaRecord<CheckoutCart, Quote>): HoldStep[] {

@@ -7,6 +7,8 @@ import {
   loyaltyRewardsCapture,
   loyaltyRewardsHold,
   loyaltyRewardsRelease,
+  pointsCount,
+  pointsWord,
   type RequestContext,
 } from '@tlp/contracts';
 import type { Backends } from '../backends';
@@ -69,7 +71,8 @@ export function loyaltyCheckout(backends: Backends): LoyaltyCheckout {
         .filter((p) => p.amountMinor > 0);
       const needed = (points?.points ?? 0) + linesInPoints.reduce((s, p) => s + p.points, 0);
       if (needed > 0 && (!account || account.balance < needed)) {
-        throw new DomainError('INSUFFICIENT_POINTS', `The account has ${account?.balance ?? 0} points, ${needed} asked`, { balance: account?.balance ?? 0 });
+        const balance = account?.balance ?? 0;
+        throw new DomainError('INSUFFICIENT_POINTS', `The account has ${pointsCount(account?.wording ?? {}, balance)}, ${needed} asked`, { balance });
       }
       if (needed > 0 && reply.pointsValue.currency !== cart.currency) {
         throw new DomainError('VALIDATION_FAILED', `The loyalty program counts in ${reply.pointsValue.currency}, the cart in ${cart.currency}`);
@@ -80,7 +83,7 @@ export function loyaltyCheckout(backends: Backends): LoyaltyCheckout {
         ),
         rewards: reply.rewards.map((r) => ({ rewardId: r.rewardId, name: r.name, amountMinor: r.lines.reduce((s, l) => s + l.amountMinor, 0) })),
         balance: account
-          ? { points: account.balance, valueMinor: account.balanceValue.amountMinor, wording: account.wording.en ?? Object.values(account.wording)[0] ?? 'points' }
+          ? { points: account.balance, valueMinor: account.balanceValue.amountMinor, wording: pointsWord(account.wording, account.balance) }
           : null,
         payments: [...(points && reply.pointsValue.amountMinor > 0 ? [{ method: 'points' as const, amountMinor: reply.pointsValue.amountMinor, points: points.points }] : []), ...linesInPoints],
         pointsEarnable: reply.pointsEarnable,
@@ -130,7 +133,8 @@ export function loyaltyCheckout(backends: Backends): LoyaltyCheckout {
             const quoted = paidInPoints.reduce((s, p) => s + (p.points ?? 0), 0);
             if (held.points !== quoted) {
               await backends.call(loyaltyPointsRelease, ctx, { orderId });
-              throw new DomainError('POINTS_PRICE_CHANGED', `The quote took ${quoted} points, the products now take ${held.points}`, { quotedPoints: quoted, points: held.points });
+              // The program's wording is not at hand here: plain points, in the right number.
+              throw new DomainError('POINTS_PRICE_CHANGED', `The quote took ${pointsCount({}, quoted)}, the products now take ${held.points}`, { quotedPoints: quoted, points: held.points });
             }
             return held;
           },

@@ -1,4 +1,4 @@
-import { DomainError, LoyaltyPointsChanged, LoyaltyPointsExpired, type LoyaltyAccount, type Program } from '@tlp/contracts';
+import { DomainError, LoyaltyPointsChanged, LoyaltyPointsExpired, pointsCount, type LoyaltyAccount, type PointsWording, type Program } from '@tlp/contracts';
 import { enqueueEvents, newId, sql, type NewEvent, type Tx } from '@tlp/platform';
 import { pointsValueMinor } from '../domain/earn';
 import { takeFefo, type Lot, type Take } from '../domain/lots';
@@ -98,11 +98,22 @@ export async function credit(tx: Tx, tenantId: string, account: AccountRow, poin
   return record(tx, tenantId, account, [{ ...change, points }]);
 }
 
-/** Takes points from the lots that expire first; refuses when the account has too few. */
-export async function debit(tx: Tx, tenantId: string, account: AccountRow, points: number, now: Date, change: Omit<Change, 'points'>, heldDelta = 0): Promise<{ account: AccountRow; takes: Take[] }> {
+/**
+ * Takes points from the lots that expire first; refuses when the account has too few, saying so
+ * in the program's `wording` when the caller has it ("1 point", "2 points" otherwise).
+ */
+export async function debit(
+  tx: Tx,
+  tenantId: string,
+  account: AccountRow,
+  points: number,
+  now: Date,
+  change: Omit<Change, 'points'>,
+  { heldDelta = 0, wording = {} }: { heldDelta?: number; wording?: PointsWording } = {},
+): Promise<{ account: AccountRow; takes: Take[] }> {
   const takes = takeFefo(await liveLots(tx, account.account_id), points, now);
   if (!takes || account.balance < points) {
-    throw new DomainError('INSUFFICIENT_POINTS', `The account has ${account.balance} points, ${points} asked`, { balance: account.balance, asked: points });
+    throw new DomainError('INSUFFICIENT_POINTS', `The account has ${pointsCount(wording, account.balance)}, ${points} asked`, { balance: account.balance, asked: points });
   }
   await moveLots(tx, takes, -1);
   return { account: await record(tx, tenantId, account, [{ ...change, points: -points }], heldDelta), takes };
@@ -150,9 +161,9 @@ const sameAsk = (hold: HoldRow, points: number, products: { productId: string; q
 
 /**
  * Holds points for an order: `points` paying part of it, plus the `products` it buys with their
- * points price in the program (refused for a product without one). Taken from the lots now,
- * given back on release or expiry. Keyed by order id: a repeat returns the first hold, even if a
- * price changed since; the same order asking for other points or products is refused.
+ * points price in the account's `program` (refused for a product without one). Taken from the
+ * lots now, given back on release or expiry. Keyed by order id: a repeat returns the first hold,
+ * even if a price changed since; the same order asking for other points or products is refused.
  */
 export async function holdPoints(
   tx: Tx,
@@ -162,19 +173,20 @@ export async function holdPoints(
   points: number,
   ttlSeconds: number,
   now: Date,
-  bought: { program: Program; products: { productId: string; quantity: number }[] } | null = null,
+  program: Program,
+  bought: { productId: string; quantity: number }[] = [],
 ): Promise<HoldRow> {
   const locked = await lockAccount(tx, tenantId, account.account_id);
   const [existing] = await sql<HoldRow>(tx, `SELECT * FROM holds WHERE tenant_id = $1 AND order_id = $2`, [tenantId, orderId]);
   if (existing) {
-    if (existing.account_id !== locked.account_id || !sameAsk(existing, points, bought?.products ?? [])) {
+    if (existing.account_id !== locked.account_id || !sameAsk(existing, points, bought)) {
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Order ${orderId} already holds other points`);
     }
     return existing;
   }
-  const products = bought ? priceInPoints(bought.program, bought.products) : [];
+  const products = priceInPoints(program, bought);
   const total = points + pointsOf(products);
-  const { takes } = await debit(tx, tenantId, locked, total, now, { kind: 'hold', orderId }, total);
+  const { takes } = await debit(tx, tenantId, locked, total, now, { kind: 'hold', orderId }, { heldDelta: total, wording: program.wording });
   const [hold] = await sql<HoldRow>(
     tx,
     `INSERT INTO holds (tenant_id, order_id, account_id, points, takes, products, state, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'held', $7) RETURNING *`,
@@ -255,13 +267,22 @@ export async function expireLots(tx: Tx, now: Date, limit = 1000): Promise<numbe
   return due.length;
 }
 
+/** Points of an account's lots expiring within 30 days of `now`, and the next expiry (SQL placeholders or expressions). */
+export const expiringSoonSql = (accountId: string, now: string) =>
+  `SELECT coalesce(sum(remaining) FILTER (WHERE expires_at < ${now}::timestamptz + interval '30 days'), 0)::int AS points, min(expires_at) AS next
+   FROM lots WHERE account_id = ${accountId} AND remaining > 0 AND expires_at IS NOT NULL AND expires_at > ${now}`;
+
+export interface ExpiringSoon {
+  points: number;
+  next: Date | string | null;
+}
+
 export async function accountView(tx: Tx, account: AccountRow, program: Program, now: Date): Promise<LoyaltyAccount> {
-  const [soon] = await sql<{ points: number; next: Date | null }>(
-    tx,
-    `SELECT coalesce(sum(remaining) FILTER (WHERE expires_at < $2::timestamptz + interval '30 days'), 0)::int AS points, min(expires_at) AS next
-     FROM lots WHERE account_id = $1 AND remaining > 0 AND expires_at IS NOT NULL AND expires_at > $2`,
-    [account.account_id, now],
-  );
+  const [soon] = await sql<ExpiringSoon>(tx, expiringSoonSql('$1', '$2'), [account.account_id, now]);
+  return toAccountView(account, program, soon);
+}
+
+export function toAccountView(account: AccountRow, program: Program, soon: ExpiringSoon | undefined): LoyaltyAccount {
   return {
     accountId: account.account_id,
     programId: account.program_id,

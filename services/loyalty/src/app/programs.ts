@@ -1,20 +1,22 @@
-import { DomainError, LoyaltyAccountCreated, type Program, type RequestContext } from '@tlp/contracts';
+import { DomainError, LoyaltyAccountCreated, pointsWordForms, type Program, type RequestContext } from '@tlp/contracts';
 import { enqueueEvent, newId, sql, type Tx } from '@tlp/platform';
 import type { z } from 'zod';
 import type { ProgramInput } from '@tlp/contracts';
+import { loyaltyCatalogChanged } from './catalog';
 
 export type ProgramSettings = z.output<typeof ProgramInput>;
 
-interface ProgramRow {
+export interface ProgramRow {
   program_id: string;
   settings: ProgramSettings;
   active: boolean;
   created_at: Date;
 }
 
-const toProgram = (r: ProgramRow): Program => ({ ...r.settings, programId: r.program_id, active: r.active, createdAt: new Date(r.created_at).toISOString() });
+export const toProgram = (r: ProgramRow): Program => ({ ...r.settings, programId: r.program_id, active: r.active, createdAt: new Date(r.created_at).toISOString() });
 
 export async function createProgram(tx: Tx, ctx: RequestContext, settings: ProgramSettings): Promise<Program> {
+  loyaltyCatalogChanged(ctx.tenantId);
   const [row] = await sql<ProgramRow>(tx, `INSERT INTO programs (program_id, tenant_id, settings) VALUES ($1, $2, $3) RETURNING *`, [
     newId(),
     ctx.tenantId,
@@ -34,6 +36,7 @@ export async function listPrograms(tx: Tx, tenantId: string): Promise<Program[]>
 }
 
 export async function updateProgram(tx: Tx, tenantId: string, programId: string, changes: Partial<ProgramSettings>): Promise<Program> {
+  loyaltyCatalogChanged(tenantId);
   const current = await getProgram(tx, tenantId, programId);
   const { programId: _id, active: _a, createdAt: _c, ...settings } = current;
   const [row] = await sql<ProgramRow>(tx, `UPDATE programs SET settings = $3 WHERE tenant_id = $1 AND program_id = $2 RETURNING *`, [
@@ -45,6 +48,7 @@ export async function updateProgram(tx: Tx, tenantId: string, programId: string,
 }
 
 export async function setProgramActive(tx: Tx, tenantId: string, programId: string, active: boolean): Promise<Program> {
+  loyaltyCatalogChanged(tenantId);
   const [row] = await sql<ProgramRow>(tx, `UPDATE programs SET active = $3 WHERE tenant_id = $1 AND program_id = $2 RETURNING *`, [tenantId, programId, active]);
   if (!row) throw new DomainError('PROGRAM_NOT_FOUND', `No loyalty program ${programId}`);
   return toProgram(row);
@@ -56,16 +60,21 @@ export async function cloneProgram(tx: Tx, ctx: RequestContext, programId: strin
   return createProgram(tx, ctx, { ...settings, name });
 }
 
-/** The program named, or the tenant's first active one. */
-export async function resolveProgram(tx: Tx, tenantId: string, programId: string | undefined): Promise<Program> {
+/** The program named, or the tenant's first active one, among the tenant's programs (oldest first). */
+export function chooseProgram(programs: Program[], programId: string | undefined): Program {
   if (programId) {
-    const p = await getProgram(tx, tenantId, programId);
+    const p = programs.find((x) => x.programId === programId);
+    if (!p) throw new DomainError('PROGRAM_NOT_FOUND', `No loyalty program ${programId}`);
     if (!p.active) throw new DomainError('PROGRAM_INACTIVE', `The loyalty program ${programId} is not active`);
     return p;
   }
-  const [row] = await sql<ProgramRow>(tx, `SELECT * FROM programs WHERE tenant_id = $1 AND active ORDER BY created_at LIMIT 1`, [tenantId]);
-  if (!row) throw new DomainError('PROGRAM_NOT_FOUND', 'The tenant has no active loyalty program');
-  return toProgram(row);
+  const first = programs.find((x) => x.active);
+  if (!first) throw new DomainError('PROGRAM_NOT_FOUND', 'The tenant has no active loyalty program');
+  return first;
+}
+
+export async function resolveProgram(tx: Tx, tenantId: string, programId: string | undefined): Promise<Program> {
+  return chooseProgram(await listPrograms(tx, tenantId), programId);
 }
 
 export interface PricedProduct {
@@ -78,7 +87,7 @@ export interface PricedProduct {
 export function priceInPoints(program: Program, products: { productId: string; quantity: number }[]): PricedProduct[] {
   return products.map(({ productId, quantity }) => {
     const price = program.productPrices.find((p) => p.productId === productId);
-    if (!price) throw new DomainError('PRODUCT_NOT_PRICED_IN_POINTS', `Product ${productId} has no price in ${program.wording.en ?? 'points'}`, { productId });
+    if (!price) throw new DomainError('PRODUCT_NOT_PRICED_IN_POINTS', `Product ${productId} has no price in ${pointsWordForms(program.wording).other}`, { productId });
     return { productId, quantity, points: price.points * quantity };
   });
 }

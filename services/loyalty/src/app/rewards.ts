@@ -2,17 +2,19 @@ import { DomainError, LoyaltyRewardGranted, type Reward, type RewardInput } from
 import { enqueueEvent, newId, sql, type Tx } from '@tlp/platform';
 import type { z } from 'zod';
 import { meetsConditions, type Activity } from '../domain/criteria';
+import { loyaltyCatalogChanged } from './catalog';
 
 type RewardSettings = z.output<typeof RewardInput>;
-interface RewardRow {
+export interface RewardRow {
   reward_id: string;
   settings: RewardSettings;
   active: boolean;
   created_at: Date;
 }
-const toReward = (r: RewardRow): Reward => ({ ...r.settings, rewardId: r.reward_id, active: r.active, createdAt: new Date(r.created_at).toISOString() });
+export const toReward = (r: RewardRow): Reward => ({ ...r.settings, rewardId: r.reward_id, active: r.active, createdAt: new Date(r.created_at).toISOString() });
 
 export async function createReward(tx: Tx, tenantId: string, settings: RewardSettings): Promise<Reward> {
+  loyaltyCatalogChanged(tenantId);
   const [row] = await sql<RewardRow>(tx, `INSERT INTO rewards (reward_id, tenant_id, settings) VALUES ($1, $2, $3) RETURNING *`, [newId(), tenantId, JSON.stringify(settings)]);
   return toReward(row!);
 }
@@ -24,6 +26,7 @@ export async function getReward(tx: Tx, tenantId: string, rewardId: string): Pro
 }
 
 export async function updateReward(tx: Tx, tenantId: string, rewardId: string, changes: Partial<RewardSettings>): Promise<Reward> {
+  loyaltyCatalogChanged(tenantId);
   const { rewardId: _r, active: _a, createdAt: _c, ...settings } = await getReward(tx, tenantId, rewardId);
   const [row] = await sql<RewardRow>(tx, `UPDATE rewards SET settings = $3 WHERE tenant_id = $1 AND reward_id = $2 RETURNING *`, [
     tenantId,
@@ -34,6 +37,7 @@ export async function updateReward(tx: Tx, tenantId: string, rewardId: string, c
 }
 
 export async function setRewardActive(tx: Tx, tenantId: string, rewardId: string, active: boolean): Promise<Reward> {
+  loyaltyCatalogChanged(tenantId);
   const [row] = await sql<RewardRow>(tx, `UPDATE rewards SET active = $3 WHERE tenant_id = $1 AND reward_id = $2 RETURNING *`, [tenantId, rewardId, active]);
   if (!row) throw new DomainError('REWARD_NOT_FOUND', `No reward ${rewardId}`);
   return toReward(row);
@@ -50,10 +54,10 @@ export async function listRewards(tx: Tx, tenantId: string, filter: { active?: b
   return rows.map(toReward);
 }
 
-type ActivityRow = { total_spending_minor: string | null; tickets: number | null; events_attended: number | null; first_seen_at: Date | null };
+export type ActivityRow = { total_spending_minor: string | null; tickets: number | null; events_attended: number | null; first_seen_at: Date | null };
 
 /** A contact with no activity yet has bought nothing, attended nothing, and is a member from now. */
-const toActivity = (row: ActivityRow | undefined, now: Date): Activity => ({
+export const toActivity = (row: ActivityRow | undefined, now: Date): Activity => ({
   totalSpendingMinor: Number(row?.total_spending_minor ?? 0),
   ticketsPurchased: row?.tickets ?? 0,
   eventsAttended: row?.events_attended ?? 0,
@@ -61,7 +65,7 @@ const toActivity = (row: ActivityRow | undefined, now: Date): Activity => ({
 });
 
 /** A contact's activity columns; membership starts at the first activity or the first account, whichever came first. */
-const ACTIVITY_COLUMNS = `a.total_spending_minor, a.tickets, a.events_attended,
+export const ACTIVITY_COLUMNS = `a.total_spending_minor, a.tickets, a.events_attended,
   least(a.first_seen_at, (SELECT min(acc.created_at) FROM accounts acc WHERE acc.tenant_id = $1 AND acc.contact_id = a.contact_id)) AS first_seen_at`;
 
 export async function activityOf(tx: Tx, tenantId: string, contactId: string): Promise<Activity> {
@@ -71,33 +75,39 @@ export async function activityOf(tx: Tx, tenantId: string, contactId: string): P
 
 const expired = (reward: Reward, now: Date) => reward.validity.kind === 'until' && new Date(reward.validity.until) <= now;
 
+/** What a contact has had to do with rewards: granted by hand (or revoked), and one-time rewards used or held. */
+export interface RewardHistory {
+  grants: Map<string, string>;
+  used: Set<string>;
+}
+
 /**
- * The rewards a contact can use now: active, in date, criteria met (continuous and until-date
- * rewards follow the criteria; one-time rewards once, unless granted by hand), not revoked.
+ * The rewards a contact can use now, among the tenant's active ones: in date, criteria met
+ * (continuous and until-date rewards follow the criteria; one-time rewards once, unless granted
+ * by hand), not revoked.
  */
+export function usableOf(active: Reward[], activity: Activity, history: RewardHistory, now: Date): Reward[] {
+  return active.filter((r) => {
+    if (expired(r, now)) return false;
+    const grant = history.grants.get(r.rewardId);
+    if (grant === 'revoked') return false;
+    if (r.validity.kind === 'one-time' && (history.used.has(r.rewardId) || grant === 'used')) return false;
+    return grant === 'active' || meetsConditions(activity, r.conditions, now);
+  });
+}
+
+/** Used, or held by a checkout in progress: a one-time reward goes to one order only (SQL placeholders). */
+export const usedRewardsSql = (tenantId: string, contactId: string) =>
+  `SELECT reward_id::text FROM reward_uses WHERE tenant_id = ${tenantId} AND contact_id = ${contactId}
+   UNION SELECT reward_id::text FROM reward_holds WHERE tenant_id = ${tenantId} AND contact_id = ${contactId} AND one_time AND state <> 'released'`;
+
 export async function usableRewards(tx: Tx, tenantId: string, contactId: string, now: Date): Promise<Reward[]> {
   const activity = await activityOf(tx, tenantId, contactId);
   const grants = new Map(
     (await sql<{ reward_id: string; state: string }>(tx, `SELECT reward_id, state FROM reward_grants WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId])).map((g) => [g.reward_id, g.state]),
   );
-  // Used, or held by a checkout in progress: a one-time reward goes to one order only.
-  const used = new Set(
-    (
-      await sql<{ reward_id: string }>(
-        tx,
-        `SELECT reward_id FROM reward_uses WHERE tenant_id = $1 AND contact_id = $2
-         UNION SELECT reward_id FROM reward_holds WHERE tenant_id = $1 AND contact_id = $2 AND one_time AND state <> 'released'`,
-        [tenantId, contactId],
-      )
-    ).map((u) => u.reward_id),
-  );
-  return (await listRewards(tx, tenantId, { active: true })).filter((r) => {
-    if (expired(r, now)) return false;
-    const grant = grants.get(r.rewardId);
-    if (grant === 'revoked') return false;
-    if (r.validity.kind === 'one-time' && (used.has(r.rewardId) || grant === 'used')) return false;
-    return grant === 'active' || meetsConditions(activity, r.conditions, now);
-  });
+  const used = new Set((await sql<{ reward_id: string }>(tx, usedRewardsSql('$1', '$2'), [tenantId, contactId])).map((u) => u.reward_id));
+  return usableOf(await listRewards(tx, tenantId, { active: true }), activity, { grants, used }, now);
 }
 
 

@@ -163,3 +163,21 @@ export class PointsHoldProducts1764000000003 implements MigrationInterface {
     await q.query(`ALTER TABLE holds DROP COLUMN products`);
   }
 }
+
+/**
+ * A contact's rewards are read by tenant and contact at every quote: without these, each quote
+ * scanned every grant, use and hold of the tenant.
+ */
+export class RewardsByContact1764000000004 implements MigrationInterface {
+  name = 'RewardsByContact1764000000004';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE INDEX reward_grants_contact ON reward_grants (tenant_id, contact_id)`);
+    await q.query(`CREATE INDEX reward_uses_contact ON reward_uses (tenant_id, contact_id)`);
+    await q.query(`CREATE INDEX reward_holds_contact ON reward_holds (tenant_id, contact_id) WHERE one_time AND state <> 'released'`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const i of ['reward_holds_contact', 'reward_uses_contact', 'reward_grants_contact']) await q.query(`DROP INDEX ${i}`);
+  }
+}

@@ -112,7 +112,7 @@ export function loyaltyHandlers(db: DataSource, clock: () => Date = () => new Da
           const after =
             input.points > 0
               ? await credit(t, ctx.tenantId, account, input.points, lotExpiry(program, clock()), change)
-              : (await debit(t, ctx.tenantId, account, -input.points, clock(), change)).account;
+              : (await debit(t, ctx.tenantId, account, -input.points, clock(), change, { wording: program.wording })).account;
           return accountView(t, after, program, clock());
         }),
       ),
@@ -122,8 +122,7 @@ export function loyaltyHandlers(db: DataSource, clock: () => Date = () => new Da
       tx(async (t) => {
         const program = await resolveProgram(t, ctx.tenantId, input.programId);
         const { account } = await openAccount(t, ctx.tenantId, program, input.contactId, null);
-        const bought = input.products.length ? { program, products: input.products } : null;
-        return holdView(await holdPoints(t, ctx.tenantId, account, input.orderId, input.points, input.ttlSeconds, clock(), bought), program);
+        return holdView(await holdPoints(t, ctx.tenantId, account, input.orderId, input.points, input.ttlSeconds, clock(), program, input.products), program);
       }),
     ),
     handle(loyaltyPointsCapture, (ctx, { orderId }) =>
@@ -161,11 +160,6 @@ export function loyaltyHandlers(db: DataSource, clock: () => Date = () => new Da
     handle(loyaltyRewardsRelease, (ctx, { orderId }) => tx((t) => releaseRewards(t, ctx.tenantId, orderId))),
     handle(loyaltyMyRewards, (ctx, { contactId }) => tx(async (t) => ({ rewards: await myRewards(t, ctx.tenantId, contactId, clock()) }))),
     handle(loyaltyTierProgress, (ctx, { contactId, programId }) => tx((t) => progress(t, ctx.tenantId, contactId, programId, clock()))),
-    handle(loyaltyCheckoutQuote, (ctx, q) =>
-      tx(async (t) => {
-        const { tier: _tier, ...reply } = await quote(t, ctx.tenantId, q, clock());
-        return reply;
-      }),
-    ),
+    handle(loyaltyCheckoutQuote, (ctx, q) => quote(db, ctx.tenantId, q, clock())),
   ];
 }

@@ -1,6 +1,6 @@
 import { DomainError, type PartnerBalance } from '@tlp/contracts';
 import { newId, sql, type Tx } from '@tlp/platform';
-import type { PartnerRecord } from '../db/partners';
+import { listPartners, type PartnerRecord } from '../db/partners';
 import { pointsValue } from '../domain/rules';
 import { breakerOpen, PartnerUnreachable } from '../transport/partner-api';
 import { endpointOf } from './delivery';
@@ -56,7 +56,11 @@ const answer = (p: PartnerRecord, contactId: string, known: Known, stale: boolea
  * and with none known the answer is UNAVAILABLE: never an invented zero.
  */
 export async function getBalance(ctx: UseCaseContext, ports: Ports, partnerId: string, contactId: string): Promise<PartnerBalance> {
-  const partner = await requirePartner(ports.db, ctx, partnerId);
+  return balanceWith(ctx, ports, await requirePartner(ports.db, ctx, partnerId), contactId);
+}
+
+async function balanceWith(ctx: UseCaseContext, ports: Ports, partner: PartnerRecord, contactId: string): Promise<PartnerBalance> {
+  const partnerId = partner.partnerId;
   const cached = await lastKnown(ports, ctx.tenantId, partnerId, contactId);
   if (cached && ports.now().getTime() - Date.parse(cached.asOf) < ports.settings.balanceFreshMs) return answer(partner, contactId, cached, false);
   try {
@@ -79,4 +83,29 @@ export async function getBalance(ctx: UseCaseContext, ports: Ports, partnerId: s
     if (cached) return answer(partner, contactId, cached, true);
     throw new DomainError('UNAVAILABLE', `${partner.name} is unavailable and no balance is known for this contact`, { partnerId });
   }
+}
+
+/**
+ * The contact's balance with each active partner of the tenant, asked in parallel: a partner
+ * down with no balance known for the contact is unavailable (the fan is told, not shown a zero);
+ * a contact who is not a member, or a partner that refuses, is left out.
+ */
+export async function contactBalances(ctx: UseCaseContext, ports: Ports, contactId: string): Promise<{ balances: PartnerBalance[]; unavailable: string[] }> {
+  const partners = await listPartners(ports.db, ctx.tenantId, true);
+  type Answer = { balance?: PartnerBalance; unavailable?: string };
+  const answers = await Promise.all(
+    partners.map((p) =>
+      balanceWith(ctx, ports, p, contactId).then(
+        (balance): Answer => ({ balance }),
+        (e: unknown): Answer => {
+          if (!(e instanceof DomainError)) throw e;
+          return e.code === 'UNAVAILABLE' ? { unavailable: p.partnerId } : {};
+        },
+      ),
+    ),
+  );
+  return {
+    balances: answers.flatMap((a) => (a.balance ? [a.balance] : [])),
+    unavailable: answers.flatMap((a) => (a.unavailable ? [a.unavailable] : [])),
+  };
 }

@@ -1,5 +1,5 @@
-import { EarnRules, PointsConversion, SpendRules, type PartnerView } from '@tlp/contracts';
-import { sql, type Tx } from '@tlp/platform';
+import { EarnRules, PointsConversion, SpendRules, type PartnerView, type PointsWording } from '@tlp/contracts';
+import { prepared, sql, type Tx } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import { fingerprint } from '../domain/signature';
 
@@ -20,7 +20,7 @@ export interface PartnerRecord {
   name: string;
   apiBaseUrl: string;
   apiKey: string;
-  wording: Record<string, string>;
+  wording: PointsWording;
   conversion: PointsConversion;
   earn: EarnRules;
   spend: SpendRules;
@@ -36,7 +36,7 @@ interface PartnerRow {
   name: string;
   api_base_url: string;
   api_key: string;
-  wording: Record<string, string>;
+  wording: PointsWording;
   conversion: unknown;
   earn_rules: unknown;
   spend_rules: unknown;
@@ -89,13 +89,12 @@ export async function findPartnerAnyTenant(q: Queryable, partnerId: string): Pro
   return (await withSecrets(q, rows))[0];
 }
 
+/** Prepared: every checkout quote lists the tenant's partners. */
+const PARTNERS = prepared('partner-sync-partners', `SELECT ${columns} FROM partners WHERE tenant_id = $1 ORDER BY created_at, partner_id`);
+const ACTIVE_PARTNERS = prepared('partner-sync-active-partners', `SELECT ${columns} FROM partners WHERE tenant_id = $1 AND active ORDER BY created_at, partner_id`);
+
 export async function listPartners(q: Queryable, tenantId: string, activeOnly = false): Promise<PartnerRecord[]> {
-  const rows = await sql<PartnerRow>(
-    q,
-    `SELECT ${columns} FROM partners WHERE tenant_id = $1${activeOnly ? ' AND active' : ''} ORDER BY created_at, partner_id`,
-    [tenantId],
-  );
-  return withSecrets(q, rows);
+  return withSecrets(q, await sql<PartnerRow>(q, activeOnly ? ACTIVE_PARTNERS : PARTNERS, [tenantId]));
 }
 
 export async function insertPartner(tx: Tx, p: Omit<PartnerRecord, 'secrets' | 'createdAt' | 'updatedAt'>): Promise<boolean> {

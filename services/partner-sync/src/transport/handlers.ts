@@ -1,5 +1,6 @@
 import {
   balancesGet,
+  balancesOfContact,
   deliveriesList,
   deliveriesReplay,
   partnersCreate,
@@ -12,7 +13,7 @@ import {
   spendRelease,
 } from '@tlp/contracts';
 import { handle, type RequestHandler } from '@tlp/platform';
-import { getBalance } from '../app/balances';
+import { contactBalances, getBalance } from '../app/balances';
 import { listTenantDeliveries, replayDelivery } from '../app/delivery';
 import { createPartner, getPartner, listTenantPartners, rotateSecret, updatePartnerSettings } from '../app/partners';
 import type { Ports } from '../app/ports';
@@ -27,6 +28,7 @@ export function partnerSyncHandlers(ports: Ports): RequestHandler[] {
     handle(partnersList, (ctx) => listTenantPartners(ctx, ports)),
     handle(partnersRotateSecret, (ctx, input) => rotateSecret(ctx, ports, input)),
     handle(balancesGet, (ctx, input) => getBalance(ctx, ports, input.partnerId, input.contactId)),
+    handle(balancesOfContact, (ctx, input) => contactBalances(ctx, ports, input.contactId)),
     handle(spendHold, (ctx, input) => holdPoints(ctx, ports, input)),
     handle(spendCapture, (ctx, input) => capturePoints(ctx, ports, input.orderId)),
     handle(spendRelease, (ctx, input) => releasePoints(ctx, ports, input.orderId)),

@@ -2,7 +2,7 @@ import { CreditNoteConverted } from '@tlp/contracts';
 import { enqueueEvent, newId, onceByKey, sql, type Tx } from '@tlp/platform';
 import { derivedId } from '../domain/derived-id';
 import { spendRefusal } from '../domain/ledger';
-import { appendEntry, credit, creditNotesOf, debit, entriesOf, heldSum, type Account, type Queryable } from '../db/accounts';
+import { appendEntry, credit, creditNoteBalanceOf, creditNotesOf, debit, entriesOf, heldSum, type Account, type Queryable } from '../db/accounts';
 import { placeHold, settleOrderHolds, type HoldRequest, type HoldView } from './holds';
 import type { Ctx, Ports } from './ports';
 import { refused } from './refusals';
@@ -71,6 +71,10 @@ export async function creditRefund(ctx: Ctx, ports: Ports, input: CreditInput): 
 export async function getCreditNote(ctx: Ctx, ports: Ports, input: { contactId: string; currency: string }) {
   const note = await requireCreditNote(ports.db, ctx, input.contactId, input.currency);
   return { ...(await view(ports.db, note)), entries: await entriesOf(ports.db, ctx.tenantId, note.id) };
+}
+
+export async function creditNoteBalance(ctx: Ctx, ports: Ports, input: { contactId: string; currency: string }) {
+  return { currency: input.currency, balanceMinor: await creditNoteBalanceOf(ports.db, ctx.tenantId, input.contactId, input.currency) };
 }
 
 export async function holdCreditNote(ctx: Ctx, ports: Ports, input: HoldRequest & { contactId: string }): Promise<HoldView> {

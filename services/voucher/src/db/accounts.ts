@@ -1,5 +1,5 @@
 import { BalanceChanged } from '@tlp/contracts';
-import { enqueueEvent, newId, sql, type Tx } from '@tlp/platform';
+import { enqueueEvent, newId, prepared, sql, type Tx } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import type { AccountStatus, EntryType, HoldStatus, Terms } from '../domain/ledger';
 
@@ -69,6 +69,17 @@ export async function creditNotesOf(q: Queryable, tenantId: string, contactId: s
     [tenantId, contactId],
   );
   return rows.map(toAccount);
+}
+
+const CREDIT_NOTE_BALANCE = prepared(
+  'voucher-credit-note-balance',
+  `SELECT balance_minor FROM accounts WHERE tenant_id = $1 AND kind = 'credit-note' AND contact_id = $2 AND currency = $3`,
+);
+
+/** A contact's credit note balance in a currency, 0 when there is none. */
+export async function creditNoteBalanceOf(q: Queryable, tenantId: string, contactId: string, currency: string): Promise<number> {
+  const [row] = await sql<{ balance_minor: string }>(q, CREDIT_NOTE_BALANCE, [tenantId, contactId, currency]);
+  return Number(row?.balance_minor ?? 0);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { BalanceChanged, VoucherRedeemed, type EventContract, type EventData } from '@tlp/contracts';
-import { newId, prepared, sql } from '@tlp/platform';
+import { newId, outboxWritten, prepared, sql } from '@tlp/platform';
 import type { Account, Hold, Queryable } from './accounts';
 
 /**
@@ -112,7 +112,9 @@ export async function holdAtOnce(
         event.envelope,
       ],
     );
-    return row ? Number(row.balance_after_minor) : undefined;
+    if (!row) return undefined;
+    outboxWritten();
+    return Number(row.balance_after_minor);
   } catch (e) {
     if (isUniqueViolation(e)) return undefined;
     throw e;
@@ -143,6 +145,7 @@ export async function captureAtOnce(
     [sel.tenantId, sel.orderId, sel.kind, sel.accountId ?? null, now, entryId, event.id, event.type, event.envelope],
   );
   if (!row) return undefined;
+  outboxWritten();
   return {
     hold: {
       tenantId: sel.tenantId,

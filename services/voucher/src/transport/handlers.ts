@@ -1,4 +1,5 @@
 import {
+  creditNotesBalance,
   creditNotesCapture,
   creditNotesConvert,
   creditNotesCredit,
@@ -23,7 +24,7 @@ import {
 } from '@tlp/contracts';
 import { DomainError, type RequestContext, type Role } from '@tlp/contracts';
 import { handle, type RequestHandler } from '@tlp/platform';
-import { convertToPoints, creditRefund, getCreditNote, holdCreditNote, settleCreditNoteHolds } from '../app/credit-notes';
+import { convertToPoints, creditNoteBalance, creditRefund, getCreditNote, holdCreditNote, settleCreditNoteHolds } from '../app/credit-notes';
 import { getVatSetting, listOpenProducts, redeemExperience, sellExperience, setOpenProduct, setVatSetting } from '../app/experience';
 import type { Ports } from '../app/ports';
 import { balanceByCode, cancelVoucher, contactVouchers, getVoucher, holdVoucher, sellVoucher, settleVoucherHolds, voucherHistory } from '../app/vouchers';
@@ -70,6 +71,7 @@ export function voucherHandlers(ports: Ports): RequestHandler[] {
     handle(experienceRedeem, (ctx, input) => redeemExperience(ctx, ports, input)),
     handle(creditNotesCredit, (ctx, input) => creditRefund(ctx, ports, input)),
     handle(creditNotesGet, (ctx, input) => getCreditNote(ctx, ports, input)),
+    handle(creditNotesBalance, (ctx, input) => creditNoteBalance(ctx, ports, input)),
     handle(creditNotesHold, (ctx, input) => holdCreditNote(ctx, ports, input)),
     handle(creditNotesCapture, (ctx, input) => settleCreditNoteHolds(ctx, ports, input.orderId, 'capture')),
     handle(creditNotesRelease, (ctx, input) => settleCreditNoteHolds(ctx, ports, input.orderId, 'release')),
