@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 pnpm -s exec tsx infra/ensure-servers.ts || exit 1
 pnpm -s typecheck || exit 1
 pnpm -s lint || exit 1
+# Chromium for the browser tests, installed here on a fresh machine rather than by the first
+# browser test file while the others run (the install's load made their pages time out).
+bash test-e2e/web/ensure-chromium.sh || exit 1
 # Built once here: browser test files start web servers in parallel, which would otherwise all
 # build into the same dist/ at once on a clean clone.
 pnpm -s --filter @tlp/web exec vite build --logLevel warn || exit 1
