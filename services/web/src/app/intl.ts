@@ -26,3 +26,6 @@ export function numberFormat(locale: string | undefined, currency?: string): Int
   }
   return f;
 }
+
+/** The language the reader's browser asks for, English when it names none (or in Node, where tests load this module). */
+export const userLocale = (): string => (globalThis as { navigator?: { language?: string } }).navigator?.language || 'en';

@@ -3,11 +3,12 @@ import type { TierStanding } from '../api/routes';
 import { formatMoney } from '../money';
 import { formatPoints, type Wording } from '../points';
 import { formatCount } from '../tiers';
+import { userLocale } from '../intl';
 
 /** What is left to the next tier in what the tiers count: money spent (given its currency), tickets, events or days ("1 ticket"), else points. */
 function left(standing: TierStanding, remaining: number, wording: Wording, currency: string | undefined): string {
   const { criterion } = standing;
-  const locale = navigator.language || 'en';
+  const locale = userLocale();
   if (criterion === 'total-spending' && currency) return formatMoney({ amountMinor: remaining, currency });
   if (criterion && criterion !== 'total-spending') return formatCount(remaining, criterion, locale);
   return formatPoints(remaining, wording, locale);

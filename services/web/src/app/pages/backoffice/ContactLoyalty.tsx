@@ -12,8 +12,8 @@ import { useHasRole } from '../../session';
 import { isProblem, OpenAccount } from './Contacts';
 import { HistoryTable } from './VoucherFile';
 import { issuesOf } from './VoucherSale';
+import { userLocale } from '../../intl';
 
-const locale = () => navigator.language || 'en';
 
 /** The contact's account in one program, or the way to open one when they have none. */
 export function ContactLoyalty({ contactId, program }: { contactId: string; program: LoyaltyProgramView }) {
@@ -92,7 +92,7 @@ const entryLabels: Record<LoyaltyEntry['kind'], string> = {
 const historyPage = 20;
 const historyMax = 500;
 
-const signedPoints = (points: number, wording: Wording) => `${points < 0 ? '−' : '+'}${formatPoints(Math.abs(points), wording, locale())}`;
+const signedPoints = (points: number, wording: Wording) => `${points < 0 ? '−' : '+'}${formatPoints(Math.abs(points), wording, userLocale())}`;
 
 function History({ accountId, wording }: { accountId: string; wording: Wording }) {
   const [limit, setLimit] = useState(historyPage);
@@ -150,7 +150,7 @@ function Adjustment({ account, onAdjusted }: { account: LoyaltyAccountView; onAd
     fill(routes.loyaltyAdjustments, { accountId: account.accountId }),
   );
   if (!operator) return null;
-  const unit = wordingFor(account.wording, locale());
+  const unit = wordingFor(account.wording, userLocale());
   const issues = issuesOf(adjust.error);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -195,7 +195,7 @@ function Adjustment({ account, onAdjusted }: { account: LoyaltyAccountView; onAd
       {done && adjust.error === undefined && (
         <Success title="Balance adjusted">
           <Text size="sm">
-            {signedPoints(done.points, done.after.wording)}: the balance is now {formatPoints(done.after.balance, done.after.wording, locale())}.
+            {signedPoints(done.points, done.after.wording)}: the balance is now {formatPoints(done.after.balance, done.after.wording, userLocale())}.
           </Text>
         </Success>
       )}

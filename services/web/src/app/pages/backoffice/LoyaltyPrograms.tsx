@@ -24,6 +24,7 @@ import { QueryView } from '../../components/QueryView';
 import { decimalString, parseMinor } from '../../money';
 import { formatCount } from '../../tiers';
 import { familyLabels } from './AdvantageEditor';
+import { userLocale } from '../../intl';
 
 const criterionLabels: Record<Criterion, string> = {
   'total-spending': 'Total spending',
@@ -189,7 +190,7 @@ function Lines({ items, none }: { items: ReactNode[]; none: string }) {
 /** Where a tier starts: an amount spent, or a count ("from 1 ticket", "from 5 tickets"). */
 function Threshold({ criterion, value, currency }: { criterion: Criterion; value: number; currency: string }) {
   if (criterion === 'total-spending') return <MoneyText money={{ amountMinor: value, currency }} />;
-  return <>{formatCount(value, criterion, navigator.language || 'en')}</>;
+  return <>{formatCount(value, criterion, userLocale())}</>;
 }
 
 function RuleText({ rule, program }: { rule: EarnRule; program: LoyaltyProgramView }) {

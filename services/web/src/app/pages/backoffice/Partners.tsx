@@ -6,6 +6,7 @@ import { DataTable } from '../../components/DataTable';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryView } from '../../components/QueryView';
 import { wordingFor } from '../../points';
+import { userLocale } from '../../intl';
 
 /** Partners (seed 000) and the messages they could not take after every retry, with replay. */
 export function PartnersPage() {
@@ -42,7 +43,7 @@ function PartnerList() {
                     {p.active ? 'Active' : 'Inactive'}
                   </Badge>
                 </Group>
-                <Text size="sm">Points called “{wordingFor(p.wording, navigator.language || 'en')}”</Text>
+                <Text size="sm">Points called “{wordingFor(p.wording, userLocale())}”</Text>
                 <Text size="xs">updated {new Date(p.updatedAt).toLocaleString()}</Text>
               </Card>
             ))}

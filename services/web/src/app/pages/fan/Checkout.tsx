@@ -11,6 +11,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { decimalString, formatMoney, parseMinor } from '../../money';
 import { formatPoints } from '../../points';
 import { PartnerPointsPayment } from './PartnerPoints';
+import { userLocale } from '../../intl';
 
 /**
  * The basket arrives from the ticket shop as `?basket=<JSON lines>`; without one, a sample
@@ -269,7 +270,7 @@ function Checkout() {
                 <Text>
                   {methodLabels[p.method]}
                   {p.method === 'voucher' && p.ref ? ` ${p.ref}` : ''}
-                  {p.points !== undefined ? ` (${formatPoints(p.points, undefined, navigator.language || 'en')})` : ''}
+                  {p.points !== undefined ? ` (${formatPoints(p.points, undefined, userLocale())})` : ''}
                 </Text>
                 <Text>−{money(p.amountMinor)}</Text>
               </Group>

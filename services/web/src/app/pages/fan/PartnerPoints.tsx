@@ -4,6 +4,7 @@ import { useQuery } from '../../api/hooks';
 import { fill, routes, type CheckoutRequest, type PartnerBalance, type Quote } from '../../api/routes';
 import { formatMoney, parseMinor } from '../../money';
 import { formatPoints, wordingFor } from '../../points';
+import { userLocale } from '../../intl';
 
 type QuotedBalance = Quote['balances']['partners'][number];
 
@@ -34,7 +35,7 @@ export function PartnerPointsPayment({ quote, request, onChange }: { quote: Quot
 function PartnerPoints({ balance, request, onChange }: { balance: QuotedBalance; request: CheckoutRequest; onChange(next: CheckoutRequest): void }) {
   // The quote gives the figures; the partner's own wording comes with the fan's balance.
   const mine = useQuery<PartnerBalance>(fill(routes.myPartnerBalance, { partnerId: balance.partnerId }));
-  const locale = navigator.language || 'en';
+  const locale = userLocale();
   const unit = wordingFor(mine.data?.wording ?? { en: 'partner points' }, locale);
   const currency = request.currency;
   const used = request.partnerPoints?.partnerId === balance.partnerId ? request.partnerPoints.amountMinor : 0;
