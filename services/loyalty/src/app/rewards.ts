@@ -1,4 +1,4 @@
-import { DomainError, LoyaltyRewardGranted, type Reward, type RewardInput } from '@tlp/contracts';
+import { DomainError, LoyaltyRewardGranted, type Condition, type Criterion, type Reward, type RewardInput } from '@tlp/contracts';
 import { enqueueEvent, newId, sql, type Tx } from '@tlp/platform';
 import type { z } from 'zod';
 import { meetsConditions, type Activity } from '../domain/criteria';
@@ -177,9 +177,51 @@ export async function revokeReward(tx: Tx, tenantId: string, rewardId: string, c
   return { rewardId, contactId, state: 'revoked' as const };
 }
 
+/**
+ * A condition as SQL over `activity a` (and `acc`, each contact's first account), computing
+ * what `criterionValue` computes in the domain: a test compares both over random contacts.
+ * Membership counts whole days to `now`, to the millisecond like the list's JavaScript dates.
+ */
+const criterionSql: Record<Criterion, (now: () => string) => string> = {
+  'total-spending': () => 'a.total_spending_minor',
+  'tickets-purchased': () => 'a.tickets',
+  'events-attended': () => 'a.events_attended',
+  'membership-days': (now) =>
+    `greatest(0, floor(extract(epoch FROM ${now()}::timestamptz - date_trunc('milliseconds', least(a.first_seen_at, acc.first_account_at))) * 1000 / 86400000))`,
+};
+
+function conditionsSql(conditions: Condition[], now: () => string, param: (value: number) => string): string {
+  // The operator comes from the contract's enum; the value is a parameter.
+  return conditions.map((c) => `${criterionSql[c.criterion](now)} ${c.operator} ${param(c.value)}::numeric`).join(' AND ') || 'true';
+}
+
+/**
+ * How many contacts a reward is for (the same contacts `eligibleContacts` lists), counted in
+ * the database: an audience of millions is counted exactly in one query, not read contact by contact.
+ */
+export async function countEligible(tx: Tx, tenantId: string, reward: Reward, now: Date): Promise<number> {
+  const params: unknown[] = [tenantId, reward.rewardId];
+  const param = (v: unknown) => `$${params.push(v)}`;
+  let nowParam: string | undefined;
+  const where = conditionsSql(reward.conditions, () => (nowParam ??= param(now)), param);
+  const firstAccounts = reward.conditions.some((c) => c.criterion === 'membership-days')
+    ? `LEFT JOIN (SELECT contact_id, min(created_at) AS first_account_at FROM accounts WHERE tenant_id = $1 GROUP BY contact_id) acc ON acc.contact_id = a.contact_id`
+    : '';
+  const [row] = await sql<{ eligible: number }>(
+    tx,
+    `SELECT count(*)::int AS eligible FROM (
+       SELECT a.contact_id FROM activity a ${firstAccounts} WHERE a.tenant_id = $1 AND ${where}
+       UNION
+       SELECT contact_id FROM reward_grants WHERE tenant_id = $1 AND reward_id = $2 AND state = 'active'
+     ) e`,
+    params,
+  );
+  return row!.eligible;
+}
+
 export async function rewardAnalytics(tx: Tx, tenantId: string, rewardId: string, now: Date) {
-  await getReward(tx, tenantId, rewardId);
-  const eligible = (await eligibleContacts(tx, tenantId, rewardId, 100_000, now)).length;
+  const reward = await getReward(tx, tenantId, rewardId);
+  const eligible = await countEligible(tx, tenantId, reward, now);
   const [g] = await sql<{ granted: number }>(tx, `SELECT count(*)::int AS granted FROM reward_grants WHERE tenant_id = $1 AND reward_id = $2 AND state <> 'revoked'`, [tenantId, rewardId]);
   const usage = await sql<{ day: string; uses: number; discount: number }>(
     tx,
