@@ -45,6 +45,8 @@ export class ApiClient {
     }
     if (!res.ok) {
       const problem = toProblem(res.status, body, res.statusText);
+      const retryAfter = Number(res.headers.get('retry-after') ?? NaN);
+      if (Number.isFinite(retryAfter) && retryAfter >= 0) problem.retryAfterSeconds = retryAfter;
       if (problem.code === 'UNAUTHENTICATED') this.onUnauthenticated();
       throw new ApiProblem(problem);
     }

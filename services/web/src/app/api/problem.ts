@@ -12,6 +12,8 @@ export interface Problem {
   detail?: string;
   type?: string;
   details?: Record<string, unknown>;
+  /** The gateway's Retry-After, when it says how long to wait (503, 429). */
+  retryAfterSeconds?: number;
 }
 
 export class ApiProblem extends Error {

@@ -2,7 +2,7 @@ import { Alert, Button, Code, Group, Stack, Text } from '@mantine/core';
 import { ApiProblem, problemMessage } from '../api/problem';
 
 /** Every failure shown the same way: a plain sentence, the gateway's detail, the stable code. */
-export function ProblemAlert({ error, onRetry, title }: { error: unknown; onRetry?: () => void; title?: string }) {
+export function ProblemAlert({ error, onRetry, title, note }: { error: unknown; onRetry?: () => void; title?: string; note?: string | undefined }) {
   const p =
     error instanceof ApiProblem
       ? error.problem
@@ -15,6 +15,11 @@ export function ProblemAlert({ error, onRetry, title }: { error: unknown; onRetr
         {p.detail && p.detail !== message && (
           <Text size="sm" c="gray.8">
             {p.detail}
+          </Text>
+        )}
+        {note && (
+          <Text size="sm" c="gray.8" data-testid="problem-note">
+            {note}
           </Text>
         )}
         <Group gap="xs" justify="space-between">
