@@ -28,6 +28,8 @@ let server: Server;
 let base: string;
 let redis: Awaited<ReturnType<typeof connectRedis>>;
 const created: string[] = [];
+let busy = false;
+let fragileRuns = 0;
 
 const token = (claims: Record<string, unknown>, key = secret) =>
   new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(String(claims.sub ?? 'u1')).setExpirationTime('1h').sign(new TextEncoder().encode(key));
@@ -60,6 +62,36 @@ const routes = [
       await new Promise((r) => setTimeout(r, 50));
       created.push(body.name);
       return { name: body.name, n: created.length };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/busy-things',
+    tag: 'test',
+    summary: 'create, once the thing is free',
+    role: 'operator',
+    status: 201,
+    body: z.object({ name: z.string() }).strict(),
+    response: z.object({ name: z.string() }),
+    handle: async (_ctx, { body }) => {
+      if (busy) throw new DomainError('CHECKOUT_IN_PROGRESS', `${body.name} is being processed`, { retryAfterSeconds: 1 });
+      return { name: body.name };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/fragile-things',
+    tag: 'test',
+    summary: 'create, and break the store of answers the first time',
+    role: 'operator',
+    status: 201,
+    body: z.object({ name: z.string() }).strict(),
+    response: z.object({ name: z.string(), runs: z.int() }),
+    handle: async (_ctx, { body }) => {
+      fragileRuns += 1;
+      // The answer cannot be stored: as when the database goes away just after the work is done.
+      if (fragileRuns === 1) await db.query(`ALTER TABLE http_idempotency RENAME COLUMN body TO body_gone`);
+      return { name: body.name, runs: fragileRuns };
     },
   }),
   route({
@@ -199,6 +231,28 @@ describe('gateway API layer', () => {
       status: 422,
       body: { code: 'IDEMPOTENCY_KEY_REUSED' },
     });
+  });
+
+  it('does not keep an answer that says to come back later: the retry with the same key runs again', async () => {
+    const op = await token({ tenant: 'acme', roles: ['operator'] });
+    busy = true;
+    const first = await call('POST', '/v1/busy-things', { token: op, key: 'k-busy', body: { name: 'seat' } });
+    expect(first).toMatchObject({ status: 409, body: { code: 'CHECKOUT_IN_PROGRESS' } });
+    expect(first.headers.get('retry-after')).toBe('1');
+    busy = false;
+    const retried = await call('POST', '/v1/busy-things', { token: op, key: 'k-busy', body: { name: 'seat' } });
+    expect(retried).toMatchObject({ status: 201, body: { name: 'seat' } });
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect(await call('POST', '/v1/busy-things', { token: op, key: 'k-busy', body: { name: 'seat' } })).toMatchObject({ status: 201, body: { name: 'seat' } });
+  });
+
+  it('lets a retry run again when the first answer could not be stored, instead of refusing it as in progress', async () => {
+    const op = await token({ tenant: 'acme', roles: ['operator'] });
+    const first = await call('POST', '/v1/fragile-things', { token: op, key: 'k-fragile', body: { name: 'gate' } });
+    await db.query(`ALTER TABLE http_idempotency RENAME COLUMN body_gone TO body`);
+    expect(first).toMatchObject({ status: 500, body: { code: 'INTERNAL' } });
+    const retried = await call('POST', '/v1/fragile-things', { token: op, key: 'k-fragile', body: { name: 'gate' } });
+    expect(retried).toMatchObject({ status: 201, body: { name: 'gate', runs: 2 } });
   });
 
   it('runs concurrent repeats of one key once', async () => {

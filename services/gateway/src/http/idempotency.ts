@@ -11,8 +11,13 @@ export interface StoredResponse {
  * HTTP Idempotency-Key, in the manner of Stripe: the first response (success or the caller's
  * error) is stored for 24 h and replayed for a repeat; a repeat with other parameters is refused;
  * a repeat while the first is still running gets 409, until the first is so old that its gateway
- * must have died. Server-side failures (5xx) are not stored, so a retry after an outage runs again.
+ * must have died. Server-side failures (5xx) are not stored, so a retry after an outage runs again,
+ * and neither is an answer that says to come back later (a Retry-After: the order is still being
+ * held, a PIN locked for a while): replaying it would refuse the very retry it asks for.
  */
+const isOutcome = (r: StoredResponse): boolean =>
+  r.status < 500 && (r.body as { details?: { retryAfterSeconds?: unknown } } | null | undefined)?.details?.retryAfterSeconds === undefined;
+
 export class HttpIdempotency {
   /**
    * @param staleAfterMs a key still "in progress" after this long was left by a gateway that
@@ -57,15 +62,22 @@ export class HttpIdempotency {
       await this.forget(scope);
       throw e;
     }
-    if (response.status >= 500) await this.forget(scope);
+    if (!isOutcome(response)) await this.forget(scope);
     else {
-      await this.db.query(`UPDATE http_idempotency SET status = $4, body = $5 WHERE tenant_id = $1 AND sub = $2 AND key = $3`, [
-        scope.tenantId,
-        scope.sub,
-        scope.key,
-        response.status,
-        JSON.stringify(response.body),
-      ]);
+      try {
+        await this.db.query(`UPDATE http_idempotency SET status = $4, body = $5 WHERE tenant_id = $1 AND sub = $2 AND key = $3`, [
+          scope.tenantId,
+          scope.sub,
+          scope.key,
+          response.status,
+          JSON.stringify(response.body),
+        ]);
+      } catch (e) {
+        // Left "in progress", the key would refuse every retry until it went stale; what runs
+        // behind it is idempotent, so the retry may run it again.
+        await this.forget(scope);
+        throw e;
+      }
     }
     return { ...response, replayed: false };
   }
