@@ -140,6 +140,18 @@ function pgBehind(db: Queryable): PgQueryable | undefined {
 }
 
 /**
+ * Independent reads: at once on a pool, each on a connection of its own, and one after another
+ * in a transaction, whose single connection would run them in turn anyway (and pg 9 refuses a
+ * query sent while another runs on the same client).
+ */
+export async function readTogether<T extends readonly unknown[]>(db: Queryable, reads: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  if (!(db instanceof EntityManager && db.queryRunner?.isTransactionActive)) return (await Promise.all(reads.map((read) => read()))) as unknown as T;
+  const results: unknown[] = [];
+  for (const read of reads) results.push(await read());
+  return results as unknown as T;
+}
+
+/**
  * A statement the server parses and plans once per connection. For the hot paths: a checkout's
  * multi-table statement costs more to plan than to run (measured: docs/performance.md). Names
  * are global to a pool, so one name must always mean one text.

@@ -1,5 +1,5 @@
 import type { Cart } from '@tlp/contracts';
-import { sql } from '@tlp/platform';
+import { readTogether, sql } from '@tlp/platform';
 import { accessCodeRows, advantageRuleOf, liveAdvantageRows, promoRows, promoRuleOf, type Queryable } from '../db/catalog';
 import { codeRows } from '../db/codes';
 import type { AdvantageRule, EvaluationFacts, ResolvedCode } from '../domain/evaluation';
@@ -8,10 +8,7 @@ import { indexByProduct, type CatalogSnapshot } from './live-catalog';
 /** The rows a hold evaluates against: read inside its transaction, never from the quote cache. */
 export async function freshSnapshot(q: Queryable, tenantId: string, cart: Cart, now: Date): Promise<CatalogSnapshot> {
   const productIds = [...new Set(cart.lines.map((l) => l.productId))];
-  const [advantageRows, codes] = await Promise.all([
-    liveAdvantageRows(q, tenantId, productIds, now),
-    accessCodeRows(q, tenantId, cart.codes),
-  ]);
+  const [advantageRows, codes] = await readTogether(q, [() => liveAdvantageRows(q, tenantId, productIds, now), () => accessCodeRows(q, tenantId, cart.codes)] as const);
   const promoIds = codes.filter((c) => c.kind === 'promo').map((c) => c.ref);
   const promos = promoIds.length ? await promoRows(q, tenantId, promoIds, now) : [];
   const advantages = advantageRows.map(advantageRuleOf);
@@ -44,19 +41,21 @@ export async function loadFacts(q: Queryable, tenantId: string, cart: Cart, cata
   const missingPromos = promoIds.filter((id) => !promoCodes.some((p) => p.id === id));
 
   const contactsTargeted = [...advantages].filter((a) => a.target.type === 'contacts').map((a) => a.id);
-  const [singleUse, otherPromos, targeted] = await Promise.all([
-    codeRows(q, tenantId, singleUseCandidates),
-    missingPromos.length ? promoRows(q, tenantId, missingPromos, now) : Promise.resolve([]),
-    !cart.contact || contactsTargeted.length === 0
-      ? Promise.resolve([])
-      : catalog.targets
-        ? (catalog.targets.byContact.get(cart.contact.contactId) ?? []).map((advantage_id) => ({ advantage_id }))
-        : sql<{ advantage_id: string }>(
-          q,
-          `SELECT advantage_id FROM target_contacts WHERE tenant_id = $1 AND contact_id = $2 AND advantage_id = ANY($3::uuid[])`,
-          [tenantId, cart.contact.contactId, contactsTargeted],
-        ),
-  ]);
+  const contact = cart.contact;
+  const [singleUse, otherPromos, targeted] = await readTogether(q, [
+    () => codeRows(q, tenantId, singleUseCandidates),
+    async () => (missingPromos.length ? promoRows(q, tenantId, missingPromos, now) : []),
+    async () =>
+      !contact || contactsTargeted.length === 0
+        ? []
+        : catalog.targets
+          ? (catalog.targets.byContact.get(contact.contactId) ?? []).map((advantage_id) => ({ advantage_id }))
+          : sql<{ advantage_id: string }>(
+            q,
+            `SELECT advantage_id FROM target_contacts WHERE tenant_id = $1 AND contact_id = $2 AND advantage_id = ANY($3::uuid[])`,
+            [tenantId, contact.contactId, contactsTargeted],
+          ),
+  ] as const);
   for (const c of singleUse) {
     codes.set(c.code, {
       kind: 'single-use',
