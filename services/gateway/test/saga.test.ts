@@ -9,6 +9,8 @@ import { CheckoutSagas1763856100001, HttpIdempotency1763856100000 } from '../src
 class Ledger {
   held = new Map<string, 'held' | 'captured' | 'released'>();
   failHold = false;
+  /** Holds, then the answer is lost: the service died after committing, or answered too late. */
+  holdThenTimeOut = false;
   failCaptureOnce = false;
   step(name: string, orderId: string): HoldStep {
     const key = `${name}:${orderId}`;
@@ -17,6 +19,7 @@ class Ledger {
       hold: async () => {
         if (this.failHold) throw new DomainError('INSUFFICIENT_POINTS', `${name} refused`);
         if (!this.held.has(key)) this.held.set(key, 'held');
+        if (this.holdThenTimeOut) throw new DomainError('TIMEOUT', `${name} did not answer in time`);
         return { ref: key };
       },
       capture: async () => {
@@ -103,6 +106,21 @@ describe('checkout saga', () => {
       expect((await sagas().get('acme', 'o2'))?.state).toBe('failed');
     } finally {
       ledgers.voucher.failHold = false;
+    }
+  });
+
+  it('releases a step that held but whose answer was lost (the service died after committing, or answered too late)', async () => {
+    ledgers.points.holdThenTimeOut = true;
+    try {
+      const err = await sagas()
+        .hold(ctx, 'o-lost', 'c1', cart, { total: 1000 })
+        .catch((e: DomainError) => e);
+      expect(err).toMatchObject({ code: 'CHECKOUT_HOLD_FAILED', details: { step: 'points', code: 'TIMEOUT', released: ['promotion'] } });
+      expect(ledgers.points.held.get('points:o-lost')).toBe('released');
+      expect(ledgers.promotion.held.get('promotion:o-lost')).toBe('released');
+      expect((await sagas().get('acme', 'o-lost'))?.state).toBe('failed');
+    } finally {
+      ledgers.points.holdThenTimeOut = false;
     }
   });
 

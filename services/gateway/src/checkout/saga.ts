@@ -45,6 +45,9 @@ const errorOf = (e: unknown) =>
  * Cancel and expiry release everything. Every service call is idempotent by order id, which is
  * what makes re-running a step after a crash safe.
  */
+/** A service's typed "no": nothing was held. Anything else (no answer in time, a crash) leaves the outcome unknown. */
+const isRefusal = (e: unknown) => e instanceof DomainError && !['UNAVAILABLE', 'TIMEOUT', 'INTERNAL'].includes(e.code);
+
 export class CheckoutSagas<Cart, Priced> {
   constructor(
     readonly db: DataSource,
@@ -107,7 +110,12 @@ export class CheckoutSagas<Cart, Priced> {
         await this.recordStep(ctx.tenantId, orderId, step.name, 'held', detail);
         held.push({ step, detail });
       } catch (e) {
-        const released = await this.releaseAll(ctx.tenantId, orderId, held);
+        // A step that did not say no may have held all the same (it died after committing, or
+        // answered after our timeout): it is released too, by order id, harmless if it held nothing,
+        // and after the others (releases run last first). If it cannot be released now, the saga
+        // stays "holding" and recovery releases every step once it is abandoned.
+        const undo = isRefusal(e) ? held : [{ step, detail: undefined }, ...held];
+        const released = (await this.releaseAll(ctx.tenantId, orderId, undo)).filter((name) => name !== step.name);
         const failure = { step: step.name, ...errorOf(e), released };
         await this.setState(ctx.tenantId, orderId, 'failed', failure);
         this.logger.info({ orderId, failure }, 'checkout hold failed; released the rest');
