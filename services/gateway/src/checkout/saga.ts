@@ -37,6 +37,9 @@ const cartHash = (cart: unknown) => createHash('sha256').update(JSON.stringify(c
 const errorOf = (e: unknown) =>
   e instanceof DomainError ? { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } : { code: 'INTERNAL', message: 'Internal error' };
 
+/** A service's typed "no": nothing was held. Anything else (no answer in time, a crash) leaves the outcome unknown. */
+const isRefusal = (e: unknown) => e instanceof DomainError && !['UNAVAILABLE', 'TIMEOUT', 'INTERNAL'].includes(e.code);
+
 /**
  * The checkout as a saga with a durable log. Hold: every step held in turn; if one fails, the
  * others are released and the reply names the failing step. Confirm: the saga is marked
@@ -45,9 +48,6 @@ const errorOf = (e: unknown) =>
  * Cancel and expiry release everything. Every service call is idempotent by order id, which is
  * what makes re-running a step after a crash safe.
  */
-/** A service's typed "no": nothing was held. Anything else (no answer in time, a crash) leaves the outcome unknown. */
-const isRefusal = (e: unknown) => e instanceof DomainError && !['UNAVAILABLE', 'TIMEOUT', 'INTERNAL'].includes(e.code);
-
 export class CheckoutSagas<Cart, Priced> {
   constructor(
     readonly db: DataSource,

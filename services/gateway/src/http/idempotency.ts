@@ -7,6 +7,10 @@ export interface StoredResponse {
   body: unknown;
 }
 
+/** What a request came to, as opposed to a server failure or an answer that says to come back later. */
+const isOutcome = (r: StoredResponse): boolean =>
+  r.status < 500 && (r.body as { details?: { retryAfterSeconds?: unknown } } | null | undefined)?.details?.retryAfterSeconds === undefined;
+
 /**
  * HTTP Idempotency-Key, in the manner of Stripe: the first response (success or the caller's
  * error) is stored for 24 h and replayed for a repeat; a repeat with other parameters is refused;
@@ -15,9 +19,6 @@ export interface StoredResponse {
  * and neither is an answer that says to come back later (a Retry-After: the order is still being
  * held, a PIN locked for a while): replaying it would refuse the very retry it asks for.
  */
-const isOutcome = (r: StoredResponse): boolean =>
-  r.status < 500 && (r.body as { details?: { retryAfterSeconds?: unknown } } | null | undefined)?.details?.retryAfterSeconds === undefined;
-
 export class HttpIdempotency {
   /**
    * @param staleAfterMs a key still "in progress" after this long was left by a gateway that
