@@ -152,6 +152,15 @@ export async function readTogether<T extends readonly unknown[]>(db: Queryable, 
 }
 
 /**
+ * A hold and a release of one order take turns, until the end of the transaction: a release that
+ * comes while the hold is still being written (the checkout gave up waiting for its answer) waits
+ * for it and releases it, instead of finding nothing and leaving it held until it expires.
+ */
+export async function oneAtATimePerOrder(tx: Queryable, scope: string, tenantId: string, orderId: string): Promise<void> {
+  await sql(tx, `SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [scope, `${tenantId}/${orderId}`]);
+}
+
+/**
  * A statement the server parses and plans once per connection. For the hot paths: a checkout's
  * multi-table statement costs more to plan than to run (measured: docs/performance.md). Names
  * are global to a pool, so one name must always mean one text.

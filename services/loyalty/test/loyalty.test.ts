@@ -37,9 +37,11 @@ import {
   type EventContract,
   type EventData,
 } from '@tlp/contracts';
-import { newId, startService, type RunningService } from '@tlp/platform';
+import { newId, sql, startService, type RunningService } from '@tlp/platform';
 import { cleanUp, connectNats, eventually, infra, isolation, serviceEnv, testContext, type Infra } from '@tlp/testkit';
 import type { NatsConnection } from 'nats';
+import { holdPoints } from '../src/app/ledger';
+import { getProgram, type AccountRow } from '../src/app/programs';
 import { eligibleContacts } from '../src/app/rewards';
 import { loyaltyService } from '../src/service';
 
@@ -158,6 +160,24 @@ describe('loyalty service', () => {
     await bus.request(loyaltyPointsCapture, acme, { orderId: 'o-hold' });
     expect(await bus.request(loyaltyAccountsGet, acme, { accountId })).toMatchObject({ balance: 200, held: 0 });
     await expect(bus.request(loyaltyPointsRelease, acme, { orderId: 'o-hold' })).rejects.toMatchObject({ code: 'POINTS_HOLD_CLOSED' });
+  });
+
+  it('releases a points hold still being written when the release comes (the checkout timed out first), instead of missing it', async () => {
+    const accountId = await fundedAccount('fan-late', 100);
+    let commit: (() => void) | undefined;
+    const holding = svc.deps.db.transaction(async (tx) => {
+      const program = await getProgram(tx, 'acme', programId);
+      const [account] = await sql<AccountRow>(tx, `SELECT * FROM accounts WHERE account_id = $1`, [accountId]);
+      await holdPoints(tx, 'acme', account!, 'o-late', 30, 600, new Date(), program);
+      await new Promise<void>((r) => (commit = r));
+    });
+    await eventually(async () => (commit ? true : undefined));
+    const releasing = bus.request(loyaltyPointsRelease, acme, { orderId: 'o-late' });
+    await new Promise((r) => setTimeout(r, 300));
+    commit!();
+    await holding;
+    expect(await releasing).toMatchObject({ orderId: 'o-late', state: 'released' });
+    expect(await bus.request(loyaltyAccountsGet, acme, { accountId })).toMatchObject({ balance: 100, held: 0 });
   });
 
   it('releases a hold nobody confirmed when it expires, and refuses to capture it', async () => {

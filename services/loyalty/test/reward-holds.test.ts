@@ -1,8 +1,8 @@
 import { Bus, loyaltyRewardsCapture, loyaltyRewardsCreate, loyaltyRewardsHold, loyaltyRewardsRelease, loyaltyRewardsSetActive, loyaltyCheckoutQuote, loyaltyProgramsCreate, loyaltyProgramsSetActive } from '@tlp/contracts';
 import { startService, type RunningService } from '@tlp/platform';
-import { cleanUp, connectNats, infra, isolation, serviceEnv, testContext, type Infra } from '@tlp/testkit';
+import { cleanUp, connectNats, eventually, infra, isolation, serviceEnv, testContext, type Infra } from '@tlp/testkit';
 import type { NatsConnection } from 'nats';
-import { releaseExpiredRewardHolds } from '../src/app/reward-holds';
+import { holdRewards, releaseExpiredRewardHolds } from '../src/app/reward-holds';
 import { loyaltyService } from '../src/service';
 
 const iso = isolation('loyalty_reward_holds');
@@ -64,6 +64,21 @@ describe('rewards held by checkouts', () => {
     expect((await bus.request(loyaltyRewardsCapture, club, { orderId: 'give-4' })).state).toBe('captured');
     expect(await refusal(bus.request(loyaltyRewardsHold, club, { orderId: 'give-5', contactId: 'fan-back', rewardIds: [oneTime] }))).toBe('REWARD_ALREADY_USED');
     expect(await quotedRewards('fan-back')).not.toContain(oneTime);
+  });
+
+  it('releases rewards still being held when the release comes (the checkout timed out first), so the one-time reward is usable again', async () => {
+    let commit: (() => void) | undefined;
+    const holding = svc.deps.db.transaction(async (tx) => {
+      await holdRewards(tx, 'club', { orderId: 'late-1', contactId: 'fan-late', rewardIds: [oneTime], ttlSeconds: 600 }, new Date());
+      await new Promise<void>((r) => (commit = r));
+    });
+    await eventually(async () => (commit ? true : undefined));
+    const releasing = refusal(bus.request(loyaltyRewardsRelease, club, { orderId: 'late-1' }));
+    await new Promise((r) => setTimeout(r, 300));
+    commit!();
+    await holding;
+    expect(await releasing).toBe('accepted');
+    expect(await quotedRewards('fan-late')).toContain(oneTime);
   });
 
   it('frees a reward held by an order nobody confirmed once the hold expires, and refuses its late capture', async () => {

@@ -1,5 +1,5 @@
 import { DomainError, LoyaltyPointsChanged, LoyaltyPointsExpired, pointsCount, type LoyaltyAccount, type PointsWording, type Program } from '@tlp/contracts';
-import { enqueueEvents, newId, sql, type NewEvent, type Tx } from '@tlp/platform';
+import { enqueueEvents, newId, oneAtATimePerOrder, sql, type NewEvent, type Tx } from '@tlp/platform';
 import { pointsValueMinor } from '../domain/earn';
 import { takeFefo, type Lot, type Take } from '../domain/lots';
 import { priceInPoints, type AccountRow, type PricedProduct } from './programs';
@@ -176,6 +176,7 @@ export async function holdPoints(
   program: Program,
   bought: { productId: string; quantity: number }[] = [],
 ): Promise<HoldRow> {
+  await oneAtATimePerOrder(tx, 'points-hold', tenantId, orderId);
   const locked = await lockAccount(tx, tenantId, account.account_id);
   const [existing] = await sql<HoldRow>(tx, `SELECT * FROM holds WHERE tenant_id = $1 AND order_id = $2`, [tenantId, orderId]);
   if (existing) {
@@ -223,6 +224,7 @@ export async function captureHold(tx: Tx, tenantId: string, orderId: string, now
 
 /** Gives held points back; releasing twice, or an order that never held points, changes nothing. */
 export async function releaseHold(tx: Tx, tenantId: string, orderId: string): Promise<HoldRow | null> {
+  await oneAtATimePerOrder(tx, 'points-hold', tenantId, orderId);
   const hold = await lockHold(tx, tenantId, orderId);
   if (!hold) return null;
   if (hold.state === 'released') return hold;

@@ -1,5 +1,5 @@
 import { DomainError } from '@tlp/contracts';
-import { sql, type Tx } from '@tlp/platform';
+import { oneAtATimePerOrder, sql, type Tx } from '@tlp/platform';
 import { getReward, usableRewards } from './rewards';
 
 interface RewardHoldRow {
@@ -28,6 +28,7 @@ const holdsOf = (tx: Tx, tenantId: string, orderId: string, lock = false) =>
  * the partial unique index decides when two checkouts hold it at once.
  */
 export async function holdRewards(tx: Tx, tenantId: string, input: { orderId: string; contactId: string; rewardIds: string[]; ttlSeconds: number }, now: Date) {
+  await oneAtATimePerOrder(tx, 'rewards-hold', tenantId, input.orderId);
   const existing = await holdsOf(tx, tenantId, input.orderId);
   if (existing.length) return view(input.orderId, existing);
   const usable = new Set((await usableRewards(tx, tenantId, input.contactId, now)).map((r) => r.rewardId));
@@ -72,6 +73,7 @@ export async function captureRewards(tx: Tx, tenantId: string, orderId: string, 
 
 /** Gives the rewards of an unconfirmed order back (a one-time reward becomes usable again); captured ones stay used. */
 export async function releaseRewards(tx: Tx, tenantId: string, orderId: string) {
+  await oneAtATimePerOrder(tx, 'rewards-hold', tenantId, orderId);
   const rows = await holdsOf(tx, tenantId, orderId, true);
   if (rows.length === 0) throw new DomainError('REWARD_HOLD_NOT_FOUND', `No reward hold for order ${orderId}`);
   await tx.query(`UPDATE reward_holds SET state = 'released' WHERE tenant_id = $1 AND order_id = $2 AND state = 'held'`, [tenantId, orderId]);
