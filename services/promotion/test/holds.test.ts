@@ -62,6 +62,30 @@ describe('release, expiry and capture', () => {
     expect(again.advantages).toEqual([{ advantageId: adv.advantageId, units: 1, lineIds: ['l1'], singleUseCode: code }]);
   });
 
+  it('a release sent while the hold is still being written (the checkout timed out first) waits for it and gives the quota back', async () => {
+    const adv = await liveAdvantage(h.bus, TENANT, { quota: 1, prices: [{ productId: 'late', priceMinor: 1000, currency: 'EUR' }] });
+    const cart = { channel: 'web', lines: [line({ productId: 'late' })], codes: [] };
+    // The advantage's row is locked elsewhere, so the hold stops half-way through its transaction.
+    const db = h.service.deps.db;
+    let unlock: (() => void) | undefined;
+    const locking = db.transaction(async (tx) => {
+      await tx.query(`SELECT id FROM advantages WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [TENANT, adv.advantageId]);
+      await new Promise<void>((r) => (unlock = r));
+    });
+    await eventually(async () => (unlock ? true : undefined));
+    const holding = h.bus.request(c.placeHold, ctx(), { orderId: 'late-1', cart });
+    await new Promise((r) => setTimeout(r, 500));
+    const releasing = h.bus.request(c.releaseHold, ctx(), { orderId: 'late-1' });
+    await new Promise((r) => setTimeout(r, 300));
+    unlock!();
+    await locking;
+    await holding;
+    expect((await releasing).state).toBe('released');
+    // The quota unit came back: another order can take it.
+    const next = await h.bus.request(c.placeHold, ctx(), { orderId: 'late-2', cart });
+    expect(next.advantages).toEqual([expect.objectContaining({ advantageId: adv.advantageId, units: 1 })]);
+  });
+
   it('an expired hold frees the quota and the code without release, and cannot be captured', async () => {
     const adv = await liveAdvantage(h.bus, TENANT, { quota: 1, target: { type: 'single-use-codes' }, prices: [{ productId: 'exp', priceMinor: 1000, currency: 'EUR' }] });
     const [code] = await codesFor(h, TENANT, adv.advantageId, 1);

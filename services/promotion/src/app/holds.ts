@@ -8,7 +8,7 @@ import {
   type ReplyOf,
   type placeHold as PlaceHold,
 } from '@tlp/contracts';
-import { enqueueEvent, newId, onceByKey, sql, type Tx } from '@tlp/platform';
+import { enqueueEvent, newId, onceByKey, oneAtATimePerOrder, sql, type Tx } from '@tlp/platform';
 import type { z } from 'zod';
 import { evaluate } from '../domain/evaluation';
 import { notFound, type PromotionContext } from './context';
@@ -129,8 +129,9 @@ const exhausted = (what: string, ref: string) => new DomainError('PROMOTION_QUOT
 export async function placeHold(ctx: PromotionContext, input: ParsedRequestOf<typeof PlaceHold>): Promise<ReplyOf<typeof PlaceHold>> {
   const { orderId, cart } = input;
   const now = ctx.now;
-  return ctx.db.transaction((tx) =>
-    onceByKey(tx, { tenantId: ctx.tenantId, scope: 'holds.place', key: orderId }, input, async () => {
+  return ctx.db.transaction(async (tx) => {
+    await oneAtATimePerOrder(tx, 'promotion-hold', ctx.tenantId, orderId);
+    return onceByKey(tx, { tenantId: ctx.tenantId, scope: 'holds.place', key: orderId }, input, async () => {
       const facts = await loadFacts(tx, ctx.tenantId, cart, await freshSnapshot(tx, ctx.tenantId, cart, now), now);
       const evaluation = evaluate(cart, facts, { now: now.getTime(), orderId });
       const unusable = evaluation.notApplied.filter((n) => n.kind !== 'advantage');
@@ -171,8 +172,8 @@ export async function placeHold(ctx: PromotionContext, input: ParsedRequestOf<ty
         await insertHold(tx, ctx, { orderId, kind: 'promo-code', ref: p.promoCodeId, units: 1, contactId, expiresAt, lines: linesReducedBy(evaluation, p.promoCodeId) });
       }
       return { ...evaluation, orderId, holdExpiresAt: expiresAt.toISOString() };
-    }),
-  );
+    });
+  });
 }
 
 /** Exactly one order wins a code: the row is taken only while available or held by an expired hold. */
@@ -261,6 +262,7 @@ export async function captureHold(ctx: PromotionContext, orderId: string): Promi
 /** The order is cancelled: everything held goes back. Repeats are no-ops; a captured order cannot be released. */
 export async function releaseHold(ctx: PromotionContext, orderId: string): Promise<HoldsResult> {
   return ctx.db.transaction(async (tx) => {
+    await oneAtATimePerOrder(tx, 'promotion-hold', ctx.tenantId, orderId);
     const holds = await orderHolds(tx, ctx.tenantId, orderId);
     if (holds.some((h) => sold(h.state))) throw new DomainError('PROMOTION_HOLD_CAPTURED', 'The order was already confirmed');
     const live = holds.filter((h) => h.state === 'held');
