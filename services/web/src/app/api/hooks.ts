@@ -20,7 +20,7 @@ const AUTO_RETRIES = 10;
  * (5 s without one), then less often up to every 30 s, ten times at most: a screen left open
  * recovers once the service is back, without anyone pressing "Try again". Anything else is final.
  */
-export function autoRetryDelayMs(error: unknown, attempt: number): number | undefined {
+function autoRetryDelayMs(error: unknown, attempt: number): number | undefined {
   if (!(error instanceof ApiProblem) || attempt >= AUTO_RETRIES) return undefined;
   const { status, retryAfterSeconds } = error.problem;
   if (status !== 0 && status !== 429 && status !== 503) return undefined;

@@ -4,7 +4,6 @@ import { formatMoney, type Money } from '../money';
 import { formatPoints, type Wording } from '../points';
 import { userLocale } from '../intl';
 
-
 export function MoneyText({ money }: { money: Money }) {
   return <span data-money={`${money.amountMinor} ${money.currency}`}>{formatMoney(money, userLocale())}</span>;
 }

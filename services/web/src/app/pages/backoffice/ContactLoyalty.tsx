@@ -14,7 +14,6 @@ import { HistoryTable } from './VoucherFile';
 import { issuesOf } from './VoucherSale';
 import { userLocale } from '../../intl';
 
-
 /** The contact's account in one program, or the way to open one when they have none. */
 export function ContactLoyalty({ contactId, program }: { contactId: string; program: LoyaltyProgramView }) {
   const account = useQuery<LoyaltyAccountView>(routes.loyaltyAccounts, { contactId, programId: program.programId });
