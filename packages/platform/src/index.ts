@@ -3,6 +3,7 @@ export * from './logger';
 export * from './ids';
 export * from './metrics';
 export * from './database';
+export * from './batches';
 export * from './idempotency';
 export * from './outbox';
 export * from './jetstream';

@@ -1,0 +1,78 @@
+export interface BatchesOptions<I, O> {
+  /** Does every item's work at once; answers one outcome per item, in the items' order. */
+  run: (items: I[]) => Promise<O[]>;
+  /** The most items in one batch (the rest wait for the next one). */
+  maxSize?: number;
+  /** How many batches may be running at once. */
+  maxInFlight?: number;
+}
+
+interface Waiting<I, O> {
+  item: I;
+  resolve: (o: O) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Gathers the calls that arrive while earlier ones are running into one batch ("natural"
+ * batching): under load, many checkouts' statements become one round trip and one commit;
+ * alone, a call starts within the same turn of the event loop, as a batch of one, so a quiet
+ * service answers as fast as without batches. Calls of one turn always go together.
+ */
+export class Batches<I, O> {
+  private waiting: Waiting<I, O>[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+  private readonly maxSize: number;
+  private readonly maxInFlight: number;
+
+  constructor(private readonly opts: BatchesOptions<I, O>) {
+    this.maxSize = opts.maxSize ?? 100;
+    this.maxInFlight = opts.maxInFlight ?? 1;
+  }
+
+  call(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      // After this turn's other calls (and the microtasks they start) have joined the batch.
+      setImmediate(() => {
+        this.scheduled = false;
+        this.startBatches();
+      });
+    });
+  }
+
+  private startBatches(): void {
+    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.maxSize);
+      this.inFlight++;
+      this.runBatch(batch).finally(() => {
+        this.inFlight--;
+        this.startBatches();
+      });
+    }
+  }
+
+  private async runBatch(batch: Waiting<I, O>[]): Promise<void> {
+    try {
+      const outcomes = await this.opts.run(batch.map((w) => w.item));
+      if (outcomes.length !== batch.length) throw new Error(`a batch of ${batch.length} answered ${outcomes.length} outcomes`);
+      batch.forEach((w, i) => w.resolve(outcomes[i] as O));
+    } catch (e) {
+      for (const w of batch) w.reject(e);
+    }
+  }
+}
+
+const batchesOfPool = new WeakMap<object, Map<string, Batches<never, unknown>>>();
+
+/** The one `Batches` of this name on this pool (a service's data source), made on first use. */
+export function batchesOn<I, O>(pool: object, name: string, opts: BatchesOptions<I, O>): Batches<I, O> {
+  let named = batchesOfPool.get(pool);
+  if (!named) batchesOfPool.set(pool, (named = new Map()));
+  let batches = named.get(name) as Batches<I, O> | undefined;
+  if (!batches) named.set(name, (batches = new Batches(opts)) as unknown as Batches<never, unknown>);
+  return batches;
+}
