@@ -9,6 +9,7 @@ import {
   insertHold,
   loadAccount,
   lockExpiredHolds,
+  inLockOrder,
   lockOrderHolds,
   setHoldStatus,
   type Account,
@@ -156,7 +157,7 @@ export async function release(tx: Tx, account: Account, hold: Hold): Promise<Hol
 export async function releaseExpiredHolds(ports: Ports, batch = 500): Promise<number> {
   return ports.db.transaction(async (tx) => {
     const holds = await lockExpiredHolds(tx, ports.now(), batch);
-    for (const hold of holds) {
+    for (const hold of holds.sort(inLockOrder)) {
       const account = await loadAccount(tx, hold.tenantId, hold.accountId, true);
       if (!account) throw new DomainError('INTERNAL', `account of hold ${hold.id} vanished`);
       await release(tx, account, hold);

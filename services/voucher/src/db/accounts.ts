@@ -62,10 +62,18 @@ export async function loadAccount(q: Queryable, tenantId: string, id: string, lo
   return row && toAccount(row);
 }
 
+/**
+ * The order in which anything that locks several accounts locks them, so that none deadlock: by
+ * tenant then id, bytewise, as the batched statements' `ORDER BY tenant_id COLLATE "C", id`.
+ */
+export const inLockOrder = (a: { tenantId: string; accountId: string }, b: { tenantId: string; accountId: string }): number =>
+  a.tenantId !== b.tenantId ? (a.tenantId < b.tenantId ? -1 : 1) : a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0;
+
+/** A contact's credit notes, one per currency, locked (when asked) in the id order batched holds lock accounts in. */
 export async function creditNotesOf(q: Queryable, tenantId: string, contactId: string, lock = false): Promise<Account[]> {
   const rows = await sql<AccountRow>(
     q,
-    `SELECT ${ACCOUNT_COLUMNS} FROM accounts a WHERE a.tenant_id = $1 AND a.kind = 'credit-note' AND a.contact_id = $2 ORDER BY a.currency${lock ? ' FOR UPDATE' : ''}`,
+    `SELECT ${ACCOUNT_COLUMNS} FROM accounts a WHERE a.tenant_id = $1 AND a.kind = 'credit-note' AND a.contact_id = $2 ORDER BY a.id${lock ? ' FOR UPDATE' : ''}`,
     [tenantId, contactId],
   );
   return rows.map(toAccount);

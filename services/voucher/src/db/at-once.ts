@@ -1,5 +1,6 @@
 import { BalanceChanged, VoucherRedeemed, type EventContract, type EventData } from '@tlp/contracts';
-import { newId, outboxWritten, prepared, sql } from '@tlp/platform';
+import { batchesOn, newId, outboxWritten, prepared, sql } from '@tlp/platform';
+import { DataSource } from 'typeorm';
 import type { Account, Hold, Queryable } from './accounts';
 
 /**
@@ -7,6 +8,11 @@ import type { Account, Hold, Queryable } from './accounts';
  * its rows, its ledger entry and its outbox event atomically without a transaction's extra round
  * trips. Anything else (a repeat, a refusal, an order with several holds) finds nothing to do
  * here and goes the long way, in a transaction, where the decisions are made and explained.
+ *
+ * On the pool, the holds (and the captures) of concurrent checkouts share one statement: the
+ * same writes for every item of the batch, with its accounts locked in one order first, so that
+ * batches never deadlock with each other. A batch that fails (a repeated hold breaking the
+ * unique index, say) undoes itself whole, and its items then go one by one, as alone.
  */
 
 /**
@@ -66,20 +72,132 @@ const CAPTURE_AT_ONCE = prepared(
      SELECT h.id, h.account_id, h.amount_minor, h.currency, h.expires_at, a.balance_minor FROM h JOIN a ON a.id = h.account_id`,
 );
 
+interface CaptureSelection {
+  tenantId: string;
+  orderId: string;
+  kind: Account['kind'];
+  accountId?: string | undefined;
+}
+
+interface Captured {
+  hold: Hold;
+  balanceMinor: number;
+}
+
 const isUniqueViolation = (e: unknown): boolean => (e as { code?: string }).code === '23505';
 
+/** The same columns for one item or many: `$n` of the single statement is the batch's `$n[]`. */
+const HOLD_COLUMNS = `tenant_id, hold_id, account_id, account_kind, order_id, amount_minor, currency, expires_at, at, entry_id, event_id, event_type, envelope`;
+const HOLD_TYPES = ['text', 'uuid', 'uuid', 'text', 'text', 'bigint', 'text', 'timestamptz', 'timestamptz', 'uuid', 'uuid', 'text', 'jsonb'];
+
+const HOLDS_AT_ONCE = prepared(
+  'voucher-holds-at-once',
+  `WITH i AS (
+         SELECT * FROM unnest(${HOLD_TYPES.map((t, n) => `$${n + 1}::${t}[]`).join(', ')}) WITH ORDINALITY AS i(${HOLD_COLUMNS}, n)
+       ), locked AS MATERIALIZED (
+         SELECT ac.tenant_id, ac.id FROM accounts ac JOIN i ON ac.tenant_id = i.tenant_id AND ac.id = i.account_id
+         ORDER BY ac.tenant_id COLLATE "C", ac.id FOR UPDATE OF ac
+       ), a AS (
+         UPDATE accounts ac SET balance_minor = ac.balance_minor - i.amount_minor
+         FROM i JOIN locked k ON k.tenant_id = i.tenant_id AND k.id = i.account_id
+         WHERE ac.tenant_id = k.tenant_id AND ac.id = k.id AND ac.balance_minor >= i.amount_minor AND ac.currency = i.currency
+           AND ac.status = 'active' AND ac.valid_from <= i.at AND (ac.valid_until IS NULL OR ac.valid_until > i.at)
+         RETURNING i.n, ac.balance_minor
+       ), h AS (
+         INSERT INTO holds (tenant_id, id, account_id, account_kind, order_id, amount_minor, currency, expires_at)
+         SELECT i.tenant_id, i.hold_id, i.account_id, i.account_kind, i.order_id, i.amount_minor, i.currency, i.expires_at FROM i JOIN a ON a.n = i.n
+       ), l AS (
+         INSERT INTO ledger (tenant_id, id, account_id, type, delta_minor, balance_after_minor, order_id)
+         SELECT i.tenant_id, i.entry_id, i.account_id, 'hold', -i.amount_minor, a.balance_minor, i.order_id FROM i JOIN a ON a.n = i.n
+       ), o AS (
+         INSERT INTO outbox (id, type, tenant_id, envelope)
+         SELECT i.event_id, i.event_type, i.tenant_id, jsonb_set(i.envelope, '{data,balanceMinor}', to_jsonb(a.balance_minor)) FROM i JOIN a ON a.n = i.n
+       )
+       SELECT a.n, a.balance_minor AS balance_after_minor FROM a`,
+);
+
+const CAPTURE_COLUMNS = `tenant_id, order_id, kind, account_id, at, entry_id, event_id, event_type, envelope`;
+const CAPTURE_TYPES = ['text', 'text', 'text', 'uuid', 'timestamptz', 'uuid', 'uuid', 'text', 'jsonb'];
+
+const CAPTURES_AT_ONCE = prepared(
+  'voucher-captures-at-once',
+  `WITH i AS (
+       SELECT * FROM unnest(${CAPTURE_TYPES.map((t, n) => `$${n + 1}::${t}[]`).join(', ')}) WITH ORDINALITY AS i(${CAPTURE_COLUMNS}, n)
+     ), sel AS (
+       SELECT i.n, (array_agg(h.id))[1] AS id FROM i
+       JOIN holds h ON h.tenant_id = i.tenant_id AND h.order_id = i.order_id AND h.account_kind = i.kind AND (i.account_id IS NULL OR h.account_id = i.account_id)
+       GROUP BY i.n HAVING count(*) = 1
+     ), h AS (
+       UPDATE holds SET status = 'captured', settled_at = now()
+       FROM i JOIN sel ON sel.n = i.n
+       WHERE holds.tenant_id = i.tenant_id AND holds.id = sel.id AND holds.status = 'held' AND holds.expires_at > i.at
+       RETURNING i.n, holds.tenant_id, holds.id, holds.account_id, holds.amount_minor, holds.currency, holds.expires_at
+     ), a AS MATERIALIZED (
+       SELECT ac.tenant_id, ac.id, ac.balance_minor FROM accounts ac
+       WHERE (ac.tenant_id, ac.id) IN (SELECT tenant_id, account_id FROM h)
+       ORDER BY ac.tenant_id COLLATE "C", ac.id FOR UPDATE
+     ), l AS (
+       INSERT INTO ledger (tenant_id, id, account_id, type, delta_minor, balance_after_minor, order_id)
+       SELECT i.tenant_id, i.entry_id, h.account_id, 'capture', 0, a.balance_minor, i.order_id
+       FROM i JOIN h ON h.n = i.n JOIN a ON a.tenant_id = h.tenant_id AND a.id = h.account_id
+     ), o AS (
+       INSERT INTO outbox (id, type, tenant_id, envelope)
+       SELECT i.event_id, i.event_type, i.tenant_id, jsonb_set(jsonb_set(jsonb_set(i.envelope,
+                '{data,voucherId}', to_jsonb(h.account_id::text)),
+                '{data,amountMinor}', to_jsonb(h.amount_minor)),
+                '{data,currency}', to_jsonb(h.currency::text))
+       FROM i JOIN h ON h.n = i.n WHERE i.kind = 'voucher'
+     )
+     SELECT h.n, h.id, h.account_id, h.amount_minor, h.currency, h.expires_at, a.balance_minor
+     FROM h JOIN a ON a.tenant_id = h.tenant_id AND a.id = h.account_id`,
+);
+
+/** One array per column, as `unnest` takes them. */
+const columnsOf = (rows: unknown[][]): unknown[][] => (rows[0] ?? []).map((_, c) => rows.map((r) => r[c]));
+
 /**
- * Debits, records the hold, its ledger entry and evt.voucher.balance-changed in one statement.
- * The debit comes first and guards everything after it; a second hold for the same order and
- * account breaks the unique index and undoes the whole statement. Returns the balance after the
- * hold, or undefined when it did not go through (refused, or already held: the caller decides).
+ * Runs the items of a batch together when there are several, one per key (an account, an
+ * order): a key repeated in the batch, or a batch that fails, goes one by one as alone.
  */
-export async function holdAtOnce(
-  q: Queryable,
-  account: Pick<Account, 'tenantId' | 'id' | 'kind' | 'contactId' | 'currency'>,
-  hold: Omit<Hold, 'status'>,
-  now: Date,
-): Promise<number | undefined> {
+async function together<I, O>(
+  items: I[],
+  keyOf: (item: I) => string,
+  many: (items: I[]) => Promise<(O | undefined)[]>,
+  one: (item: I) => Promise<O | undefined>,
+): Promise<(O | undefined)[]> {
+  if (items.length === 1) return [await one(items[0]!)];
+  const seen = new Set<string>();
+  const first: number[] = [];
+  items.forEach((item, n) => {
+    const key = keyOf(item);
+    if (seen.has(key)) return;
+    seen.add(key);
+    first.push(n);
+  });
+  const outcomes: (O | undefined)[] = items.map(() => undefined);
+  let batchWent = false;
+  try {
+    const done = await many(first.map((n) => items[n]!));
+    first.forEach((n, k) => (outcomes[n] = done[k]));
+    batchWent = true;
+  } catch {
+    // Undone whole (a repeated hold, a deadlock with a path outside the batches): each goes alone below.
+  }
+  for (let n = 0; n < items.length; n++) {
+    if (batchWent && first.includes(n)) continue;
+    outcomes[n] = await one(items[n]!);
+  }
+  return outcomes;
+}
+
+interface HoldItem {
+  account: Pick<Account, 'tenantId' | 'id' | 'kind' | 'contactId' | 'currency'>;
+  hold: Omit<Hold, 'status'>;
+  now: Date;
+}
+
+/** The statement's parameters for one hold, with its balance-changed event. */
+function holdParameters({ account, hold, now }: HoldItem): unknown[] {
   const entryId = newId();
   const event = outboxRow(BalanceChanged, account.tenantId, {
     accountId: account.id,
@@ -92,26 +210,17 @@ export async function holdAtOnce(
     currency: account.currency,
     orderId: hold.orderId,
   });
+  return [hold.tenantId, hold.id, hold.accountId, hold.accountKind, hold.orderId, hold.amountMinor, hold.currency, hold.expiresAt, now, entryId, event.id, event.type, event.envelope];
+}
+
+/**
+ * Debits, records the hold, its ledger entry and evt.voucher.balance-changed in one statement.
+ * The debit comes first and guards everything after it; a second hold for the same order and
+ * account breaks the unique index and undoes the whole statement.
+ */
+async function holdOne(q: Queryable, item: HoldItem): Promise<number | undefined> {
   try {
-    const [row] = await sql<{ balance_after_minor: string }>(
-      q,
-      HOLD_AT_ONCE,
-      [
-        hold.tenantId,
-        hold.id,
-        hold.accountId,
-        hold.accountKind,
-        hold.orderId,
-        hold.amountMinor,
-        hold.currency,
-        hold.expiresAt,
-        now,
-        entryId,
-        event.id,
-        event.type,
-        event.envelope,
-      ],
-    );
+    const [row] = await sql<{ balance_after_minor: string }>(q, HOLD_AT_ONCE, holdParameters(item));
     if (!row) return undefined;
     outboxWritten();
     return Number(row.balance_after_minor);
@@ -121,17 +230,33 @@ export async function holdAtOnce(
   }
 }
 
+async function holdMany(q: Queryable, items: HoldItem[]): Promise<(number | undefined)[]> {
+  const rows = await sql<{ n: string; balance_after_minor: string }>(q, HOLDS_AT_ONCE, columnsOf(items.map(holdParameters)));
+  if (rows.length > 0) outboxWritten();
+  const balances: (number | undefined)[] = items.map(() => undefined);
+  for (const r of rows) balances[Number(r.n) - 1] = Number(r.balance_after_minor);
+  return balances;
+}
+
 /**
- * Captures the order's only hold of this kind (optionally on one account) when it is held and
- * not expired, with its zero ledger entry and, for a voucher, evt.voucher.redeemed. Returns the
- * captured hold and the account's balance, or undefined when there was nothing so simple to do.
+ * Holds on the account when it can pay, in one statement. Returns the balance after the hold,
+ * or undefined when it did not go through (refused, or already held: the caller decides).
  */
-export async function captureAtOnce(
-  q: Queryable,
-  sel: { tenantId: string; orderId: string; kind: Account['kind']; accountId?: string | undefined },
-  now: Date,
-): Promise<{ hold: Hold; balanceMinor: number } | undefined> {
-  const entryId = newId();
+export function holdAtOnce(q: Queryable, account: HoldItem['account'], hold: HoldItem['hold'], now: Date): Promise<number | undefined> {
+  const item = { account, hold, now };
+  if (!(q instanceof DataSource)) return holdOne(q, item);
+  const holds = batchesOn(q, 'voucher-holds', {
+    run: (items: HoldItem[]) => together(items, (i) => `${i.hold.tenantId} ${i.hold.accountId}`, (many) => holdMany(q, many), (one) => holdOne(q, one)),
+  });
+  return holds.call(item);
+}
+
+interface CaptureItem {
+  sel: CaptureSelection;
+  now: Date;
+}
+
+function captureParameters({ sel, now }: CaptureItem): unknown[] {
   const event = outboxRow(VoucherRedeemed, sel.tenantId, {
     voucherId: '(filled in)',
     kind: 'financial',
@@ -139,25 +264,58 @@ export async function captureAtOnce(
     amountMinor: 0,
     currency: 'XXX',
   });
-  const [row] = await sql<{ id: string; account_id: string; amount_minor: string; currency: string; expires_at: Date; balance_minor: string }>(
-    q,
-    CAPTURE_AT_ONCE,
-    [sel.tenantId, sel.orderId, sel.kind, sel.accountId ?? null, now, entryId, event.id, event.type, event.envelope],
-  );
+  return [sel.tenantId, sel.orderId, sel.kind, sel.accountId ?? null, now, newId(), event.id, event.type, event.envelope];
+}
+
+interface CapturedRow {
+  id: string;
+  account_id: string;
+  amount_minor: string;
+  currency: string;
+  expires_at: Date;
+  balance_minor: string;
+}
+
+const captured = (sel: CaptureSelection, row: CapturedRow): Captured => ({
+  hold: {
+    tenantId: sel.tenantId,
+    id: row.id,
+    accountId: row.account_id,
+    accountKind: sel.kind,
+    orderId: sel.orderId,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    status: 'captured',
+    expiresAt: new Date(row.expires_at),
+  },
+  balanceMinor: Number(row.balance_minor),
+});
+
+async function captureOne(q: Queryable, item: CaptureItem): Promise<Captured | undefined> {
+  const [row] = await sql<CapturedRow>(q, CAPTURE_AT_ONCE, captureParameters(item));
   if (!row) return undefined;
   outboxWritten();
-  return {
-    hold: {
-      tenantId: sel.tenantId,
-      id: row.id,
-      accountId: row.account_id,
-      accountKind: sel.kind,
-      orderId: sel.orderId,
-      amountMinor: Number(row.amount_minor),
-      currency: row.currency,
-      status: 'captured',
-      expiresAt: new Date(row.expires_at),
-    },
-    balanceMinor: Number(row.balance_minor),
-  };
+  return captured(item.sel, row);
+}
+
+async function captureMany(q: Queryable, items: CaptureItem[]): Promise<(Captured | undefined)[]> {
+  const rows = await sql<CapturedRow & { n: string }>(q, CAPTURES_AT_ONCE, columnsOf(items.map(captureParameters)));
+  if (rows.length > 0) outboxWritten();
+  const done: (Captured | undefined)[] = items.map(() => undefined);
+  for (const r of rows) done[Number(r.n) - 1] = captured(items[Number(r.n) - 1]!.sel, r);
+  return done;
+}
+
+/**
+ * Captures the order's only hold of this kind (optionally on one account) when it is held and
+ * not expired, with its zero ledger entry and, for a voucher, evt.voucher.redeemed. Returns the
+ * captured hold and the account's balance, or undefined when there was nothing so simple to do.
+ */
+export function captureAtOnce(q: Queryable, sel: CaptureSelection, now: Date): Promise<Captured | undefined> {
+  const item = { sel, now };
+  if (!(q instanceof DataSource)) return captureOne(q, item);
+  const captures = batchesOn(q, 'voucher-captures', {
+    run: (items: CaptureItem[]) => together(items, (i) => `${i.sel.tenantId} ${i.sel.orderId} ${i.sel.kind}`, (many) => captureMany(q, many), (one) => captureOne(q, one)),
+  });
+  return captures.call(item);
 }

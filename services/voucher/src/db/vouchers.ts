@@ -1,5 +1,6 @@
 import type { AccountingLine, ExperienceGrant, VatTiming } from '@tlp/contracts';
-import { prepared, sql, type Tx } from '@tlp/platform';
+import { batchesOn, prepared, sql, type Tx } from '@tlp/platform';
+import { DataSource } from 'typeorm';
 import { ACCOUNT_COLUMNS, toAccount, type Account, type Queryable } from './accounts';
 
 export interface Voucher extends Account {
@@ -48,9 +49,33 @@ const toVoucher = (r: VoucherRow): Voucher => ({
 
 const VOUCHER_BY_CODE = prepared('voucher-by-code', `${VOUCHER_SELECT} WHERE v.tenant_id = $1 AND v.code_hash = $2`);
 
-export async function voucherByCode(q: Queryable, tenantId: string, codeHash: string): Promise<Voucher | undefined> {
+const VOUCHERS_BY_CODES = prepared(
+  'vouchers-by-codes',
+  `${VOUCHER_SELECT.replace('FROM vouchers v', 'FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(tenant_id, code_hash, i) JOIN vouchers v ON v.tenant_id = k.tenant_id AND v.code_hash = k.code_hash').replace('SELECT ', 'SELECT k.i, ')}`,
+);
+
+interface CodeKey {
+  tenantId: string;
+  codeHash: string;
+}
+
+async function vouchersByCodes(db: DataSource, keys: CodeKey[]): Promise<(Voucher | undefined)[]> {
+  if (keys.length === 1) return [await oneVoucherByCode(db, keys[0]!.tenantId, keys[0]!.codeHash)];
+  const rows = await sql<VoucherRow & { i: string }>(db, VOUCHERS_BY_CODES, [keys.map((k) => k.tenantId), keys.map((k) => k.codeHash)]);
+  const found: (Voucher | undefined)[] = keys.map(() => undefined);
+  for (const r of rows) found[Number(r.i) - 1] = toVoucher(r);
+  return found;
+}
+
+async function oneVoucherByCode(q: Queryable, tenantId: string, codeHash: string): Promise<Voucher | undefined> {
   const [row] = await sql<VoucherRow>(q, VOUCHER_BY_CODE, [tenantId, codeHash]);
   return row && toVoucher(row);
+}
+
+/** Looks a code up; lookups from concurrent checkouts on the pool share one statement. */
+export function voucherByCode(q: Queryable, tenantId: string, codeHash: string): Promise<Voucher | undefined> {
+  if (!(q instanceof DataSource)) return oneVoucherByCode(q, tenantId, codeHash);
+  return batchesOn(q, 'voucher-by-code', { run: (keys: CodeKey[]) => vouchersByCodes(q, keys) }).call({ tenantId, codeHash });
 }
 
 export async function vouchersOfContact(q: Queryable, tenantId: string, contactId: string, status: string | undefined): Promise<Voucher[]> {

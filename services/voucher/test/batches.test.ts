@@ -1,0 +1,200 @@
+import { vouchersBalance, vouchersCancel, vouchersCapture, vouchersHold } from '@tlp/contracts';
+import { newId, sql } from '@tlp/platform';
+import fc from 'fast-check';
+import { loadAccount } from '../src/db/accounts';
+import { captureAtOnce, holdAtOnce } from '../src/db/at-once';
+import { ctxOf, ledgerSum, refusal, sell, startHarness, type Harness } from './harness';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness('voucher-batches');
+});
+afterAll(() => h.stop());
+
+/** Transaction ids that wrote the rows: rows written by one statement share one. */
+async function writers(table: 'holds' | 'ledger', tenantId: string, orderIds: string[]): Promise<number> {
+  const [row] = await sql<{ n: string }>(
+    h.service.deps.db,
+    `SELECT count(DISTINCT xmin::text) AS n FROM ${table} WHERE tenant_id = $1 AND order_id = ANY($2::text[])`,
+    [tenantId, orderIds],
+  );
+  return Number(row?.n);
+}
+
+describe('holds and captures of concurrent checkouts', () => {
+  it('are written by one statement for all of them, each with its own balance, ledger entry and event', async () => {
+    const T = 'venue-together';
+    const { db } = h.service.deps;
+    const sold = await Promise.all(Array.from({ length: 12 }, (_, n) => sell(h, T, { valueMinor: 10_000 + n })));
+    const accounts = await Promise.all(sold.map(async (v) => (await loadAccount(db, T, v.voucherId))!));
+    const now = new Date();
+    const orders = sold.map((_, n) => `o-together-${n}`);
+    const holds = accounts.map((account, n) => ({
+      tenantId: T,
+      id: newId(),
+      accountId: account.id,
+      accountKind: 'voucher' as const,
+      orderId: orders[n]!,
+      amountMinor: 1_000,
+      currency: 'EUR',
+      expiresAt: new Date(now.getTime() + 60_000),
+    }));
+
+    expect(await Promise.all(holds.map((hold, n) => holdAtOnce(db, accounts[n]!, hold, now)))).toEqual(accounts.map((_, n) => 9_000 + n));
+    expect(await writers('holds', T, orders)).toBe(1);
+
+    const captured = await Promise.all(orders.map((orderId) => captureAtOnce(db, { tenantId: T, orderId, kind: 'voucher' }, now)));
+    expect(captured.map((c) => [c?.hold.id, c?.balanceMinor])).toEqual(holds.map((hold, n) => [hold.id, 9_000 + n]));
+    expect(await writers('ledger', T, orders)).toBe(2);
+    const events = await sql<{ type: string; n: string }>(
+      db,
+      `SELECT type, count(*) AS n FROM outbox WHERE tenant_id = $1 AND envelope->'data'->>'orderId' = ANY($2::text[]) GROUP BY type ORDER BY type`,
+      [T, orders],
+    );
+    expect(events.map((e) => [e.type, Number(e.n)])).toEqual([
+      ['evt.voucher.balance-changed', 12],
+      ['evt.voucher.redeemed', 12],
+    ]);
+    for (const [n, v] of sold.entries()) expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 9_000 + n, balance: 9_000 + n, entries: 3 });
+  });
+
+  it('look their codes up together without one tenant finding another tenant’s voucher', async () => {
+    const [A, B] = ['venue-looks-a', 'venue-looks-b'];
+    const [a, b] = [await sell(h, A, { valueMinor: 1_100 }), await sell(h, B, { valueMinor: 2_200 })];
+    const looks = await Promise.all(
+      [
+        [A, a.code],
+        [B, b.code],
+        [B, a.code],
+        [A, b.code],
+      ].map(([T, code]) => h.bus.request(vouchersBalance, ctxOf(T!), { code: code! }).then((v) => v.balanceMinor, (e: unknown) => refusal(Promise.reject(e)))),
+    );
+    expect(looks).toEqual([1_100, 2_200, 'VOUCHER_NOT_FOUND', 'VOUCHER_NOT_FOUND']);
+  });
+
+  it('leave out of the batch what it cannot do at once: a repeat, a refusal, an expired hold, an order of two holds', async () => {
+    const T = 'venue-mixed';
+    const { db } = h.service.deps;
+    const [a, b, c] = await Promise.all([sell(h, T, { valueMinor: 5_000 }), sell(h, T, { valueMinor: 5_000 }), sell(h, T, { valueMinor: 5_000 })]);
+    const now = new Date();
+    const account = async (id: string) => (await loadAccount(db, T, id))!;
+    const hold = (accountId: string, orderId: string, amountMinor: number, ttlMs = 60_000) => ({
+      tenantId: T,
+      id: newId(),
+      accountId,
+      accountKind: 'voucher' as const,
+      orderId,
+      amountMinor,
+      currency: 'EUR',
+      expiresAt: new Date(now.getTime() + ttlMs),
+    });
+    expect(await holdAtOnce(db, await account(a!.voucherId), hold(a!.voucherId, 'o-held-before', 1_000), now)).toBe(4_000);
+
+    const [accA, accB, accC] = [await account(a!.voucherId), await account(b!.voucherId), await account(c!.voucherId)];
+    const outcomes = await Promise.all([
+      holdAtOnce(db, accA, hold(a!.voucherId, 'o-held-before', 1_000), now),
+      holdAtOnce(db, accB, hold(b!.voucherId, 'o-too-much', 5_001), now),
+      holdAtOnce(db, accB, hold(b!.voucherId, 'o-b', 2_000), now),
+      holdAtOnce(db, accB, hold(b!.voucherId, 'o-b-again', 3_000), now),
+      holdAtOnce(db, accC, hold(c!.voucherId, 'o-short', 500, 1_000), now),
+      holdAtOnce(db, accC, hold(c!.voucherId, 'o-two', 500), now),
+      holdAtOnce(db, accA, hold(a!.voucherId, 'o-two', 500), now),
+    ]);
+    expect(outcomes).toEqual([undefined, undefined, 3_000, 0, 4_500, 4_000, 3_500]);
+
+    const later = new Date(now.getTime() + 5_000);
+    const captures = await Promise.all(
+      ['o-b', 'o-short', 'o-two', 'o-unknown', 'o-b'].map((orderId) => captureAtOnce(db, { tenantId: T, orderId, kind: 'voucher' }, later)),
+    );
+    expect(captures.map((x) => x && [x.hold.orderId, x.balanceMinor])).toEqual([['o-b', 0], undefined, undefined, undefined, undefined]);
+    for (const v of [a!, b!, c!]) {
+      const { sum, balance } = await ledgerSum(h, T, v.voucherId);
+      expect(sum).toBe(balance);
+    }
+  });
+});
+
+/** What a checkout sees of a hold or a capture, with ids replaced by the voucher's place in the test. */
+type Seen = { refused: string } | { held: [number, number, string] } | { settled: [number, string, number][] };
+
+describe('holds and captures sent together', () => {
+  const voucherArb = fc.record({ valueMinor: fc.integer({ min: 100, max: 5_000 }), currency: fc.constantFrom('EUR', 'CHF'), cancelled: fc.boolean() });
+  const holdArb = fc.record({
+    voucher: fc.nat(),
+    order: fc.integer({ min: 0, max: 5 }),
+    amountMinor: fc.integer({ min: 1, max: 3_000 }),
+    currency: fc.constantFrom('EUR', 'EUR', 'CHF'),
+    elsewhere: fc.constantFrom(false, false, false, false, true),
+    retriedWith: fc.constantFrom('the same amount', 'the same amount', 'another amount'),
+  });
+  const captureArb = fc.record({ order: fc.integer({ min: 0, max: 6 }), voucher: fc.option(fc.nat(), { nil: undefined }) });
+  let run = 0;
+
+  it('answer and leave the balances exactly as the same calls sent one after another, retries included', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(voucherArb, { minLength: 1, maxLength: 5 }),
+        fc.array(holdArb, { minLength: 1, maxLength: 16 }),
+        fc.array(captureArb, { maxLength: 8 }),
+        async (vouchers, holds, captures) => {
+          run++;
+          const worlds = { together: `venue-together-${run}`, alone: `venue-alone-${run}` };
+          const sold: Record<string, { code: string; voucherId: string }[]> = {};
+          for (const [world, T] of Object.entries(worlds)) {
+            sold[world] = [];
+            for (const v of vouchers) {
+              const s = await sell(h, T, { valueMinor: v.valueMinor, currency: v.currency });
+              if (v.cancelled) await h.bus.request(vouchersCancel, ctxOf(T), { voucherId: s.voucherId, reason: 'test' });
+              sold[world]!.push(s);
+            }
+          }
+          const place = (world: string, voucherId: string) => sold[world]!.findIndex((s) => s.voucherId === voucherId);
+          const other = (world: string) => (world === 'together' ? 'alone' : 'together');
+          const seen = async (world: string, call: Promise<unknown>): Promise<Seen> => {
+            try {
+              const r = (await call) as { accountId?: string; amountMinor?: number; status?: string; holds?: { accountId: string; status: string; balanceMinor: number }[] };
+              if (r.holds) return { settled: r.holds.map((x) => [place(world, x.accountId), x.status, x.balanceMinor]) };
+              return { held: [place(world, r.accountId!), r.amountMinor!, r.status!] };
+            } catch (e) {
+              return { refused: await refusal(Promise.reject(e)) };
+            }
+          };
+          const holdCall = (world: string) => (x: (typeof holds)[number]) => {
+            const T = worlds[world as keyof typeof worlds];
+            // A code of the other tenant's voucher must not be found, batched or not.
+            const code = sold[x.elsewhere ? other(world) : world]![x.voucher % vouchers.length]!.code;
+            return seen(world, h.bus.request(vouchersHold, ctxOf(T), { orderId: `o-${x.order}`, code, amountMinor: x.amountMinor, currency: x.currency }));
+          };
+          const captureCall = (world: string) => (x: (typeof captures)[number]) => {
+            const T = worlds[world as keyof typeof worlds];
+            const voucherId = x.voucher === undefined ? undefined : sold[world]![x.voucher % vouchers.length]!.voucherId;
+            return seen(world, h.bus.request(vouchersCapture, ctxOf(T), { orderId: `o-${x.order}`, ...(voucherId ? { voucherId } : {}) }));
+          };
+
+          // Concurrent calls for one order on one voucher have no order, so each is sent once, then all again as retries.
+          const once = holds.filter((x, n) => holds.findIndex((y) => y.order === x.order && y.voucher % vouchers.length === x.voucher % vouchers.length) === n);
+          const retries = once.map((x) => (x.retriedWith === 'the same amount' ? x : { ...x, amountMinor: x.amountMinor + 1 }));
+          for (const sent of [once, retries]) {
+            const heldTogether = await Promise.all(sent.map(holdCall('together')));
+            const heldAlone: Seen[] = [];
+            for (const x of sent) heldAlone.push(await holdCall('alone')(x));
+            expect(heldTogether).toEqual(heldAlone);
+          }
+
+          const capturedTogether = await Promise.all(captures.map(captureCall('together')));
+          const capturedAlone: Seen[] = [];
+          for (const x of captures) capturedAlone.push(await captureCall('alone')(x));
+          expect(capturedTogether).toEqual(capturedAlone);
+
+          for (const n of vouchers.keys()) {
+            const [together, alone] = [await ledgerSum(h, worlds.together, sold.together![n]!.voucherId), await ledgerSum(h, worlds.alone, sold.alone![n]!.voucherId)];
+            expect(together).toEqual(alone);
+            expect(together.sum).toBe(together.balance);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
