@@ -22,6 +22,7 @@ export const voucherErrors = defineErrors({
   VOUCHER_HOLD_RELEASED: { status: 409, title: 'The hold was released' },
   VOUCHER_HOLD_CAPTURED: { status: 409, title: 'The hold was already captured' },
   VOUCHER_HOLD_MISMATCH: { status: 422, title: 'This order already holds another amount on this voucher' },
+  VOUCHER_ORDER_RELEASED: { status: 409, title: 'This order was released: a new checkout needs a new order' },
   VOUCHER_VAT_TIMING_NOT_SET: { status: 409, title: 'Choose when VAT is computed before selling experience vouchers' },
   VOUCHER_OPEN_PRODUCT_MISSING: { status: 409, title: 'No open product for this VAT code and season' },
   VOUCHER_ALREADY_REDEEMED: { status: 409, title: 'The experience voucher was already redeemed' },

@@ -1,4 +1,4 @@
-import { vouchersBalance, vouchersCancel, vouchersCapture, vouchersHold } from '@tlp/contracts';
+import { vouchersBalance, vouchersCancel, vouchersCapture, vouchersHold, vouchersRelease } from '@tlp/contracts';
 import { newId, sql } from '@tlp/platform';
 import fc from 'fast-check';
 import { loadAccount } from '../src/db/accounts';
@@ -73,10 +73,34 @@ describe('holds and captures of concurrent checkouts', () => {
     expect(looks).toEqual([1_100, 2_200, 'VOUCHER_NOT_FOUND', 'VOUCHER_NOT_FOUND']);
   });
 
+  it('hold nothing, in a batch, for an order released before the hold arrived', async () => {
+    const T = 'venue-released';
+    const { db } = h.service.deps;
+    const [d, e] = await Promise.all([sell(h, T, { valueMinor: 5_000 }), sell(h, T, { valueMinor: 5_000 })]);
+    expect(await refusal(h.bus.request(vouchersRelease, ctxOf(T), { orderId: 'o-released' }))).toBe('VOUCHER_HOLD_NOT_FOUND');
+    const now = new Date();
+    const hold = (accountId: string, orderId: string) => ({
+      tenantId: T,
+      id: newId(),
+      accountId,
+      accountKind: 'voucher' as const,
+      orderId,
+      amountMinor: 500,
+      currency: 'EUR',
+      expiresAt: new Date(now.getTime() + 60_000),
+    });
+    const [accD, accE] = [(await loadAccount(db, T, d.voucherId))!, (await loadAccount(db, T, e.voucherId))!];
+    expect(await Promise.all([holdAtOnce(db, accD, hold(d.voucherId, 'o-released'), now), holdAtOnce(db, accE, hold(e.voucherId, 'o-open'), now)])).toEqual([
+      undefined,
+      4_500,
+    ]);
+    expect(await ledgerSum(h, T, d.voucherId)).toMatchObject({ sum: 5_000, balance: 5_000, entries: 1 });
+  });
+
   it('leave out of the batch what it cannot do at once: a repeat, a refusal, an expired hold, an order of two holds', async () => {
     const T = 'venue-mixed';
     const { db } = h.service.deps;
-    const [a, b, c] = await Promise.all([sell(h, T, { valueMinor: 5_000 }), sell(h, T, { valueMinor: 5_000 }), sell(h, T, { valueMinor: 5_000 })]);
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => sell(h, T, { valueMinor: 5_000 })));
     const now = new Date();
     const account = async (id: string) => (await loadAccount(db, T, id))!;
     const hold = (accountId: string, orderId: string, amountMinor: number, ttlMs = 60_000) => ({

@@ -162,4 +162,40 @@ describe('financial vouchers at checkout', () => {
     expect(await ledgerSum(h, T, a.voucherId)).toMatchObject({ sum: 500, balance: 500 });
     expect(await ledgerSum(h, T, b.voucherId)).toMatchObject({ sum: 2_500, balance: 2_500 });
   });
+  it('refuses a hold that arrives after its order was released, and leaves the balance alone', async () => {
+    const v = await sell(h, T, { valueMinor: 4_000 });
+    // The checkout gave up on this hold and released the order before the hold reached the service.
+    expect(await refusal(h.bus.request(vouchersRelease, ctxOf(T), { orderId: 'o-after-release' }))).toBe('VOUCHER_HOLD_NOT_FOUND');
+    expect(await refusal(h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-after-release', code: v.code, amountMinor: 1_000, currency: 'EUR' }))).toBe('VOUCHER_ORDER_RELEASED');
+    expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 4_000, balance: 4_000, entries: 1 });
+    // A hold placed before the release is still answered as it was (a retry after the release).
+    await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-retried', code: v.code, amountMinor: 500, currency: 'EUR' });
+    await h.bus.request(vouchersRelease, ctxOf(T), { orderId: 'o-retried' });
+    const retried = await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-retried', code: v.code, amountMinor: 500, currency: 'EUR' });
+    expect(retried).toMatchObject({ status: 'released', balanceMinor: 4_000 });
+    // Releasing one voucher of an order does not close the order to the others.
+    expect(await refusal(h.bus.request(vouchersRelease, ctxOf(T), { orderId: 'o-one', voucherId: v.voucherId }))).toBe('VOUCHER_HOLD_NOT_FOUND');
+    expect(await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-one', code: v.code, amountMinor: 1_000, currency: 'EUR' })).toMatchObject({ status: 'held' });
+  });
+
+  it('makes a release sent while the hold is still being written wait for it, and release it', async () => {
+    const v = await sell(h, T, { valueMinor: 4_000 });
+    // The voucher's row is locked elsewhere, so the hold stops half-way through its statement.
+    const { db } = h.service.deps;
+    let unlock: (() => void) | undefined;
+    const locking = db.transaction(async (tx) => {
+      await tx.query(`SELECT id FROM accounts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [T, v.voucherId]);
+      await new Promise<void>((r) => (unlock = r));
+    });
+    await eventually(async () => (unlock ? true : undefined));
+    const holding = h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-in-flight', code: v.code, amountMinor: 1_000, currency: 'EUR' });
+    await new Promise((r) => setTimeout(r, 500));
+    const releasing = h.bus.request(vouchersRelease, ctxOf(T), { orderId: 'o-in-flight' });
+    await new Promise((r) => setTimeout(r, 300));
+    unlock!();
+    await locking;
+    expect(await holding).toMatchObject({ status: 'held', balanceMinor: 3_000 });
+    expect((await releasing).holds).toEqual([expect.objectContaining({ status: 'released', balanceMinor: 4_000 })]);
+    expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 4_000, balance: 4_000, entries: 3 });
+  });
 });

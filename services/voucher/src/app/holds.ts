@@ -12,6 +12,8 @@ import {
   inLockOrder,
   lockOrderHolds,
   setHoldStatus,
+  takeHoldTurn,
+  takeReleaseTurn,
   type Account,
   type AccountKind,
   type Hold,
@@ -72,9 +74,14 @@ export async function placeHold(ctx: Ctx, ports: Ports, account: Account, req: H
   const heldAtOnce = await holdAtOnce(ports.db, account, hold, now);
   if (heldAtOnce !== undefined) return view(hold, heldAtOnce);
   return ports.db.transaction(async (tx) => {
-    // The account before the hold row, as the one-statement path takes them: no deadlock between the two.
+    // The order's turn, the account, then the hold row, as the one-statement path takes them: no deadlock between the two.
+    const open = await takeHoldTurn(tx, ctx.tenantId, req.orderId, account.kind);
     const current = await loadAccount(tx, ctx.tenantId, account.id, true);
     if (!current) throw refused('VOUCHER_NOT_FOUND');
+    if (!open) {
+      if (await holdOf(tx, ctx.tenantId, req.orderId, account.id)) return replayHold(tx, ctx, account, req);
+      throw refused('VOUCHER_ORDER_RELEASED', { orderId: req.orderId });
+    }
     if (!(await insertHold(tx, hold))) return replayHold(tx, ctx, account, req);
     const balance = await debit(tx, ctx.tenantId, account.id, req.amountMinor, req.currency, now);
     if (balance === undefined) {
@@ -106,7 +113,9 @@ export interface HoldSelection {
 /**
  * Captures or releases every hold of an order (of one kind, optionally one account). Already
  * settled holds are replayed unchanged, so the same capture or release repeated applies once;
- * one refused hold refuses the whole call and changes nothing.
+ * one refused hold refuses the whole call and changes nothing. A release takes the order's turn
+ * first, so it waits for a hold being written and releases it; a release of the whole order also
+ * closes it, even when it finds nothing yet, so that a hold arriving later is refused.
  */
 export async function settleOrderHolds(ctx: Ctx, ports: Ports, sel: HoldSelection, action: 'capture' | 'release'): Promise<{ holds: HoldView[] }> {
   const now = ports.now();
@@ -114,9 +123,10 @@ export async function settleOrderHolds(ctx: Ctx, ports: Ports, sel: HoldSelectio
     const captured = await captureAtOnce(ports.db, { tenantId: ctx.tenantId, ...sel }, now);
     if (captured) return { holds: [view(captured.hold, captured.balanceMinor)] };
   }
-  return ports.db.transaction(async (tx) => {
+  const settled = await ports.db.transaction(async (tx) => {
+    if (action === 'release') await takeReleaseTurn(tx, ctx.tenantId, sel.orderId, sel.kind, sel.accountId === undefined);
     const holds = await lockOrderHolds(tx, ctx.tenantId, sel.orderId, sel.kind, sel.accountId);
-    if (holds.length === 0) throw refused('VOUCHER_HOLD_NOT_FOUND', { orderId: sel.orderId });
+    if (holds.length === 0) return undefined;
     const settled: HoldView[] = [];
     for (const hold of holds) {
       const decision = action === 'capture' ? captureDecision(hold, now) : releaseDecision(hold);
@@ -131,6 +141,9 @@ export async function settleOrderHolds(ctx: Ctx, ports: Ports, sel: HoldSelectio
     }
     return { holds: settled };
   });
+  // Outside the transaction: a release that found nothing has still closed the order to late holds.
+  if (!settled) throw refused('VOUCHER_HOLD_NOT_FOUND', { orderId: sel.orderId });
+  return settled;
 }
 
 async function capture(tx: Tx, account: Account, hold: Hold): Promise<HoldView> {

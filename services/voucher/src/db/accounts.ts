@@ -244,6 +244,36 @@ export async function holdOf(q: Queryable, tenantId: string, orderId: string, ac
   return row && toHold(row);
 }
 
+/**
+ * The order's turn for this kind of account: its `orders` row, locked to the end of the
+ * transaction, taken by every hold and release before anything else. Says whether holds may
+ * still be placed (not once a release by order closed it).
+ */
+export async function takeHoldTurn(tx: Tx, tenantId: string, orderId: string, kind: AccountKind): Promise<boolean> {
+  const open = await sql(
+    tx,
+    `INSERT INTO orders (tenant_id, order_id, kind) VALUES ($1, $2, $3)
+     ON CONFLICT (tenant_id, order_id, kind) DO UPDATE SET kind = EXCLUDED.kind WHERE orders.released_at IS NULL RETURNING 1`,
+    [tenantId, orderId, kind],
+  );
+  return open.length > 0;
+}
+
+/** A release's turn; a release of the whole order (not of one account) also closes it to new holds. */
+export async function takeReleaseTurn(tx: Tx, tenantId: string, orderId: string, kind: AccountKind, closes: boolean): Promise<void> {
+  await sql(
+    tx,
+    `INSERT INTO orders (tenant_id, order_id, kind, released_at) VALUES ($1, $2, $3, CASE WHEN $4 THEN now() END)
+     ON CONFLICT (tenant_id, order_id, kind) DO UPDATE SET released_at = COALESCE(orders.released_at, EXCLUDED.released_at)`,
+    [tenantId, orderId, kind, closes],
+  );
+}
+
+/** Orders are only needed while a late hold could still arrive: hours at most. */
+export async function forgetOldOrders(q: Queryable, olderThanMs: number): Promise<void> {
+  await sql(q, `DELETE FROM orders WHERE created_at < now() - $1::interval`, [`${olderThanMs} milliseconds`]);
+}
+
 export async function lockOrderHolds(tx: Tx, tenantId: string, orderId: string, kind: AccountKind, accountId?: string): Promise<Hold[]> {
   const rows = await sql<HoldRow>(
     tx,

@@ -10,8 +10,8 @@ import type { Account, Hold, Queryable } from './accounts';
  * here and goes the long way, in a transaction, where the decisions are made and explained.
  *
  * On the pool, the holds (and the captures) of concurrent checkouts share one statement: the
- * same writes for every item of the batch, with its accounts locked in one order first, so that
- * batches never deadlock with each other. A batch that fails (a repeated hold breaking the
+ * same writes for every item of the batch, with its orders' turns and then its accounts locked
+ * in one order first, so that batches never deadlock with each other. A batch that fails (a repeated hold breaking the
  * unique index, say) undoes itself whole, and its items then go one by one, as alone.
  */
 
@@ -28,10 +28,13 @@ function outboxRow<E extends EventContract>(contract: E, tenantId: string, data:
 
 const HOLD_AT_ONCE = prepared(
   'voucher-hold-at-once',
-  `WITH a AS (
+  `WITH t AS (
+         INSERT INTO orders (tenant_id, order_id, kind) VALUES ($1, $5, $4)
+         ON CONFLICT (tenant_id, order_id, kind) DO UPDATE SET kind = EXCLUDED.kind WHERE orders.released_at IS NULL RETURNING 1
+       ), a AS (
          UPDATE accounts SET balance_minor = balance_minor - $6::bigint
          WHERE tenant_id = $1 AND id = $3 AND balance_minor >= $6::bigint AND currency = $7 AND status = 'active'
-           AND valid_from <= $9 AND (valid_until IS NULL OR valid_until > $9)
+           AND valid_from <= $9 AND (valid_until IS NULL OR valid_until > $9) AND EXISTS (SELECT 1 FROM t)
          RETURNING balance_minor
        ), h AS (
          INSERT INTO holds (tenant_id, id, account_id, account_kind, order_id, amount_minor, currency, expires_at)
@@ -94,8 +97,16 @@ const HOLDS_AT_ONCE = prepared(
   'voucher-holds-at-once',
   `WITH i AS (
          SELECT * FROM unnest(${HOLD_TYPES.map((t, n) => `$${n + 1}::${t}[]`).join(', ')}) WITH ORDINALITY AS i(${HOLD_COLUMNS}, n)
+       ), t AS (
+         INSERT INTO orders (tenant_id, order_id, kind)
+         SELECT tenant_id, order_id, account_kind FROM i GROUP BY tenant_id, order_id, account_kind
+         ORDER BY tenant_id COLLATE "C", order_id COLLATE "C", account_kind
+         ON CONFLICT (tenant_id, order_id, kind) DO UPDATE SET kind = EXCLUDED.kind WHERE orders.released_at IS NULL
+         RETURNING tenant_id, order_id, kind
        ), locked AS MATERIALIZED (
          SELECT ac.tenant_id, ac.id FROM accounts ac JOIN i ON ac.tenant_id = i.tenant_id AND ac.id = i.account_id
+         WHERE (SELECT count(*) FROM t) > 0
+           AND EXISTS (SELECT 1 FROM t WHERE t.tenant_id = i.tenant_id AND t.order_id = i.order_id AND t.kind = i.account_kind)
          ORDER BY ac.tenant_id COLLATE "C", ac.id FOR UPDATE OF ac
        ), a AS (
          UPDATE accounts ac SET balance_minor = ac.balance_minor - i.amount_minor
@@ -214,9 +225,11 @@ function holdParameters({ account, hold, now }: HoldItem): unknown[] {
 }
 
 /**
- * Debits, records the hold, its ledger entry and evt.voucher.balance-changed in one statement.
- * The debit comes first and guards everything after it; a second hold for the same order and
- * account breaks the unique index and undoes the whole statement.
+ * Takes the order's turn, debits, records the hold, its ledger entry and
+ * evt.voucher.balance-changed in one statement. The turn comes first (an uncorrelated subquery:
+ * it runs once, before any account is locked) and holds nothing for an order a release closed;
+ * the debit guards everything after it; a second hold for the same order and account breaks the
+ * unique index and undoes the whole statement.
  */
 async function holdOne(q: Queryable, item: HoldItem): Promise<number | undefined> {
   try {

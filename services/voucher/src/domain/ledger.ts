@@ -20,7 +20,8 @@ export type Refusal =
   | 'VOUCHER_HOLD_EXPIRED'
   | 'VOUCHER_HOLD_RELEASED'
   | 'VOUCHER_HOLD_CAPTURED'
-  | 'VOUCHER_HOLD_MISMATCH';
+  | 'VOUCHER_HOLD_MISMATCH'
+  | 'VOUCHER_ORDER_RELEASED';
 
 export interface Terms {
   status: AccountStatus;
@@ -87,6 +88,8 @@ export class AccountModel {
   balanceMinor = 0;
   readonly entries: Entry[] = [];
   readonly holds = new Map<string, HoldTerms>();
+  /** Orders released as a whole: closed to new holds. */
+  private readonly closed = new Set<string>();
   private readonly refs = new Set<string>();
 
   constructor(public terms: Terms) {}
@@ -111,6 +114,7 @@ export class AccountModel {
       const refusal = holdRepeatRefusal(existing, amountMinor, currency);
       return refusal ? refuse(refusal) : ok(false);
     }
+    if (this.closed.has(orderId)) return refuse('VOUCHER_ORDER_RELEASED');
     const refusal = spendRefusal(this.terms, currency, now);
     if (refusal) return refuse(refusal);
     if (this.balanceMinor < amountMinor) return refuse('VOUCHER_INSUFFICIENT_BALANCE');
@@ -130,7 +134,9 @@ export class AccountModel {
     return ok(true);
   }
 
-  release(orderId: string): Outcome {
+  /** `wholeOrder`: released by order rather than by account, which closes the order to new holds. */
+  release(orderId: string, wholeOrder = false): Outcome {
+    if (wholeOrder) this.closed.add(orderId);
     const hold = this.holds.get(orderId);
     if (!hold) return refuse('VOUCHER_HOLD_NOT_FOUND');
     const decision = releaseDecision(hold);

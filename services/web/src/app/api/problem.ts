@@ -89,6 +89,7 @@ const exact: Record<string, string> = {
   VOUCHER_HOLD_RELEASED: 'The voucher amount of this order was already given back.',
   VOUCHER_HOLD_CAPTURED: 'The voucher amount of this order was already spent.',
   VOUCHER_HOLD_MISMATCH: 'This order already uses this voucher for another amount. Remove the voucher and add it again.',
+  VOUCHER_ORDER_RELEASED: 'This order was cancelled and its vouchers given back. Start a new checkout.',
   VOUCHER_VAT_TIMING_NOT_SET: 'Choose when VAT is computed (at sale or at redemption) before selling experience vouchers.',
   VOUCHER_OPEN_PRODUCT_MISSING: 'No open product is set for this VAT code and season. Add one under Open products first.',
   VOUCHER_ALREADY_REDEEMED: 'This experience voucher was already redeemed.',
