@@ -22,6 +22,7 @@ export const loyaltyErrors = defineErrors({
   REWARD_ALREADY_USED: { status: 409, title: 'This one-time reward is already used or held by another order' },
   REWARD_HOLD_NOT_FOUND: { status: 404, title: 'No reward hold for this order' },
   REWARD_HOLD_EXPIRED: { status: 409, title: 'The reward hold expired before it was captured' },
+  REWARD_HOLD_CLOSED: { status: 409, title: 'The rewards of this order were already released' },
 });
 
 // --- programs -------------------------------------------------------------------------------------

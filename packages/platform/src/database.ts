@@ -65,6 +65,34 @@ export class PlatformTables1763856000000 implements MigrationInterface {
   }
 }
 
+/**
+ * Orders that a release closed, per scope (a kind of hold): see `closeOrder`. Kept a day by the
+ * kit's housekeeping, far beyond the longest hold.
+ */
+export class ClosedOrders1764200000000 implements MigrationInterface {
+  name = 'ClosedOrders1764200000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE closed_orders (
+        scope text NOT NULL,
+        tenant_id text NOT NULL,
+        order_id text NOT NULL,
+        closed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (scope, tenant_id, order_id)
+      )`);
+    // Only the purge reads it; BRIN costs next to nothing on a release's insert.
+    await q.query(`CREATE INDEX closed_orders_at ON closed_orders USING brin (closed_at)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE closed_orders`);
+  }
+}
+
+/** The kit's tables, before each service's own migrations. */
+export const platformMigrations: MigrationClass[] = [PlatformTables1763856000000, ClosedOrders1764200000000];
+
 export interface DatabaseOptions {
   url: string;
   schema: string;
@@ -158,6 +186,21 @@ export async function readTogether<T extends readonly unknown[]>(db: Queryable, 
  */
 export async function oneAtATimePerOrder(tx: Queryable, scope: string, tenantId: string, orderId: string): Promise<void> {
   await sql(tx, `SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [scope, `${tenantId}/${orderId}`]);
+}
+
+/**
+ * A release closes its order in this scope, even when it found nothing to release yet: a hold
+ * for the order that arrives later (it waited in a queue while the checkout gave up and
+ * released) is then refused instead of holding until it expires. Call both this and
+ * `orderClosed` after `oneAtATimePerOrder`, so that each sees what the other committed.
+ */
+export async function closeOrder(tx: Queryable, scope: string, tenantId: string, orderId: string): Promise<void> {
+  await sql(tx, `INSERT INTO closed_orders (scope, tenant_id, order_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [scope, tenantId, orderId]);
+}
+
+export async function orderClosed(tx: Queryable, scope: string, tenantId: string, orderId: string): Promise<boolean> {
+  const rows = await sql(tx, `SELECT 1 FROM closed_orders WHERE scope = $1 AND tenant_id = $2 AND order_id = $3`, [scope, tenantId, orderId]);
+  return rows.length > 0;
 }
 
 /**

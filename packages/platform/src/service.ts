@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { BaseConfig, ConfigError, parseConfig } from './config';
 import { EventConsumer, type EventHandler } from './consumer';
-import { openDatabase, PlatformTables1763856000000, type MigrationClass } from './database';
+import { openDatabase, platformMigrations, type MigrationClass } from './database';
 import { closeServer, createOpsApp, listen, type ReadinessCheck } from './http';
 import { ensureStream } from './jetstream';
 import { JobRunner, type Job } from './jobs';
@@ -80,7 +80,7 @@ export async function startService<S extends z.ZodObject>(
       openDatabase({
         url: config.DATABASE_URL,
         schema: config.DB_SCHEMA ?? def.name.replace(/-/g, '_'),
-        migrations: [PlatformTables1763856000000, ...def.migrations],
+        migrations: [...platformMigrations, ...def.migrations],
         poolSize: config.DB_POOL_SIZE,
         runMigrations: config.RUN_MIGRATIONS,
         logger,
@@ -205,6 +205,7 @@ function housekeeping(db: DataSource): Job[] {
       run: async () => void (await db.query(`DELETE FROM idempotent_commands WHERE created_at < now() - interval '24 hours'`)),
     },
     { name: 'purge-inbox', everyMs: 3_600_000, run: async () => void (await db.query(`DELETE FROM inbox WHERE processed_at < now() - interval '8 days'`)) },
+    { name: 'purge-closed-orders', everyMs: 3_600_000, run: async () => void (await db.query(`DELETE FROM closed_orders WHERE closed_at < now() - interval '1 day'`)) },
   ];
 }
 

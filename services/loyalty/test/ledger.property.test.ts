@@ -1,5 +1,5 @@
 import type { Program } from '@tlp/contracts';
-import { createLogger, openDatabase, PlatformTables1763856000000, sql } from '@tlp/platform';
+import { createLogger, openDatabase, platformMigrations, sql } from '@tlp/platform';
 import { cleanUp, infra, isolation, type Infra } from '@tlp/testkit';
 import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
@@ -58,7 +58,7 @@ function modelTake(lots: ModelLot[], points: number, now: number): { lot: number
 
 beforeAll(async () => {
   i = await infra();
-  db = await openDatabase({ url: i.databaseUrl, schema: iso.schema, migrations: [PlatformTables1763856000000, ...loyaltyService.migrations], poolSize: 4, runMigrations: true, logger: createLogger('t', 'silent') });
+  db = await openDatabase({ url: i.databaseUrl, schema: iso.schema, migrations: [...platformMigrations, ...loyaltyService.migrations], poolSize: 4, runMigrations: true, logger: createLogger('t', 'silent') });
   program = await db.transaction((tx) =>
     createProgram(tx, { tenantId: 'acme', requestId: 'r' }, {
       name: 'P',

@@ -180,6 +180,16 @@ describe('loyalty service', () => {
     expect(await bus.request(loyaltyAccountsGet, acme, { accountId })).toMatchObject({ balance: 100, held: 0 });
   });
 
+  it('refuses a points hold for an order released before the hold arrived, taking nothing', async () => {
+    const accountId = await fundedAccount('fan-gone', 100);
+    // The checkout gave up on this hold and released the order before the hold reached the service.
+    expect(await bus.request(loyaltyPointsRelease, acme, { orderId: 'o-gone' })).toBeNull();
+    await expect(bus.request(loyaltyPointsHold, acme, { orderId: 'o-gone', contactId: 'fan-gone', programId, points: 30, ttlSeconds: 600 })).rejects.toMatchObject({
+      code: 'POINTS_HOLD_CLOSED',
+    });
+    expect(await bus.request(loyaltyAccountsGet, acme, { accountId })).toMatchObject({ balance: 100, held: 0 });
+  });
+
   it('releases a hold nobody confirmed when it expires, and refuses to capture it', async () => {
     const accountId = await fundedAccount('fan-expire', 100);
     await bus.request(loyaltyPointsHold, acme, { orderId: 'o-expire', contactId: 'fan-expire', programId, points: 60, ttlSeconds: 1 });

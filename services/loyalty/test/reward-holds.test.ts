@@ -82,13 +82,13 @@ describe('rewards held by checkouts', () => {
   });
 
   it('frees a reward held by an order nobody confirmed once the hold expires, and refuses its late capture', async () => {
-    await bus.request(loyaltyRewardsHold, club, { orderId: 'late-1', contactId: 'fan-late', rewardIds: [oneTime], ttlSeconds: 1 });
+    await bus.request(loyaltyRewardsHold, club, { orderId: 'expire-1', contactId: 'fan-expire', rewardIds: [oneTime], ttlSeconds: 1 });
     await new Promise((r) => setTimeout(r, 1_100));
-    expect(await refusal(bus.request(loyaltyRewardsCapture, club, { orderId: 'late-1' }))).toBe('REWARD_HOLD_EXPIRED');
+    expect(await refusal(bus.request(loyaltyRewardsCapture, club, { orderId: 'expire-1' }))).toBe('REWARD_HOLD_EXPIRED');
     await svc.deps.db.transaction((tx) => releaseExpiredRewardHolds(tx, new Date()));
     // Freed, it is again one order's only, however many checkouts ask at once.
     const again = await Promise.all(
-      Array.from({ length: 10 }, (_, n) => refusal(bus.request(loyaltyRewardsHold, club, { orderId: `late-${n + 2}`, contactId: 'fan-late', rewardIds: [oneTime] }))),
+      Array.from({ length: 10 }, (_, n) => refusal(bus.request(loyaltyRewardsHold, club, { orderId: `expire-${n + 2}`, contactId: 'fan-expire', rewardIds: [oneTime] }))),
     );
     expect(again.filter((r) => r === 'accepted')).toHaveLength(1);
   });
@@ -106,6 +106,14 @@ describe('rewards held by checkouts', () => {
       { state: 'held', n: 1 },
       { state: 'released', n: 1 },
     ]);
+  });
+
+  it('refuses rewards for an order released before their hold arrived, and leaves the reward usable', async () => {
+    // The checkout gave up on this hold and released the order before the hold reached the service.
+    expect(await refusal(bus.request(loyaltyRewardsRelease, club, { orderId: 'gone-1' }))).toBe('REWARD_HOLD_NOT_FOUND');
+    expect(await refusal(bus.request(loyaltyRewardsHold, club, { orderId: 'gone-1', contactId: 'fan-gone', rewardIds: [oneTime] }))).toBe('REWARD_HOLD_CLOSED');
+    expect(await quotedRewards('fan-gone')).toContain(oneTime);
+    expect(await refusal(bus.request(loyaltyRewardsHold, club, { orderId: 'gone-2', contactId: 'fan-gone', rewardIds: [oneTime] }))).toBe('accepted');
   });
 
   it("refuses another tenant's reward and an unknown order, changing nothing", async () => {

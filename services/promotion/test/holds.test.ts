@@ -86,6 +86,18 @@ describe('release, expiry and capture', () => {
     expect(next.advantages).toEqual([expect.objectContaining({ advantageId: adv.advantageId, units: 1 })]);
   });
 
+  it('a hold that arrives after its order was released (the checkout gave up on it) is refused and takes nothing', async () => {
+    const adv = await liveAdvantage(h.bus, TENANT, { quota: 1, prices: [{ productId: 'gone', priceMinor: 1000, currency: 'EUR' }] });
+    const cart = { channel: 'web', lines: [line({ productId: 'gone' })], codes: [] };
+    await expect(h.bus.request(c.releaseHold, ctx(), { orderId: 'gone-1' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(h.bus.request(c.placeHold, ctx(), { orderId: 'gone-1', cart })).rejects.toMatchObject({ code: 'PROMOTION_HOLD_CLOSED' });
+    expect((await h.bus.request(c.getAdvantage, ctx(), { advantageId: adv.advantageId })).quotaTaken).toBe(0);
+    // A hold placed before its release still replays as it was.
+    const held = await h.bus.request(c.placeHold, ctx(), { orderId: 'gone-2', cart });
+    await h.bus.request(c.releaseHold, ctx(), { orderId: 'gone-2' });
+    expect(await h.bus.request(c.placeHold, ctx(), { orderId: 'gone-2', cart })).toEqual(held);
+  });
+
   it('an expired hold frees the quota and the code without release, and cannot be captured', async () => {
     const adv = await liveAdvantage(h.bus, TENANT, { quota: 1, target: { type: 'single-use-codes' }, prices: [{ productId: 'exp', priceMinor: 1000, currency: 'EUR' }] });
     const [code] = await codesFor(h, TENANT, adv.advantageId, 1);

@@ -1,5 +1,5 @@
 import { DomainError, LoyaltyPointsChanged, LoyaltyPointsExpired, pointsCount, type LoyaltyAccount, type PointsWording, type Program } from '@tlp/contracts';
-import { enqueueEvents, newId, oneAtATimePerOrder, sql, type NewEvent, type Tx } from '@tlp/platform';
+import { closeOrder, enqueueEvents, newId, oneAtATimePerOrder, orderClosed, sql, type NewEvent, type Tx } from '@tlp/platform';
 import { pointsValueMinor } from '../domain/earn';
 import { takeFefo, type Lot, type Take } from '../domain/lots';
 import { priceInPoints, type AccountRow, type PricedProduct } from './programs';
@@ -185,6 +185,7 @@ export async function holdPoints(
     }
     return existing;
   }
+  if (await orderClosed(tx, 'points-hold', tenantId, orderId)) throw new DomainError('POINTS_HOLD_CLOSED', `Order ${orderId} was released`, { orderId });
   const products = priceInPoints(program, bought);
   const total = points + pointsOf(products);
   const { takes } = await debit(tx, tenantId, locked, total, now, { kind: 'hold', orderId }, { heldDelta: total, wording: program.wording });
@@ -222,9 +223,13 @@ export async function captureHold(tx: Tx, tenantId: string, orderId: string, now
   return captured!;
 }
 
-/** Gives held points back; releasing twice, or an order that never held points, changes nothing. */
+/**
+ * Gives held points back; releasing twice, or an order that never held points, changes nothing
+ * but closing the order to a hold that would arrive later.
+ */
 export async function releaseHold(tx: Tx, tenantId: string, orderId: string): Promise<HoldRow | null> {
   await oneAtATimePerOrder(tx, 'points-hold', tenantId, orderId);
+  await closeOrder(tx, 'points-hold', tenantId, orderId);
   const hold = await lockHold(tx, tenantId, orderId);
   if (!hold) return null;
   if (hold.state === 'released') return hold;

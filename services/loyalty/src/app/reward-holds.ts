@@ -1,5 +1,5 @@
 import { DomainError } from '@tlp/contracts';
-import { oneAtATimePerOrder, sql, type Tx } from '@tlp/platform';
+import { closeOrder, oneAtATimePerOrder, orderClosed, sql, type Tx } from '@tlp/platform';
 import { getReward, usableRewards } from './rewards';
 
 interface RewardHoldRow {
@@ -31,6 +31,9 @@ export async function holdRewards(tx: Tx, tenantId: string, input: { orderId: st
   await oneAtATimePerOrder(tx, 'rewards-hold', tenantId, input.orderId);
   const existing = await holdsOf(tx, tenantId, input.orderId);
   if (existing.length) return view(input.orderId, existing);
+  if (await orderClosed(tx, 'rewards-hold', tenantId, input.orderId)) {
+    throw new DomainError('REWARD_HOLD_CLOSED', `Order ${input.orderId} was released`, { orderId: input.orderId });
+  }
   const usable = new Set((await usableRewards(tx, tenantId, input.contactId, now)).map((r) => r.rewardId));
   const rewardIds = [...new Set(input.rewardIds)].sort();
   const oneTime: boolean[] = [];
@@ -71,11 +74,15 @@ export async function captureRewards(tx: Tx, tenantId: string, orderId: string, 
   return view(orderId, captured.sort((a, b) => a.reward_id.localeCompare(b.reward_id)));
 }
 
-/** Gives the rewards of an unconfirmed order back (a one-time reward becomes usable again); captured ones stay used. */
+/**
+ * Gives the rewards of an unconfirmed order back (a one-time reward becomes usable again);
+ * captured ones stay used. Closes the order to later holds, even when it held nothing (null).
+ */
 export async function releaseRewards(tx: Tx, tenantId: string, orderId: string) {
   await oneAtATimePerOrder(tx, 'rewards-hold', tenantId, orderId);
+  await closeOrder(tx, 'rewards-hold', tenantId, orderId);
   const rows = await holdsOf(tx, tenantId, orderId, true);
-  if (rows.length === 0) throw new DomainError('REWARD_HOLD_NOT_FOUND', `No reward hold for order ${orderId}`);
+  if (rows.length === 0) return null;
   await tx.query(`UPDATE reward_holds SET state = 'released' WHERE tenant_id = $1 AND order_id = $2 AND state = 'held'`, [tenantId, orderId]);
   return view(orderId, await holdsOf(tx, tenantId, orderId));
 }

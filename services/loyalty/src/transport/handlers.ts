@@ -157,7 +157,12 @@ export function loyaltyHandlers(db: DataSource, clock: () => Date = () => new Da
     handle(loyaltyRewardsAnalytics, (ctx, { rewardId }) => tx((t) => rewardAnalytics(t, ctx.tenantId, rewardId, clock()))),
     handle(loyaltyRewardsHold, (ctx, input) => tx((t) => holdRewards(t, ctx.tenantId, input, clock()))),
     handle(loyaltyRewardsCapture, (ctx, { orderId }) => tx((t) => captureRewards(t, ctx.tenantId, orderId, clock()))),
-    handle(loyaltyRewardsRelease, (ctx, { orderId }) => tx((t) => releaseRewards(t, ctx.tenantId, orderId))),
+    handle(loyaltyRewardsRelease, async (ctx, { orderId }) => {
+      const released = await tx((t) => releaseRewards(t, ctx.tenantId, orderId));
+      // Outside the transaction: a release that found nothing has still closed the order to late holds.
+      if (!released) throw new DomainError('REWARD_HOLD_NOT_FOUND', `No reward hold for order ${orderId}`);
+      return released;
+    }),
     handle(loyaltyMyRewards, (ctx, { contactId }) => tx(async (t) => ({ rewards: await myRewards(t, ctx.tenantId, contactId, clock()) }))),
     handle(loyaltyTierProgress, (ctx, { contactId, programId }) => tx((t) => progress(t, ctx.tenantId, contactId, programId, clock()))),
     handle(loyaltyCheckoutQuote, (ctx, q) => quote(db, ctx.tenantId, q, clock())),

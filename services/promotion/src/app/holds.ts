@@ -8,7 +8,7 @@ import {
   type ReplyOf,
   type placeHold as PlaceHold,
 } from '@tlp/contracts';
-import { enqueueEvent, newId, onceByKey, oneAtATimePerOrder, sql, type Tx } from '@tlp/platform';
+import { closeOrder, enqueueEvent, newId, onceByKey, oneAtATimePerOrder, orderClosed, sql, type Tx } from '@tlp/platform';
 import type { z } from 'zod';
 import { evaluate } from '../domain/evaluation';
 import { notFound, type PromotionContext } from './context';
@@ -132,6 +132,7 @@ export async function placeHold(ctx: PromotionContext, input: ParsedRequestOf<ty
   return ctx.db.transaction(async (tx) => {
     await oneAtATimePerOrder(tx, 'promotion-hold', ctx.tenantId, orderId);
     return onceByKey(tx, { tenantId: ctx.tenantId, scope: 'holds.place', key: orderId }, input, async () => {
+      if (await orderClosed(tx, 'promotion-hold', ctx.tenantId, orderId)) throw new DomainError('PROMOTION_HOLD_CLOSED', 'The order was released', { orderId });
       const facts = await loadFacts(tx, ctx.tenantId, cart, await freshSnapshot(tx, ctx.tenantId, cart, now), now);
       const evaluation = evaluate(cart, facts, { now: now.getTime(), orderId });
       const unusable = evaluation.notApplied.filter((n) => n.kind !== 'advantage');
@@ -202,7 +203,8 @@ const replyOf = (orderId: string, state: HoldsResult['state'], holds: HoldRow[])
   holds: holds.map((h) => ({ kind: h.kind, ref: h.ref, units: h.units })),
 });
 
-async function orderHolds(tx: Tx, tenantId: string, orderId: string): Promise<HoldRow[]> {
+/** The order's holds, locked; undefined when the order never held here. */
+async function orderHoldsIfAny(tx: Tx, tenantId: string, orderId: string): Promise<HoldRow[] | undefined> {
   const holds = await sql<HoldRow>(tx, `SELECT ${HOLD_COLUMNS} FROM holds WHERE tenant_id = $1 AND order_id = $2 ORDER BY id FOR UPDATE`, [
     tenantId,
     orderId,
@@ -210,8 +212,13 @@ async function orderHolds(tx: Tx, tenantId: string, orderId: string): Promise<Ho
   if (holds.length > 0) return holds;
   // A hold placed on a cart with nothing to hold leaves no rows, only its idempotency record.
   const placed = await sql(tx, `SELECT 1 FROM idempotent_commands WHERE tenant_id = $1 AND scope = 'holds.place' AND key = $2`, [tenantId, orderId]);
-  if (placed.length === 0) throw notFound('Hold for this order');
-  return [];
+  return placed.length === 0 ? undefined : [];
+}
+
+async function orderHolds(tx: Tx, tenantId: string, orderId: string): Promise<HoldRow[]> {
+  const holds = await orderHoldsIfAny(tx, tenantId, orderId);
+  if (!holds) throw notFound('Hold for this order');
+  return holds;
 }
 
 /** The order is confirmed: codes become used, quota units and promo uses sold. Repeats are no-ops. */
@@ -259,11 +266,16 @@ export async function captureHold(ctx: PromotionContext, orderId: string): Promi
   });
 }
 
-/** The order is cancelled: everything held goes back. Repeats are no-ops; a captured order cannot be released. */
+/**
+ * The order is cancelled: everything held goes back. Repeats are no-ops; a captured order cannot
+ * be released. The order is closed to later holds, even when nothing was held yet.
+ */
 export async function releaseHold(ctx: PromotionContext, orderId: string): Promise<HoldsResult> {
-  return ctx.db.transaction(async (tx) => {
+  const released = await ctx.db.transaction(async (tx) => {
     await oneAtATimePerOrder(tx, 'promotion-hold', ctx.tenantId, orderId);
-    const holds = await orderHolds(tx, ctx.tenantId, orderId);
+    await closeOrder(tx, 'promotion-hold', ctx.tenantId, orderId);
+    const holds = await orderHoldsIfAny(tx, ctx.tenantId, orderId);
+    if (!holds) return undefined;
     if (holds.some((h) => sold(h.state))) throw new DomainError('PROMOTION_HOLD_CAPTURED', 'The order was already confirmed');
     const live = holds.filter((h) => h.state === 'held');
     await tx.query(`UPDATE holds SET state = 'released', settled_at = $3 WHERE tenant_id = $1 AND order_id = $2 AND state = 'held'`, [
@@ -274,4 +286,7 @@ export async function releaseHold(ctx: PromotionContext, orderId: string): Promi
     await giveBack(tx, live);
     return replyOf(orderId, 'released', holds);
   });
+  // Outside the transaction: a release that found nothing has still closed the order to late holds.
+  if (!released) throw notFound('Hold for this order');
+  return released;
 }

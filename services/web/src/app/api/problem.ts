@@ -60,6 +60,7 @@ const exact: Record<string, string> = {
   REWARD_ALREADY_USED: 'This one-time reward was already used, or is being used in another order.',
   REWARD_HOLD_NOT_FOUND: 'The reward set aside for this order was not found. Start the checkout again.',
   REWARD_HOLD_EXPIRED: 'The checkout took too long and the reward was released. Start it again.',
+  REWARD_HOLD_CLOSED: 'The rewards of this order were already given back. Start a new checkout.',
   // Promotion.
   PROMOTION_CODE_TAKEN: 'Another advantage or promo code already uses this code. Choose another code.',
   PROMOTION_MIXED_CURRENCIES: 'The order mixes currencies. Buy in one currency at a time.',
