@@ -48,11 +48,11 @@ afterAll(async () => {
 }, 60_000);
 
 /** What every service runs besides its own jobs (packages/platform/src/service.ts), each at most hourly. */
-const housekeeping = ['purge-idempotent-commands', 'purge-inbox'];
+const housekeeping = ['purge-idempotent-commands', 'purge-inbox', 'purge-closed-orders'];
 const jobsOf: Record<(typeof serviceNames)[number], string[]> = {
   loyalty: ['release-expired-holds', 'expire-lots'],
   promotion: ['promotion.holds.expire', 'promotion.codes.generate'],
-  voucher: ['voucher-hold-expiry', 'voucher-expiry'],
+  voucher: ['voucher-hold-expiry', 'voucher-expiry', 'voucher-orders-clean-up'],
   renewal: ['renewal-runs', 'renewal-reservation-expiry'],
   'partner-sync': ['partner-deliveries', 'partner-hold-expiry'],
   gateway: ['checkout-recovery'],

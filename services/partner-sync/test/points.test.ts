@@ -125,6 +125,14 @@ describe('paying with partner points', () => {
     await eventually(async () => (memberPoints('c-spender') === 4100 ? true : undefined));
   });
 
+  it('refuses a hold that arrives after its order was released, asking the partner nothing', async () => {
+    // The checkout gave up on this hold and released the order before the hold reached the service.
+    await expect(h.bus.request(spendRelease, ctx(), { orderId: 'o-gone' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(hold('o-gone', 'c-spender', 500)).rejects.toMatchObject({ code: 'PARTNER_HOLD_CLOSED' });
+    expect(books().authorisations.filter((a) => a.orderId === 'o-gone')).toEqual([]);
+    expect(memberPoints('c-spender')).toBe(4100);
+  });
+
   it('refuses a hold beyond the balance', async () => {
     await expect(hold('o-too-much', 'c-spender', 4200)).rejects.toMatchObject({ code: 'PARTNER_POINTS_INSUFFICIENT', details: { required: 4200, available: 4100 } });
   });

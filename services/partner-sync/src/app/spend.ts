@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DomainError, type ParsedRequestOf, type PartnerHold, type spendHold } from '@tlp/contracts';
-import { newId, sql, type Tx } from '@tlp/platform';
+import { closeOrder, newId, oneAtATimePerOrder, orderClosed, sql, type Tx } from '@tlp/platform';
 import { enqueueDelivery } from '../db/deliveries';
 import { checkSpend, pointsFor } from '../domain/rules';
 import { breakerOpen, PartnerUnreachable } from '../transport/partner-api';
@@ -22,6 +22,9 @@ interface HoldRow {
   state: HoldState;
   expires_at: Date;
 }
+
+/** Holds and releases of one order's partner points take turns, and a release closes the order. */
+const SPEND_HOLD = 'partner-spend-hold';
 
 const holdColumns = `hold_id, partner_id, order_id, contact_id, points, amount_minor, currency, request_hash, state, expires_at`;
 
@@ -63,13 +66,19 @@ export async function holdPoints(ctx: UseCaseContext, ports: Ports, input: Parse
   const points = pointsFor(input.amountMinor, partner.conversion);
   const requestHash = hashOf(input);
   const expiresAt = new Date(ports.now().getTime() + ports.settings.holdTtlMs);
-  const [inserted] = await sql<HoldRow>(
-    ports.db,
-    `INSERT INTO spend_holds (tenant_id, hold_id, partner_id, order_id, contact_id, points, amount_minor, currency, request_hash, state, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10) ON CONFLICT (tenant_id, order_id) DO NOTHING RETURNING ${holdColumns}`,
-    [ctx.tenantId, newId(), partner.partnerId, input.orderId, input.contactId, points, input.amountMinor, input.currency, requestHash, expiresAt],
-  );
-  const hold = inserted ?? (await findHold(ports.db, ctx.tenantId, input.orderId))!;
+  const hold = await ports.db.transaction(async (tx) => {
+    await oneAtATimePerOrder(tx, SPEND_HOLD, ctx.tenantId, input.orderId);
+    const [inserted] = await sql<HoldRow>(
+      tx,
+      `INSERT INTO spend_holds (tenant_id, hold_id, partner_id, order_id, contact_id, points, amount_minor, currency, request_hash, state, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10) ON CONFLICT (tenant_id, order_id) DO NOTHING RETURNING ${holdColumns}`,
+      [ctx.tenantId, newId(), partner.partnerId, input.orderId, input.contactId, points, input.amountMinor, input.currency, requestHash, expiresAt],
+    );
+    if (inserted && (await orderClosed(tx, SPEND_HOLD, ctx.tenantId, input.orderId))) {
+      throw new DomainError('PARTNER_HOLD_CLOSED', `Order ${input.orderId} was released: its partner points cannot be held any more`, { orderId: input.orderId });
+    }
+    return inserted ?? (await findHold(tx, ctx.tenantId, input.orderId))!;
+  });
   if (hold.request_hash !== requestHash) {
     throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Order ${input.orderId} already has a partner points hold for another request`);
   }
@@ -154,10 +163,16 @@ export async function capturePoints(ctx: UseCaseContext, ports: Ports, orderId: 
   });
 }
 
-/** Releases the hold (order cancelled); releasing twice, or after expiry, changes nothing. */
+/**
+ * Releases the hold (order cancelled); releasing twice, or after expiry, changes nothing. Closes
+ * the order even when it held nothing yet, so that a hold arriving later asks the partner nothing.
+ */
 export async function releasePoints(ctx: UseCaseContext, ports: Ports, orderId: string): Promise<PartnerHold> {
-  return ports.db.transaction(async (tx) => {
-    const hold = await requireHold(tx, ctx, orderId);
+  const released = await ports.db.transaction(async (tx) => {
+    await oneAtATimePerOrder(tx, SPEND_HOLD, ctx.tenantId, orderId);
+    await closeOrder(tx, SPEND_HOLD, ctx.tenantId, orderId);
+    const hold = await findHold(tx, ctx.tenantId, orderId, true);
+    if (!hold) return undefined;
     if (hold.state === 'released' || hold.state === 'expired') return view(hold);
     if (hold.state === 'captured') throw new DomainError('PARTNER_HOLD_CLOSED', `The partner points of order ${orderId} were already captured`);
     await sql(tx, `UPDATE spend_holds SET state = 'released' WHERE tenant_id = $1 AND hold_id = $2`, [ctx.tenantId, hold.hold_id]);
@@ -165,6 +180,9 @@ export async function releasePoints(ctx: UseCaseContext, ports: Ports, orderId: 
     await queueFor(tx, ctx.tenantId, hold, 'spend.release');
     return view({ ...hold, state: 'released' });
   });
+  // Outside the transaction: a release that found nothing has still closed the order to late holds.
+  if (!released) throw new DomainError('NOT_FOUND', `No partner points hold for order ${orderId}`);
+  return released;
 }
 
 /** The expiry job: holds nobody confirmed are released at the partner. */
