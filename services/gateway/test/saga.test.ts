@@ -164,6 +164,21 @@ describe('checkout saga', () => {
     expect(ledgers.promotion.held.get('promotion:o6')).toBe('released');
   });
 
+  it('tells a retried hold that its order expired or was cancelled, instead of answering with a hold that holds nothing', async () => {
+    const s = sagas();
+    await s.hold(ctx, 'o10', 'c1', cart, { total: 1000 });
+    await s.cancel(ctx, 'o10');
+    await expect(s.hold(ctx, 'o10', 'c1', cart, { total: 1000 })).rejects.toMatchObject({ code: 'ORDER_CLOSED' });
+    await s.hold(ctx, 'o11', 'c1', cart, { total: 1000 });
+    await db.query(`UPDATE checkout_sagas SET hold_expires_at = now() - interval '1 second' WHERE order_id = 'o11'`);
+    await s.resume();
+    await expect(s.hold(ctx, 'o11', 'c1', cart, { total: 1000 })).rejects.toMatchObject({ code: 'CHECKOUT_EXPIRED' });
+    // A confirmed order's hold still replays as it was.
+    await s.hold(ctx, 'o12', 'c1', cart, { total: 1000 });
+    await s.confirm(ctx, 'o12');
+    expect((await s.hold(ctx, 'o12', 'c1', cart, { total: 1000 })).state).toBe('confirmed');
+  });
+
   it('releases a hold cut off half-way once it is abandoned, even the steps that never reached their service', async () => {
     const s = sagas();
     await s.hold(ctx, 'o9', 'c1', cart, { total: 1000 });

@@ -100,6 +100,9 @@ export class CheckoutSagas<Cart, Priced> {
       if (stored?.cart_hash !== cartHash(cart)) throw new DomainError('ORDER_MISMATCH', `Order ${orderId} was held for another cart`);
       if (existing.state === 'holding') throw new DomainError('CHECKOUT_IN_PROGRESS', `Order ${orderId} is being held`, { retryAfterSeconds: 1 });
       if (existing.state === 'failed') throw this.holdFailed(existing.failure);
+      // A retried hold is told what became of its order, not handed a hold that no longer holds anything.
+      if (existing.state === 'expired') throw new DomainError('CHECKOUT_EXPIRED', `The hold of order ${orderId} expired; start a new checkout`, { orderId });
+      if (existing.state === 'cancelling' || existing.state === 'cancelled') throw new DomainError('ORDER_CLOSED', `Order ${orderId} was cancelled`, { orderId });
       return existing;
     }
     const saga = (await this.get(ctx.tenantId, orderId))!;
