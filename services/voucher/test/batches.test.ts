@@ -41,10 +41,10 @@ describe('holds and captures of concurrent checkouts', () => {
       expiresAt: new Date(now.getTime() + 60_000),
     }));
 
-    expect(await Promise.all(holds.map((hold, n) => holdAtOnce(db, accounts[n]!, hold, now)))).toEqual(accounts.map((_, n) => 9_000 + n));
+    expect(await Promise.all(holds.map((hold, n) => holdAtOnce(db, accounts[n]!, hold, now, h.ports.logger)))).toEqual(accounts.map((_, n) => 9_000 + n));
     expect(await writers('holds', T, orders)).toBe(1);
 
-    const captured = await Promise.all(orders.map((orderId) => captureAtOnce(db, { tenantId: T, orderId, kind: 'voucher' }, now)));
+    const captured = await Promise.all(orders.map((orderId) => captureAtOnce(db, { tenantId: T, orderId, kind: 'voucher' }, now, h.ports.logger)));
     expect(captured.map((c) => [c?.hold.id, c?.balanceMinor])).toEqual(holds.map((hold, n) => [hold.id, 9_000 + n]));
     expect(await writers('ledger', T, orders)).toBe(2);
     const events = await sql<{ type: string; n: string }>(
@@ -90,7 +90,7 @@ describe('holds and captures of concurrent checkouts', () => {
       expiresAt: new Date(now.getTime() + 60_000),
     });
     const [accD, accE] = [(await loadAccount(db, T, d.voucherId))!, (await loadAccount(db, T, e.voucherId))!];
-    expect(await Promise.all([holdAtOnce(db, accD, hold(d.voucherId, 'o-released'), now), holdAtOnce(db, accE, hold(e.voucherId, 'o-open'), now)])).toEqual([
+    expect(await Promise.all([holdAtOnce(db, accD, hold(d.voucherId, 'o-released'), now, h.ports.logger), holdAtOnce(db, accE, hold(e.voucherId, 'o-open'), now, h.ports.logger)])).toEqual([
       undefined,
       4_500,
     ]);
@@ -113,23 +113,23 @@ describe('holds and captures of concurrent checkouts', () => {
       currency: 'EUR',
       expiresAt: new Date(now.getTime() + ttlMs),
     });
-    expect(await holdAtOnce(db, await account(a!.voucherId), hold(a!.voucherId, 'o-held-before', 1_000), now)).toBe(4_000);
+    expect(await holdAtOnce(db, await account(a!.voucherId), hold(a!.voucherId, 'o-held-before', 1_000), now, h.ports.logger)).toBe(4_000);
 
     const [accA, accB, accC] = [await account(a!.voucherId), await account(b!.voucherId), await account(c!.voucherId)];
     const outcomes = await Promise.all([
-      holdAtOnce(db, accA, hold(a!.voucherId, 'o-held-before', 1_000), now),
-      holdAtOnce(db, accB, hold(b!.voucherId, 'o-too-much', 5_001), now),
-      holdAtOnce(db, accB, hold(b!.voucherId, 'o-b', 2_000), now),
-      holdAtOnce(db, accB, hold(b!.voucherId, 'o-b-again', 3_000), now),
-      holdAtOnce(db, accC, hold(c!.voucherId, 'o-short', 500, 1_000), now),
-      holdAtOnce(db, accC, hold(c!.voucherId, 'o-two', 500), now),
-      holdAtOnce(db, accA, hold(a!.voucherId, 'o-two', 500), now),
+      holdAtOnce(db, accA, hold(a!.voucherId, 'o-held-before', 1_000), now, h.ports.logger),
+      holdAtOnce(db, accB, hold(b!.voucherId, 'o-too-much', 5_001), now, h.ports.logger),
+      holdAtOnce(db, accB, hold(b!.voucherId, 'o-b', 2_000), now, h.ports.logger),
+      holdAtOnce(db, accB, hold(b!.voucherId, 'o-b-again', 3_000), now, h.ports.logger),
+      holdAtOnce(db, accC, hold(c!.voucherId, 'o-short', 500, 1_000), now, h.ports.logger),
+      holdAtOnce(db, accC, hold(c!.voucherId, 'o-two', 500), now, h.ports.logger),
+      holdAtOnce(db, accA, hold(a!.voucherId, 'o-two', 500), now, h.ports.logger),
     ]);
     expect(outcomes).toEqual([undefined, undefined, 3_000, 0, 4_500, 4_000, 3_500]);
 
     const later = new Date(now.getTime() + 5_000);
     const captures = await Promise.all(
-      ['o-b', 'o-short', 'o-two', 'o-unknown', 'o-b'].map((orderId) => captureAtOnce(db, { tenantId: T, orderId, kind: 'voucher' }, later)),
+      ['o-b', 'o-short', 'o-two', 'o-unknown', 'o-b'].map((orderId) => captureAtOnce(db, { tenantId: T, orderId, kind: 'voucher' }, later, h.ports.logger)),
     );
     expect(captures.map((x) => x && [x.hold.orderId, x.balanceMinor])).toEqual([['o-b', 0], undefined, undefined, undefined, undefined]);
     for (const v of [a!, b!, c!]) {
