@@ -10,8 +10,9 @@ import type { Account, Hold, Queryable } from './accounts';
  * here and goes the long way, in a transaction, where the decisions are made and explained.
  *
  * On the pool, the holds (and the captures) of concurrent checkouts share one statement: the
- * same writes for every item of the batch, with its orders' turns and then its accounts locked
- * in one order first, so that batches never deadlock with each other. A batch that fails (a repeated hold breaking the
+ * same writes for every item of the batch. A batch of holds takes its orders' turns, then locks
+ * its accounts, each in one order; a batch of captures locks its accounts in that order too; so
+ * batches never deadlock with each other. A batch that fails (a repeated hold breaking the
  * unique index, say) undoes itself whole, and its items then go one by one, as alone.
  */
 
