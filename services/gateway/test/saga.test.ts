@@ -12,11 +12,14 @@ class Ledger {
   /** Holds, then the answer is lost: the service died after committing, or answered too late. */
   holdThenTimeOut = false;
   failCaptureOnce = false;
+  /** Runs first in a hold: what happens elsewhere while this step is slow. */
+  whileHolding?: () => Promise<void>;
   step(name: string, orderId: string): HoldStep {
     const key = `${name}:${orderId}`;
     return {
       name,
       hold: async () => {
+        await this.whileHolding?.();
         if (this.failHold) throw new DomainError('INSUFFICIENT_POINTS', `${name} refused`);
         if (!this.held.has(key)) this.held.set(key, 'held');
         if (this.holdThenTimeOut) throw new DomainError('TIMEOUT', `${name} did not answer in time`);
@@ -177,6 +180,39 @@ describe('checkout saga', () => {
     await s.hold(ctx, 'o12', 'c1', cart, { total: 1000 });
     await s.confirm(ctx, 'o12');
     expect((await s.hold(ctx, 'o12', 'c1', cart, { total: 1000 })).state).toBe('confirmed');
+  });
+
+  it('answers CHECKOUT_EXPIRED and leaves nothing held when recovery took over a hold that was only slow', async () => {
+    const s = sagas();
+    // The points step is so slow that recovery judges the hold abandoned meanwhile and releases the order.
+    ledgers.points.whileHolding = async () => {
+      await db.query(`UPDATE checkout_sagas SET updated_at = now() - interval '2 minutes' WHERE order_id = 'o13'`);
+      await sagas().resume();
+    };
+    try {
+      await expect(s.hold(ctx, 'o13', 'c1', cart, { total: 1000 })).rejects.toMatchObject({ code: 'CHECKOUT_EXPIRED' });
+    } finally {
+      delete ledgers.points.whileHolding;
+    }
+    expect((await s.get('acme', 'o13'))?.state).toBe('expired');
+    expect(ledgers.promotion.held.get('promotion:o13')).toBe('released');
+    expect(ledgers.points.held.get('points:o13')).toBe('released');
+    expect(ledgers.voucher.held.has('voucher:o13')).toBe(false);
+
+    // The same when the slow step is then refused (its service saw recovery's release first).
+    ledgers.voucher.whileHolding = async () => {
+      await db.query(`UPDATE checkout_sagas SET updated_at = now() - interval '2 minutes' WHERE order_id = 'o14'`);
+      await sagas().resume();
+    };
+    ledgers.voucher.failHold = true;
+    try {
+      await expect(s.hold(ctx, 'o14', 'c1', cart, { total: 1000 })).rejects.toMatchObject({ code: 'CHECKOUT_EXPIRED' });
+    } finally {
+      delete ledgers.voucher.whileHolding;
+      ledgers.voucher.failHold = false;
+    }
+    expect((await s.get('acme', 'o14'))?.state).toBe('expired');
+    expect([ledgers.promotion.held.get('promotion:o14'), ledgers.points.held.get('points:o14')]).toEqual(['released', 'released']);
   });
 
   it('releases a hold cut off half-way once it is abandoned, even the steps that never reached their service', async () => {

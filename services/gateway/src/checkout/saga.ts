@@ -100,9 +100,11 @@ export class CheckoutSagas<Cart, Priced> {
       if (stored?.cart_hash !== cartHash(cart)) throw new DomainError('ORDER_MISMATCH', `Order ${orderId} was held for another cart`);
       if (existing.state === 'holding') throw new DomainError('CHECKOUT_IN_PROGRESS', `Order ${orderId} is being held`, { retryAfterSeconds: 1 });
       if (existing.state === 'failed') throw this.holdFailed(existing.failure);
-      // A retried hold is told what became of its order, not handed a hold that no longer holds anything.
+      // A retried hold is told what became of its order, not handed a hold that no longer holds
+      // anything. `cancelling` is on its way to cancelled or (from recovery) expired: ask again.
+      if (existing.state === 'cancelling') throw new DomainError('CHECKOUT_IN_PROGRESS', `Order ${orderId} is being released`, { retryAfterSeconds: 1 });
       if (existing.state === 'expired') throw new DomainError('CHECKOUT_EXPIRED', `The hold of order ${orderId} expired; start a new checkout`, { orderId });
-      if (existing.state === 'cancelling' || existing.state === 'cancelled') throw new DomainError('ORDER_CLOSED', `Order ${orderId} was cancelled`, { orderId });
+      if (existing.state === 'cancelled') throw new DomainError('ORDER_CLOSED', `Order ${orderId} was cancelled`, { orderId });
       return existing;
     }
     const saga = (await this.get(ctx.tenantId, orderId))!;
@@ -120,13 +122,44 @@ export class CheckoutSagas<Cart, Priced> {
         const undo = isRefusal(e) ? held : [{ step, detail: undefined }, ...held];
         const released = (await this.releaseAll(ctx.tenantId, orderId, undo)).filter((name) => name !== step.name);
         const failure = { step: step.name, ...errorOf(e), released };
-        await this.setState(ctx.tenantId, orderId, 'failed', failure);
+        if (!(await this.leaveHolding(ctx.tenantId, orderId, 'failed', failure))) return this.overtaken(ctx.tenantId, orderId, held);
         this.logger.info({ orderId, failure }, 'checkout hold failed; released the rest');
         throw this.holdFailed(failure);
       }
+      // Recovery takes over a hold that looks abandoned: one still going says so after each step.
+      if (!(await this.stillHolding(ctx.tenantId, orderId))) return this.overtaken(ctx.tenantId, orderId, held);
     }
-    await this.setState(ctx.tenantId, orderId, 'held');
+    if (!(await this.leaveHolding(ctx.tenantId, orderId, 'held'))) return this.overtaken(ctx.tenantId, orderId, held);
     return (await this.get(ctx.tenantId, orderId))!;
+  }
+
+  private async stillHolding(tenantId: string, orderId: string): Promise<boolean> {
+    const touched = await sql(this.db, `UPDATE checkout_sagas SET updated_at = now() WHERE tenant_id = $1 AND order_id = $2 AND state = 'holding' RETURNING order_id`, [
+      tenantId,
+      orderId,
+    ]);
+    return touched.length > 0;
+  }
+
+  /** Ends a hold in `held` or `failed`, unless recovery took the saga over meanwhile. */
+  private async leaveHolding(tenantId: string, orderId: string, state: 'held' | 'failed', failure?: unknown): Promise<boolean> {
+    const moved = await sql(
+      this.db,
+      `UPDATE checkout_sagas SET state = $3, failure = COALESCE($4, failure), updated_at = now()
+       WHERE tenant_id = $1 AND order_id = $2 AND state = 'holding' RETURNING order_id`,
+      [tenantId, orderId, state, failure === undefined ? null : JSON.stringify(failure)],
+    );
+    return moved.length > 0;
+  }
+
+  /**
+   * Recovery judged this hold abandoned (a step was slower than CHECKOUT_ABANDONED_HOLD_MS) and
+   * released the order: what this call held since is released too, and the fan is told to start
+   * again, rather than the saga ending `held` with some of its holds gone.
+   */
+  private async overtaken(tenantId: string, orderId: string, held: { step: HoldStep; detail: unknown }[]): Promise<never> {
+    await this.releaseAll(tenantId, orderId, held);
+    throw new DomainError('CHECKOUT_EXPIRED', `The hold of order ${orderId} took too long and was released; start a new checkout`, { orderId });
   }
 
   async confirm(ctx: RequestContext, orderId: string): Promise<SagaRecord<Cart, Priced>> {
@@ -251,10 +284,7 @@ export class CheckoutSagas<Cart, Priced> {
     );
   }
 
-  private async setState(tenantId: string, orderId: string, state: SagaState, failure?: unknown): Promise<void> {
-    await this.db.query(
-      `UPDATE checkout_sagas SET state = $3, failure = COALESCE($4, failure), updated_at = now() WHERE tenant_id = $1 AND order_id = $2`,
-      [tenantId, orderId, state, failure === undefined ? null : JSON.stringify(failure)],
-    );
+  private async setState(tenantId: string, orderId: string, state: SagaState): Promise<void> {
+    await this.db.query(`UPDATE checkout_sagas SET state = $3, updated_at = now() WHERE tenant_id = $1 AND order_id = $2`, [tenantId, orderId, state]);
   }
 }
