@@ -78,9 +78,9 @@ export async function checkoutStream(platform: Platform, tenant: string, fans: n
           lines: [{ lineId: 'l1', productId: 'p1', productFamily: 'event', unitPriceMinor: 2500, quantity: 1 }],
           pay: { points: { points: 100 } },
         };
-        const held = await fan<{ state: string }>('POST', '/v1/checkout/holds', cart, `hold-${orderId}`);
+        const held = await fan<{ state: string; code?: string }>('POST', '/v1/checkout/holds', cart, `hold-${orderId}`);
         if (held.status !== 201) {
-          note(`hold ${held.status}`);
+          note(`hold ${held.status} ${held.body.code ?? ''}`.trim());
           continue;
         }
         const done = await fan<{ state: string }>('POST', `/v1/checkout/${orderId}/${n % 5 === 4 ? 'cancellation' : 'confirmation'}`, undefined, `end-${orderId}`);
