@@ -2,6 +2,7 @@ import { vouchersBalance, vouchersCancel, vouchersCapture, vouchersHold, voucher
 import { newId, sql } from '@tlp/platform';
 import fc from 'fast-check';
 import { loadAccount } from '../src/db/accounts';
+import { releaseExpiredHolds } from '../src/app/holds';
 import { captureAtOnce, holdAtOnce } from '../src/db/at-once';
 import { ctxOf, ledgerSum, refusal, sell, startHarness, type Harness } from './harness';
 
@@ -220,5 +221,42 @@ describe('holds and captures sent together', () => {
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('holds, captures, releases and the expiry job at once on shared vouchers', () => {
+  it('answer every call or refuse it with a stable code, and keep every ledger equal to its balance', async () => {
+    const T = 'venue-crowd';
+    const vouchers = await Promise.all([1, 2, 3, 4].map(() => sell(h, T, { valueMinor: 100_000 })));
+    const orders = Array.from({ length: 60 }, (_, n) => ({
+      orderId: `o-crowd-${n}`,
+      // Every other order pays with two vouchers, so batches and releases lock several accounts.
+      paidWith: n % 2 === 0 ? [vouchers[n % 4]!] : [vouchers[n % 4]!, vouchers[(n + 1) % 4]!],
+      ttlSeconds: n % 3 === 0 ? 1 : 600,
+    }));
+    const unexpected: unknown[] = [];
+    const settle = (p: Promise<unknown>) =>
+      p.catch((e: unknown) => {
+        const code = (e as { code?: string }).code;
+        if (!code || code === 'INTERNAL' || code === 'TIMEOUT' || code === 'UNAVAILABLE') unexpected.push(e);
+      });
+    await Promise.all(
+      orders.flatMap((o) =>
+        o.paidWith.map((v) => settle(h.bus.request(vouchersHold, ctxOf(T), { orderId: o.orderId, code: v.code, amountMinor: 1_000, currency: 'EUR', ttlSeconds: o.ttlSeconds }))),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 1_100));
+    h.ports.clock.now = new Date();
+    await Promise.all([
+      ...orders.map((o, n) => settle(h.bus.request(n % 2 === 0 ? vouchersCapture : vouchersRelease, ctxOf(T), { orderId: o.orderId }))),
+      settle(releaseExpiredHolds(h.ports)),
+    ]);
+    expect(unexpected).toEqual([]);
+    for (const v of vouchers) {
+      const { sum, balance } = await ledgerSum(h, T, v.voucherId);
+      expect(sum).toBe(balance);
+    }
+    const [left] = await sql<{ n: string }>(h.service.deps.db, `SELECT count(*) AS n FROM holds WHERE tenant_id = $1 AND status = 'held'`, [T]);
+    expect(Number(left?.n)).toBe(0);
   });
 });
