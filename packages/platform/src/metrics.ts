@@ -42,6 +42,12 @@ export function createMetrics(service: string) {
       labelNames: ['job', 'outcome'],
       registers: [registry],
     }),
+    batchesFailed: new Counter({
+      name: 'batches_failed_total',
+      help: 'Batches of concurrent statements that failed whole and went one by one, by batch and reason (SQLSTATE)',
+      labelNames: ['batch', 'reason'],
+      registers: [registry],
+    }),
     breakerState: new Gauge({
       name: 'breaker_open',
       help: '1 when the breaker to a dependency is open',

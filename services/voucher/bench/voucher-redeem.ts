@@ -79,6 +79,7 @@ async function main(): Promise<void> {
       redis: deps.redis,
       keys: deps.keys,
       logger: deps.logger,
+      metrics: deps.metrics,
       now: () => new Date(),
       settings: { holdTtlMs: 900_000, pin: { maxAttempts: 5, lockSeconds: 900 } },
     };

@@ -22,6 +22,7 @@ export const voucherService: ServiceDefinition<typeof VoucherConfig> = {
       redis: deps.redis,
       keys: deps.keys,
       logger: deps.logger,
+      metrics: deps.metrics,
       now: () => new Date(),
       settings: {
         holdTtlMs: config.VOUCHER_HOLD_TTL_MS,

@@ -31,6 +31,7 @@ export async function startHarness(label: string, env: Record<string, string> = 
     redis: deps.redis,
     keys: deps.keys,
     logger: deps.logger,
+    metrics: deps.metrics,
     now: () => clock.now,
     clock,
     settings: {

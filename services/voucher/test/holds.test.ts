@@ -131,12 +131,12 @@ describe('financial vouchers at checkout', () => {
     const account = (await loadAccount(db, T, v.voucherId))!;
     const now = new Date();
     const hold = { tenantId: T, id: newId(), accountId: v.voucherId, accountKind: 'voucher' as const, orderId: 'o-once', amountMinor: 2_500, currency: 'EUR', expiresAt: new Date(now.getTime() + 60_000) };
-    expect(await holdAtOnce(db, account, hold, now, h.ports.logger)).toBe(4_500);
-    expect(await holdAtOnce(db, account, { ...hold, id: newId() }, now, h.ports.logger)).toBeUndefined();
-    expect(await holdAtOnce(db, account, { ...hold, id: newId(), orderId: 'o-too-much', amountMinor: 4_501 }, now, h.ports.logger)).toBeUndefined();
-    const captured = await captureAtOnce(db, { tenantId: T, orderId: 'o-once', kind: 'voucher' }, now, h.ports.logger);
+    expect(await holdAtOnce(db, account, hold, now, h.ports)).toBe(4_500);
+    expect(await holdAtOnce(db, account, { ...hold, id: newId() }, now, h.ports)).toBeUndefined();
+    expect(await holdAtOnce(db, account, { ...hold, id: newId(), orderId: 'o-too-much', amountMinor: 4_501 }, now, h.ports)).toBeUndefined();
+    const captured = await captureAtOnce(db, { tenantId: T, orderId: 'o-once', kind: 'voucher' }, now, h.ports);
     expect(captured).toMatchObject({ balanceMinor: 4_500, hold: { id: hold.id, amountMinor: 2_500, status: 'captured' } });
-    expect(await captureAtOnce(db, { tenantId: T, orderId: 'o-once', kind: 'voucher' }, now, h.ports.logger)).toBeUndefined();
+    expect(await captureAtOnce(db, { tenantId: T, orderId: 'o-once', kind: 'voucher' }, now, h.ports)).toBeUndefined();
     const events = await sql<{ type: string; envelope: { data: unknown } }>(
       db,
       `SELECT type, envelope FROM outbox WHERE tenant_id = $1 AND envelope->'data'->>'orderId' = 'o-once' ORDER BY id`,

@@ -71,7 +71,7 @@ export async function placeHold(ctx: Ctx, ports: Ports, account: Account, req: H
     status: 'held',
     expiresAt: new Date(now.getTime() + ttlMs),
   };
-  const heldAtOnce = await holdAtOnce(ports.db, account, hold, now, ports.logger);
+  const heldAtOnce = await holdAtOnce(ports.db, account, hold, now, ports);
   if (heldAtOnce !== undefined) return view(hold, heldAtOnce);
   return ports.db.transaction(async (tx) => {
     // The order's turn, the account, then the hold row, as the one-statement path takes them: no deadlock between the two.
@@ -120,7 +120,7 @@ export interface HoldSelection {
 export async function settleOrderHolds(ctx: Ctx, ports: Ports, sel: HoldSelection, action: 'capture' | 'release'): Promise<{ holds: HoldView[] }> {
   const now = ports.now();
   if (action === 'capture') {
-    const captured = await captureAtOnce(ports.db, { tenantId: ctx.tenantId, ...sel }, now, ports.logger);
+    const captured = await captureAtOnce(ports.db, { tenantId: ctx.tenantId, ...sel }, now, ports);
     if (captured) return { holds: [view(captured.hold, captured.balanceMinor)] };
   }
   const settled = await ports.db.transaction(async (tx) => {

@@ -1,5 +1,5 @@
 import type { RequestContext } from '@tlp/contracts';
-import type { Logger, Redis, RedisKeys } from '@tlp/platform';
+import type { Logger, Metrics, Redis, RedisKeys } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import type { PinPolicy } from '../domain/pin';
 
@@ -9,6 +9,7 @@ export interface Ports {
   redis: Redis;
   keys: RedisKeys;
   logger: Logger;
+  metrics: Metrics;
   now: () => Date;
   settings: {
     holdTtlMs: number;

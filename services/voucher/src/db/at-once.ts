@@ -1,5 +1,5 @@
 import { BalanceChanged, VoucherRedeemed, type EventContract, type EventData } from '@tlp/contracts';
-import { batchesOn, newId, outboxWritten, prepared, sql, type Logger } from '@tlp/platform';
+import { batchesOn, newId, outboxWritten, prepared, sql, type Logger, type Metrics } from '@tlp/platform';
 import { DataSource } from 'typeorm';
 import type { Account, Hold, Queryable } from './accounts';
 
@@ -171,8 +171,15 @@ const columnsOf = (rows: unknown[][]): unknown[][] => (rows[0] ?? []).map((_, c)
  * Runs the items of a batch together when there are several, one per key (an account, an
  * order): a key repeated in the batch, or a batch that fails, goes one by one as alone.
  */
+/** Where a batch that failed whole is reported. */
+export interface BatchReports {
+  logger: Logger;
+  metrics: Metrics;
+}
+
 async function together<I, O>(
-  log: Logger,
+  batch: string,
+  reports: BatchReports,
   items: I[],
   keyOf: (item: I) => string,
   many: (items: I[]) => Promise<(O | undefined)[]>,
@@ -194,10 +201,13 @@ async function together<I, O>(
     first.forEach((n, k) => (outcomes[n] = done[k]));
     batchWent = true;
   } catch (e) {
-    // Undone whole: each goes alone below. A repeated hold is expected; anything else slows every
-    // checkout down to one statement each, which an operator should see.
-    if (isUniqueViolation(e)) log.debug({ items: first.length }, 'a batch met a repeated hold; its items go one by one');
-    else log.warn({ err: e, items: first.length }, 'a batch failed whole; its items go one by one');
+    // Undone whole: each goes alone below. A repeated hold is expected; anything else (a
+    // deadlock, a broken statement) slows checkouts down to one statement each, which an
+    // operator should see.
+    const reason = (e as { code?: string }).code ?? 'unknown';
+    reports.metrics.batchesFailed.inc({ batch, reason });
+    if (isUniqueViolation(e)) reports.logger.debug({ batch, items: first.length }, 'a batch met a repeated hold; its items go one by one');
+    else reports.logger.warn({ err: e, batch, items: first.length }, 'a batch failed whole; its items go one by one');
   }
   for (let n = 0; n < items.length; n++) {
     if (batchWent && first.includes(n)) continue;
@@ -260,11 +270,11 @@ async function holdMany(q: Queryable, items: HoldItem[]): Promise<(number | unde
  * Holds on the account when it can pay, in one statement. Returns the balance after the hold,
  * or undefined when it did not go through (refused, or already held: the caller decides).
  */
-export function holdAtOnce(q: Queryable, account: HoldItem['account'], hold: HoldItem['hold'], now: Date, log: Logger): Promise<number | undefined> {
+export function holdAtOnce(q: Queryable, account: HoldItem['account'], hold: HoldItem['hold'], now: Date, reports: BatchReports): Promise<number | undefined> {
   const item = { account, hold, now };
   if (!(q instanceof DataSource)) return holdOne(q, item);
   const holds = batchesOn(q, 'voucher-holds', {
-    run: (items: HoldItem[]) => together(log, items, (i) => `${i.hold.tenantId} ${i.hold.accountId}`, (many) => holdMany(q, many), (one) => holdOne(q, one)),
+    run: (items: HoldItem[]) => together('voucher-holds', reports, items, (i) => `${i.hold.tenantId} ${i.hold.accountId}`, (many) => holdMany(q, many), (one) => holdOne(q, one)),
   });
   return holds.call(item);
 }
@@ -329,11 +339,11 @@ async function captureMany(q: Queryable, items: CaptureItem[]): Promise<(Capture
  * not expired, with its zero ledger entry and, for a voucher, evt.voucher.redeemed. Returns the
  * captured hold and the account's balance, or undefined when there was nothing so simple to do.
  */
-export function captureAtOnce(q: Queryable, sel: CaptureSelection, now: Date, log: Logger): Promise<Captured | undefined> {
+export function captureAtOnce(q: Queryable, sel: CaptureSelection, now: Date, reports: BatchReports): Promise<Captured | undefined> {
   const item = { sel, now };
   if (!(q instanceof DataSource)) return captureOne(q, item);
   const captures = batchesOn(q, 'voucher-captures', {
-    run: (items: CaptureItem[]) => together(log, items, (i) => `${i.sel.tenantId} ${i.sel.orderId} ${i.sel.kind}`, (many) => captureMany(q, many), (one) => captureOne(q, one)),
+    run: (items: CaptureItem[]) => together('voucher-captures', reports, items, (i) => `${i.sel.tenantId} ${i.sel.orderId} ${i.sel.kind}`, (many) => captureMany(q, many), (one) => captureOne(q, one)),
   });
   return captures.call(item);
 }
