@@ -1,5 +1,5 @@
 import type { Program } from '@tlp/contracts';
-import { prepared, sql, type Tx } from '@tlp/platform';
+import { batchesOn, prepared, sql, type Tx } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import { tierProgress } from '../domain/criteria';
 import { paidOutsidePoints, pointsEarned, pointsValueMinor } from '../domain/earn';
@@ -19,6 +19,9 @@ export interface QuoteRequest {
   pointsToUse: number;
 }
 
+/** The account of quote `q` in its program, if the contact has one. */
+const ACCOUNT_OF_QUOTE = 'FROM accounts WHERE tenant_id = q.tenant_id AND program_id = q.program_id AND contact_id = q.contact_id';
+
 const CATALOG = prepared(
   'loyalty-quote-catalog',
   `SELECT (SELECT coalesce(json_agg(p ORDER BY p.created_at), '[]') FROM programs p WHERE p.tenant_id = $1) AS programs,
@@ -30,18 +33,27 @@ async function loadCatalog(db: DataSource, tenantId: string): Promise<LoyaltyCat
   return { programs: (row?.programs ?? []).map(toProgram), rewards: (row?.rewards ?? []).map(toReward) };
 }
 
-/** Everything a quote reads of one contact, in one statement: $1 tenant, $2 contact, $3 program, $4 now. */
-const CONTACT = prepared(
-  'loyalty-quote-contact',
-  `WITH account AS (
-     SELECT account_id, program_id, contact_id, phone, balance, held, created_at FROM accounts WHERE tenant_id = $1 AND program_id = $3 AND contact_id = $2
-   )
-   SELECT (SELECT row_to_json(account) FROM account) AS account,
-          (SELECT row_to_json(x) FROM (SELECT ${ACTIVITY_COLUMNS}, a.season_ticket_holder FROM activity a WHERE a.tenant_id = $1 AND a.contact_id = $2) x) AS activity,
-          (SELECT coalesce(json_object_agg(reward_id, state), '{}') FROM reward_grants WHERE tenant_id = $1 AND contact_id = $2) AS grants,
-          ARRAY(${usedRewardsSql('$1', '$2')}) AS used,
-          (SELECT row_to_json(s) FROM (${expiringSoonSql('(SELECT account_id FROM account)', '$4')}) s) AS soon`,
+/**
+ * Everything a quote reads of its contact, for the quotes of one batch in one statement: one
+ * row per quote, in their order, each read within its own tenant.
+ */
+const CONTACTS = prepared(
+  'loyalty-quote-contacts',
+  `SELECT (SELECT row_to_json(x) FROM (SELECT account_id, program_id, contact_id, phone, balance, held, created_at ${ACCOUNT_OF_QUOTE}) x) AS account,
+          (SELECT row_to_json(x) FROM (SELECT ${ACTIVITY_COLUMNS}, a.season_ticket_holder FROM activity a WHERE a.tenant_id = q.tenant_id AND a.contact_id = q.contact_id) x) AS activity,
+          (SELECT coalesce(json_object_agg(reward_id, state), '{}') FROM reward_grants WHERE tenant_id = q.tenant_id AND contact_id = q.contact_id) AS grants,
+          ARRAY(${usedRewardsSql('q.tenant_id', 'q.contact_id')}) AS used,
+          (SELECT row_to_json(s) FROM (${expiringSoonSql(`(SELECT account_id ${ACCOUNT_OF_QUOTE})`, 'q.now')}) s) AS soon
+   FROM unnest($1::text[], $2::text[], $3::uuid[], $4::timestamptz[]) WITH ORDINALITY AS q (tenant_id, contact_id, program_id, now, n)
+   ORDER BY q.n`,
 );
+
+interface ContactOfQuote {
+  tenantId: string;
+  contactId: string;
+  programId: string;
+  now: Date;
+}
 
 interface ContactRow {
   account: AccountRow | null;
@@ -49,6 +61,14 @@ interface ContactRow {
   grants: Record<string, string>;
   used: string[];
   soon: ExpiringSoon | null;
+}
+
+/** The contact a quote reads; concurrent quotes on the pool share one statement. */
+function contactOfQuote(db: DataSource, key: ContactOfQuote): Promise<ContactRow | undefined> {
+  return batchesOn(db, 'loyalty-quote-contacts', {
+    run: (keys: ContactOfQuote[]) =>
+      sql<ContactRow>(db, CONTACTS, [keys.map((k) => k.tenantId), keys.map((k) => k.contactId), keys.map((k) => k.programId), keys.map((k) => k.now)]),
+  }).call(key);
 }
 
 /**
@@ -61,7 +81,7 @@ interface ContactRow {
 export async function quote(db: DataSource, tenantId: string, q: QuoteRequest, now: Date) {
   const catalog = await liveCatalog(tenantId, () => loadCatalog(db, tenantId));
   const program: Program = chooseProgram(catalog.programs, q.programId);
-  const [contact] = await sql<ContactRow>(db, CONTACT, [tenantId, q.contactId, program.programId, now]);
+  const contact = await contactOfQuote(db, { tenantId, contactId: q.contactId, programId: program.programId, now });
   const activity = toActivity(contact?.activity ?? undefined, now);
   const history = { grants: new Map(Object.entries(contact?.grants ?? {})), used: new Set(contact?.used ?? []) };
   const rewards = usableOf(catalog.rewards, activity, history, now)

@@ -66,7 +66,7 @@ export const toActivity = (row: ActivityRow | undefined, now: Date): Activity =>
 
 /** A contact's activity columns; membership starts at the first activity or the first account, whichever came first. */
 export const ACTIVITY_COLUMNS = `a.total_spending_minor, a.tickets, a.events_attended,
-  least(a.first_seen_at, (SELECT min(acc.created_at) FROM accounts acc WHERE acc.tenant_id = $1 AND acc.contact_id = a.contact_id)) AS first_seen_at`;
+  least(a.first_seen_at, (SELECT min(acc.created_at) FROM accounts acc WHERE acc.tenant_id = a.tenant_id AND acc.contact_id = a.contact_id)) AS first_seen_at`;
 
 export async function activityOf(tx: Tx, tenantId: string, contactId: string): Promise<Activity> {
   const [row] = await sql<ActivityRow>(tx, `SELECT ${ACTIVITY_COLUMNS} FROM activity a WHERE a.tenant_id = $1 AND a.contact_id = $2`, [tenantId, contactId]);
