@@ -119,6 +119,22 @@ describe('tenant isolation', () => {
     expect(sim.books(b.input.apiKey)!.entries).toEqual([]);
   });
 
+  it("answers contacts' balances asked at once (one statement for the partners) each with its own tenant's partners only", async () => {
+    const e = await setUp('club-iso-e');
+    const f = await setUp('club-iso-f');
+    await member('club-iso-e', e.input.apiKey, 'c-ef', 111);
+    await member('club-iso-f', f.input.apiKey, 'c-ef', 222);
+    const tenants = ['club-iso-e', 'club-iso-f', 'club-iso-none'];
+    const asked = Array.from({ length: 30 }, (_, n) => tenants[n % 3]!);
+    const answers = await Promise.all(asked.map((t) => h.bus.request(balancesOfContact, ctxOf(t), { contactId: 'c-ef' })));
+    const expected: Record<string, { partnerId: string; points: number }[]> = {
+      'club-iso-e': [{ partnerId: e.partner.partnerId, points: 111 }],
+      'club-iso-f': [{ partnerId: f.partner.partnerId, points: 222 }],
+      'club-iso-none': [],
+    };
+    expect(answers.map((a) => a.balances.map((b) => ({ partnerId: b.partnerId, points: b.points })))).toEqual(asked.map((t) => expected[t]));
+  });
+
   it("never shows, changes or reads balances through another tenant's partner", async () => {
     const a = await setUp('club-iso-c');
     await member('club-iso-c', a.input.apiKey, 'c-c', 10);

@@ -119,4 +119,17 @@ describe('credit notes', () => {
     expect(await h.bus.request(creditNotesBalance, ctxOf(T), { contactId: 'fan-6', currency: 'EUR' })).toEqual({ currency: 'EUR', balanceMinor: 1_800 });
     expect(await h.bus.request(creditNotesBalance, ctxOf(T), { contactId: 'fan-6', currency: 'CHF' })).toEqual({ currency: 'CHF', balanceMinor: 0 });
   });
+
+  it('answers balances asked at once (one statement) each for its own tenant, contact and currency', async () => {
+    const tenants = ['club-batch-a', 'club-batch-b'];
+    const balanceOf = (tenant: number, fan: number, currency: string) => (currency === 'EUR' && fan < 3 ? 1_000 * (tenant + 1) + fan : 0);
+    for (const [t, tenant] of tenants.entries()) {
+      for (let fan = 0; fan < 3; fan++) {
+        await h.bus.request(creditNotesCredit, ctxOf(tenant), { refundId: `batch-${fan}`, contactId: `fan-b${fan}`, amountMinor: balanceOf(t, fan, 'EUR'), currency: 'EUR' });
+      }
+    }
+    const asked = Array.from({ length: 40 }, (_, n) => ({ t: n % 2, fan: (n * 7) % 4, currency: n % 5 === 0 ? 'CHF' : 'EUR' }));
+    const answers = await Promise.all(asked.map((a) => h.bus.request(creditNotesBalance, ctxOf(tenants[a.t]!), { contactId: `fan-b${a.fan}`, currency: a.currency })));
+    expect(answers).toEqual(asked.map((a) => ({ currency: a.currency, balanceMinor: balanceOf(a.t, a.fan, a.currency) })));
+  });
 });

@@ -1,6 +1,6 @@
 import { EarnRules, PointsConversion, SpendRules, type PartnerView, type PointsWording } from '@tlp/contracts';
-import { prepared, sql, type Tx } from '@tlp/platform';
-import type { DataSource } from 'typeorm';
+import { batchesOn, prepared, sql, type Tx } from '@tlp/platform';
+import { DataSource } from 'typeorm';
 import { fingerprint } from '../domain/signature';
 
 export type Queryable = Tx | DataSource;
@@ -47,13 +47,14 @@ interface PartnerRow {
 
 const columns = `tenant_id, partner_id, name, api_base_url, api_key, wording, conversion, earn_rules, spend_rules, active, created_at, updated_at`;
 
+/** The partners of rows read from any tenants, each with its own secrets. */
 async function withSecrets(q: Queryable, rows: PartnerRow[]): Promise<PartnerRecord[]> {
   if (rows.length === 0) return [];
-  const secrets = await sql<{ partner_id: string; direction: Direction; secret: string; fingerprint: string; added_at: Date; expires_at: Date | null }>(
+  const secrets = await sql<{ tenant_id: string; partner_id: string; direction: Direction; secret: string; fingerprint: string; added_at: Date; expires_at: Date | null }>(
     q,
-    `SELECT partner_id, direction, secret, fingerprint, added_at, expires_at FROM partner_secrets
-     WHERE tenant_id = $1 AND partner_id = ANY($2::uuid[]) ORDER BY added_at, fingerprint`,
-    [rows[0]!.tenant_id, rows.map((r) => r.partner_id)],
+    `SELECT tenant_id, partner_id, direction, secret, fingerprint, added_at, expires_at FROM partner_secrets
+     WHERE tenant_id = ANY($1::text[]) AND partner_id = ANY($2::uuid[]) ORDER BY added_at, fingerprint`,
+    [[...new Set(rows.map((r) => r.tenant_id))], rows.map((r) => r.partner_id)],
   );
   return rows.map((r) => ({
     tenantId: r.tenant_id,
@@ -69,7 +70,7 @@ async function withSecrets(q: Queryable, rows: PartnerRow[]): Promise<PartnerRec
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     secrets: secrets
-      .filter((s) => s.partner_id === r.partner_id)
+      .filter((s) => s.tenant_id === r.tenant_id && s.partner_id === r.partner_id)
       .map((s) => ({ direction: s.direction, secret: s.secret, fingerprint: s.fingerprint, addedAt: s.added_at, expiresAt: s.expires_at })),
   }));
 }
@@ -89,12 +90,20 @@ export async function findPartnerAnyTenant(q: Queryable, partnerId: string): Pro
   return (await withSecrets(q, rows))[0];
 }
 
-/** Prepared: every checkout quote lists the tenant's partners. */
+/** Prepared: every checkout quote lists its tenant's active partners. */
 const PARTNERS = prepared('partner-sync-partners', `SELECT ${columns} FROM partners WHERE tenant_id = $1 ORDER BY created_at, partner_id`);
-const ACTIVE_PARTNERS = prepared('partner-sync-active-partners', `SELECT ${columns} FROM partners WHERE tenant_id = $1 AND active ORDER BY created_at, partner_id`);
+const ACTIVE_PARTNERS = prepared('partner-sync-active-partners', `SELECT ${columns} FROM partners WHERE tenant_id = ANY($1::text[]) AND active ORDER BY created_at, partner_id`);
 
+async function activePartnersOf(q: Queryable, tenantIds: string[]): Promise<PartnerRecord[][]> {
+  const partners = await withSecrets(q, await sql<PartnerRow>(q, ACTIVE_PARTNERS, [[...new Set(tenantIds)]]));
+  return tenantIds.map((t) => partners.filter((p) => p.tenantId === t));
+}
+
+/** On the pool, the active partners asked by concurrent quotes are read in one statement (with their secrets in one more). */
 export async function listPartners(q: Queryable, tenantId: string, activeOnly = false): Promise<PartnerRecord[]> {
-  return withSecrets(q, await sql<PartnerRow>(q, activeOnly ? ACTIVE_PARTNERS : PARTNERS, [tenantId]));
+  if (!activeOnly) return withSecrets(q, await sql<PartnerRow>(q, PARTNERS, [tenantId]));
+  if (!(q instanceof DataSource)) return (await activePartnersOf(q, [tenantId]))[0]!;
+  return batchesOn(q, 'partner-sync-active-partners', { run: (tenantIds: string[]) => activePartnersOf(q, tenantIds) }).call(tenantId);
 }
 
 export async function insertPartner(tx: Tx, p: Omit<PartnerRecord, 'secrets' | 'createdAt' | 'updatedAt'>): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { BalanceChanged } from '@tlp/contracts';
-import { enqueueEvent, newId, prepared, sql, type Tx } from '@tlp/platform';
-import type { DataSource } from 'typeorm';
+import { batchesOn, enqueueEvent, newId, prepared, sql, type Tx } from '@tlp/platform';
+import { DataSource } from 'typeorm';
 import type { AccountStatus, EntryType, HoldStatus, Terms } from '../domain/ledger';
 
 export type Queryable = DataSource | Tx;
@@ -79,15 +79,30 @@ export async function creditNotesOf(q: Queryable, tenantId: string, contactId: s
   return rows.map(toAccount);
 }
 
-const CREDIT_NOTE_BALANCE = prepared(
-  'voucher-credit-note-balance',
-  `SELECT balance_minor FROM accounts WHERE tenant_id = $1 AND kind = 'credit-note' AND contact_id = $2 AND currency = $3`,
+const CREDIT_NOTE_BALANCES = prepared(
+  'voucher-credit-note-balances',
+  `SELECT coalesce(a.balance_minor, 0) AS balance_minor
+   FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q (tenant_id, contact_id, currency, n)
+   LEFT JOIN accounts a ON a.tenant_id = q.tenant_id AND a.kind = 'credit-note' AND a.contact_id = q.contact_id AND a.currency = q.currency
+   ORDER BY q.n`,
 );
 
-/** A contact's credit note balance in a currency, 0 when there is none. */
+interface CreditNoteKey {
+  tenantId: string;
+  contactId: string;
+  currency: string;
+}
+
+async function creditNoteBalances(q: Queryable, keys: CreditNoteKey[]): Promise<number[]> {
+  const rows = await sql<{ balance_minor: string }>(q, CREDIT_NOTE_BALANCES, [keys.map((k) => k.tenantId), keys.map((k) => k.contactId), keys.map((k) => k.currency)]);
+  return rows.map((r) => Number(r.balance_minor));
+}
+
+/** A contact's credit note balance in a currency, 0 when there is none; concurrent quotes on the pool share one statement. */
 export async function creditNoteBalanceOf(q: Queryable, tenantId: string, contactId: string, currency: string): Promise<number> {
-  const [row] = await sql<{ balance_minor: string }>(q, CREDIT_NOTE_BALANCE, [tenantId, contactId, currency]);
-  return Number(row?.balance_minor ?? 0);
+  const key = { tenantId, contactId, currency };
+  if (!(q instanceof DataSource)) return (await creditNoteBalances(q, [key]))[0]!;
+  return batchesOn(q, 'voucher-credit-note-balances', { run: (keys: CreditNoteKey[]) => creditNoteBalances(q, keys) }).call(key);
 }
 
 /**
