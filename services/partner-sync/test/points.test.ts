@@ -1,5 +1,7 @@
 import { ContactRegistered, OrderCompleted, OrderRefunded, partnersCreate, spendCapture, spendHold, spendRelease, type PartnerView, type RequestOf } from '@tlp/contracts';
+import { oneAtATimePerOrder } from '@tlp/platform';
 import { eventually } from '@tlp/testkit';
+import { SPEND_HOLD } from '../src/app/spend';
 import { contact, ctxOf, order, partnerInput, refund, sql, startHarness, startSimulator, type Harness, type RunningSimulator } from './fixtures';
 
 let h: Harness;
@@ -131,6 +133,30 @@ describe('paying with partner points', () => {
     await expect(hold('o-gone', 'c-spender', 500)).rejects.toMatchObject({ code: 'PARTNER_HOLD_CLOSED' });
     expect(books().authorisations.filter((a) => a.orderId === 'o-gone')).toEqual([]);
     expect(memberPoints('c-spender')).toBe(4100);
+  });
+
+  it('makes a release wait for a hold of its order still being written, then releases that hold', async () => {
+    // A hold has taken the order's turn and written its row, not committed yet (a slow hold).
+    let commit: (() => void) | undefined;
+    const writing = h.service.deps.db.transaction(async (tx) => {
+      await oneAtATimePerOrder(tx, SPEND_HOLD, tenant, 'o-turns');
+      await tx.query(
+        `INSERT INTO spend_holds (tenant_id, hold_id, partner_id, order_id, contact_id, points, amount_minor, currency, request_hash, state, expires_at)
+         VALUES ($1, gen_random_uuid(), $2, 'o-turns', 'c-spender', 100, 100, 'GBP', 'x', 'pending', now() + interval '1 minute')`,
+        [tenant, partner.partnerId],
+      );
+      await new Promise<void>((r) => (commit = r));
+    });
+    await eventually(async () => (commit ? true : undefined));
+    let answered = false;
+    const releasing = h.bus.request(spendRelease, ctx(), { orderId: 'o-turns' }).finally(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 300));
+    // Not "no hold" while one is being written: the release waits for its turn.
+    expect(answered).toBe(false);
+    commit!();
+    await writing;
+    expect(await releasing).toMatchObject({ state: 'released' });
+    expect(await sql(h, `SELECT state FROM spend_holds WHERE tenant_id = $1 AND order_id = 'o-turns'`, [tenant])).toEqual([{ state: 'released' }]);
   });
 
   it('refuses a hold beyond the balance', async () => {

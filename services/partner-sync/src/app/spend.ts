@@ -24,7 +24,7 @@ interface HoldRow {
 }
 
 /** Holds and releases of one order's partner points take turns, and a release closes the order. */
-const SPEND_HOLD = 'partner-spend-hold';
+export const SPEND_HOLD = 'partner-spend-hold';
 
 const holdColumns = `hold_id, partner_id, order_id, contact_id, points, amount_minor, currency, request_hash, state, expires_at`;
 
