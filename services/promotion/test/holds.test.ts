@@ -1,6 +1,8 @@
 import * as c from '@tlp/contracts';
 import { DomainError } from '@tlp/contracts';
 import { eventually, testContext } from '@tlp/testkit';
+import { sql } from '@tlp/platform';
+import { giveBack, HOLD_COLUMNS, type HoldRow } from '../src/app/holds';
 import { codesFor, line, liveAdvantage, startPromotion, type Harness } from './fixtures';
 
 const TENANT = 'hold-venue';
@@ -110,6 +112,30 @@ describe('release, expiry and capture', () => {
     expect(taken.totalMinor).toBe(1000);
     await expect(h.bus.request(c.captureHold, ctx(), { orderId: 'exp-1' })).rejects.toMatchObject({ code: 'PROMOTION_HOLD_EXPIRED' });
     expect((await h.bus.request(c.getAdvantage, ctx(), { advantageId: adv.advantageId })).quotaTaken).toBe(1);
+  });
+
+  it('takes a code whose hold the expiry job is ending at that moment, without a deadlock', async () => {
+    const adv = await liveAdvantage(h.bus, TENANT, { target: { type: 'single-use-codes' }, prices: [{ productId: 'dl', priceMinor: 1000, currency: 'EUR' }] });
+    const [code] = await codesFor(h, TENANT, adv.advantageId, 1);
+    const cart = { channel: 'web', lines: [line({ productId: 'dl' })], codes: [code!] };
+    await h.bus.request(c.placeHold, ctx(), { orderId: 'dl-1', cart, ttlSeconds: 60 });
+    // The expiry job as it runs: due holds locked and ended first, then what they took given back. It
+    // skips holds locked by others (SKIP LOCKED), so it may have the code's hold and not the
+    // order's advantage hold, which the new checkout ends itself.
+    let giveBackNow: (() => void) | undefined;
+    const job = h.service.deps.db.transaction(async (tx) => {
+      const ended = await sql<HoldRow>(tx, `UPDATE holds SET state = 'expired', settled_at = now() WHERE tenant_id = $1 AND order_id = 'dl-1' AND kind = 'single-use-code' AND state = 'held' RETURNING ${HOLD_COLUMNS}`, [TENANT]);
+      await new Promise<void>((r) => (giveBackNow = r));
+      await giveBack(tx, ended);
+    });
+    await eventually(async () => (giveBackNow ? true : undefined));
+    h.clock.advance(60_000);
+    const taking = h.bus.request(c.placeHold, ctx(), { orderId: 'dl-2', cart, expectedTotalMinor: 1000 });
+    await new Promise((r) => setTimeout(r, 300));
+    giveBackNow!();
+    await expect(job).resolves.toBeUndefined();
+    expect((await taking).totalMinor).toBe(1000);
+    expect((await h.bus.request(c.getCode, ctx(), { code: code! })).state).toBe('held');
   });
 
   it('the expiry job gives back what an expired hold took', async () => {

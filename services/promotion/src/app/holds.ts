@@ -177,9 +177,14 @@ export async function placeHold(ctx: PromotionContext, input: ParsedRequestOf<ty
   });
 }
 
-/** Exactly one order wins a code: the row is taken only while available or held by an expired hold. */
+/**
+ * Exactly one order wins a code: the row is taken only while available or held by an expired
+ * hold. The expired hold is ended first, holds before codes, in the order the expiry job and a
+ * release lock them: taking the code first deadlocked with the job ending that same hold.
+ */
 async function holdCode(tx: Tx, ctx: PromotionContext, hold: NewHold): Promise<void> {
   const { orderId, ref: code, expiresAt } = hold;
+  await expireHoldsOn(tx, ctx.tenantId, 'single-use-code', code, ctx.now);
   const taken = await sql(
     tx,
     `UPDATE single_use_codes SET state = 'held', hold_order_id = $3, held_until = $4
@@ -187,10 +192,6 @@ async function holdCode(tx: Tx, ctx: PromotionContext, hold: NewHold): Promise<v
     [ctx.tenantId, code, orderId, expiresAt, ctx.now],
   );
   if (taken.length === 0) throw new DomainError('PROMOTION_CODE_NOT_AVAILABLE', 'The single-use code was just taken by another order', { code });
-  await tx.query(
-    `UPDATE holds SET state = 'expired', settled_at = $4 WHERE tenant_id = $1 AND kind = 'single-use-code' AND ref = $2 AND state = 'held' AND order_id <> $3`,
-    [ctx.tenantId, code, orderId, ctx.now],
-  );
   await insertHold(tx, ctx, hold);
 }
 
