@@ -118,6 +118,13 @@ export class Platform {
     this.procs.set(name, { child, port, exited });
   }
 
+  /** The process id of each running process of the platform, by name (for benchmarks measuring their CPU). */
+  pids(): Map<string, number> {
+    const pids = new Map<string, number>();
+    for (const [name, p] of this.procs) if (p.child.pid !== undefined && p.child.exitCode === null) pids.set(name, p.child.pid);
+    return pids;
+  }
+
   async waitReady(name: string, timeoutMs = 60_000): Promise<void> {
     const p = this.procs.get(name)!;
     const deadline = Date.now() + timeoutMs;

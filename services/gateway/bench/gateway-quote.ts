@@ -8,6 +8,7 @@ import autocannon from 'autocannon';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { Platform } from '../../../test-e2e/harness';
+import { cpuMsPer, cpuSnapshot } from '../../../test-e2e/bench/cpu';
 import { seedFans } from '../../../test-e2e/reliability/checkouts';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -69,7 +70,10 @@ async function main(): Promise<void> {
     const common = { connections: CONNECTIONS, duration: DURATION, method: 'POST' as const, body, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } };
     const baseline = await run({ ...common, url: `http://127.0.0.1:${barePort}/quote` });
     server.close();
+    const cpuBefore = cpuSnapshot(platform.pids());
     const quote = await run({ ...common, url: `${platform.gatewayUrl}/v1/checkout/quote` });
+    // Where a quote's CPU goes, process by process (the bench process runs autocannon).
+    console.log(`cpu ms per quote: ${JSON.stringify(cpuMsPer(cpuBefore, cpuSnapshot(platform.pids()), quote.requests.total))}`);
     const perSec = Math.round(quote.requests.total / DURATION);
     const bareExpressPerSec = Math.round(baseline.requests.total / DURATION);
     console.log(
