@@ -75,10 +75,13 @@ export class RequestServer {
     const subject = h.contract.subject;
     let outcome = 'ok';
     let body: { ok: true; data: unknown } | { ok: false; error: ErrorBody };
-    let log = this.opts.logger;
+    // The request's logger is made when first used: most requests log nothing.
+    let requestLog: Logger | undefined;
+    let bound: Record<string, string> = { subject };
+    const log = () => (requestLog ??= this.opts.logger.child(bound));
     try {
       const ctx = contextFromHeaders(msg.headers);
-      log = this.opts.logger.child({ tenantId: ctx.tenantId, requestId: ctx.requestId, subject });
+      bound = { tenantId: ctx.tenantId, requestId: ctx.requestId, subject };
       let raw: unknown;
       try {
         raw = msg.data.length ? jsonCodec.decode(msg.data) : {};
@@ -89,10 +92,18 @@ export class RequestServer {
       if (!input.success) {
         throw new DomainError('VALIDATION_FAILED', `Payload does not fit ${subject}`, describeIssues(input.error));
       }
-      const result = await h.handle({ ...ctx, log }, input.data);
+      const result = await h.handle(
+        {
+          ...ctx,
+          get log() {
+            return log();
+          },
+        },
+        input.data,
+      );
       const reply = h.contract.reply.safeParse(result);
       if (!reply.success) {
-        log.error({ issues: reply.error.issues }, 'handler reply breaks its contract');
+        log().error({ issues: reply.error.issues }, 'handler reply breaks its contract');
         throw new Error(`reply of ${subject} breaks its contract`);
       }
       body = { ok: true, data: reply.data };
@@ -102,7 +113,7 @@ export class RequestServer {
         body = { ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
       } else {
         outcome = 'INTERNAL';
-        log.error({ err: e }, 'request failed');
+        log().error({ err: e }, 'request failed');
         body = { ok: false, error: { code: 'INTERNAL', message: 'Internal error' } };
       }
     }

@@ -49,9 +49,9 @@ function send(res: Response, r: StoredResponse): void {
   res.status(r.status).send(JSON.stringify(r.body));
 }
 
-function toProblem(e: unknown, log: Logger): StoredResponse {
+function toProblem(e: unknown, log: () => Logger): StoredResponse {
   if (e instanceof DomainError) return problem(e.code, e.message, e.details);
-  log.error({ err: e }, 'unhandled error');
+  log().error({ err: e }, 'unhandled error');
   return problem('INTERNAL', 'Internal error');
 }
 
@@ -59,6 +59,8 @@ function toProblem(e: unknown, log: Logger): StoredResponse {
 export function mountApi(app: Express, deps: ApiDeps): void {
   const spec = buildOpenApi(deps.routes, deps.version);
   const docs = docsPage(deps.routes);
+  // Answers are per caller and mostly POSTs: hashing every body for an ETag nobody sends back is waste.
+  app.set('etag', false);
   app.use((req, res, next) => {
     const id = req.header('x-request-id')?.slice(0, 100) || randomUUID();
     res.locals.requestId = id;
@@ -75,7 +77,9 @@ export function mountApi(app: Express, deps: ApiDeps): void {
 
   for (const r of deps.routes) {
     app[r.method](`/v1${r.path}`, async (req: Request, res: Response) => {
-      const log = deps.logger.child({ requestId: res.locals.requestId, route: `${r.method.toUpperCase()} ${r.path}` });
+      // Made when first used: most requests log nothing, and a child logger per request costs.
+      let routeLog: Logger | undefined;
+      const log = () => (routeLog ??= deps.logger.child({ requestId: res.locals.requestId, route: `${r.method.toUpperCase()} ${r.path}` }));
       try {
         const principal = await deps.verify(req.header('authorization'));
         if (!hasRole(principal, r.role)) throw new DomainError('FORBIDDEN', `This needs the ${r.role} role`);
@@ -96,12 +100,15 @@ export function mountApi(app: Express, deps: ApiDeps): void {
           actor: { sub: principal.sub, roles: principal.roles, ...(principal.contactId ? { contactId: principal.contactId } : {}) },
           ...(key ? { idempotencyKey: key } : {}),
         };
+        let tenantLog: Logger | undefined;
         const ctx: GatewayContext = {
           principal,
           request,
           backends: deps.backends,
           bus: deps.bus,
-          log: log.child({ tenantId: principal.tenantId }),
+          get log() {
+            return (tenantLog ??= log().child({ tenantId: principal.tenantId }));
+          },
           checkout: deps.checkout,
           sagas: deps.sagas,
         };
@@ -110,7 +117,7 @@ export function mountApi(app: Express, deps: ApiDeps): void {
             const result = await r.handle(ctx, input);
             const checked = r.response.safeParse(result);
             if (!checked.success) {
-              log.error({ issues: checked.error.issues }, 'response breaks the route schema');
+              log().error({ issues: checked.error.issues }, 'response breaks the route schema');
               return problem('INTERNAL', 'Internal error');
             }
             return { status: r.status ?? 200, body: checked.data };
@@ -138,6 +145,6 @@ export function mountApi(app: Express, deps: ApiDeps): void {
     if (e.type === 'entity.parse.failed' || e.type === 'entity.too.large' || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
       return send(res, problem('VALIDATION_FAILED', e.message ?? 'Malformed request body'));
     }
-    send(res, toProblem(err, deps.logger));
+    send(res, toProblem(err, () => deps.logger));
   });
 }
