@@ -80,6 +80,18 @@ describe('request/reply server', () => {
     expect(err).toMatchObject({ code: 'INTERNAL', message: 'Internal error' });
   });
 
+  it("logs a failed request with its tenant, request id and subject, and makes no logger for a request that logs nothing", async () => {
+    const child = jest.spyOn(svc.deps.logger, 'child');
+    try {
+      await bus.request(addNote, ctx, { text: 'quiet' });
+      expect(child).not.toHaveBeenCalled();
+      await bus.request(failing, ctx, { kind: 'bug' }).catch(() => undefined);
+      expect(child).toHaveBeenCalledWith({ tenantId: ctx.tenantId, requestId: ctx.requestId, subject: failing.subject });
+    } finally {
+      child.mockRestore();
+    }
+  });
+
   it('reports UNAVAILABLE when no service answers a subject', async () => {
     const other = new Bus(nc, { subjectPrefix: 'nobody-here.' });
     await expect(other.request(slowEcho, ctx, { ms: 0, value: 'x' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
