@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+
 export interface BatchesOptions<I, O> {
   /** Does every item's work at once; answers one outcome per item, in the items' order. */
   run: (items: I[]) => Promise<O[]>;
@@ -75,4 +77,13 @@ export function batchesOn<I, O>(pool: object, name: string, opts: BatchesOptions
   let batches = named.get(name) as Batches<I, O> | undefined;
   if (!batches) named.set(name, (batches = new Batches(opts)) as unknown as Batches<never, unknown>);
   return batches;
+}
+
+/**
+ * One call of `run`: on the pool it joins the concurrent calls of the same name in one batch;
+ * inside a transaction (any other queryable) it runs alone, as a batch of one, on that transaction.
+ */
+export async function togetherOnPool<I, O>(q: object, name: string, run: (items: I[]) => Promise<O[]>, item: I): Promise<O> {
+  if (!(q instanceof DataSource)) return (await run([item]))[0]!;
+  return batchesOn(q, name, { run }).call(item);
 }

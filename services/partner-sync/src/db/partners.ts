@@ -1,6 +1,6 @@
 import { EarnRules, PointsConversion, SpendRules, type PartnerView, type PointsWording } from '@tlp/contracts';
-import { batchesOn, prepared, sql, type Tx } from '@tlp/platform';
-import { DataSource } from 'typeorm';
+import { prepared, sql, togetherOnPool, type Tx } from '@tlp/platform';
+import type { DataSource } from 'typeorm';
 import { fingerprint } from '../domain/signature';
 
 export type Queryable = Tx | DataSource;
@@ -102,8 +102,7 @@ async function activePartnersOf(q: Queryable, tenantIds: string[]): Promise<Part
 /** On the pool, the active partners asked by concurrent quotes are read in one statement (with their secrets in one more). */
 export async function listPartners(q: Queryable, tenantId: string, activeOnly = false): Promise<PartnerRecord[]> {
   if (!activeOnly) return withSecrets(q, await sql<PartnerRow>(q, PARTNERS, [tenantId]));
-  if (!(q instanceof DataSource)) return (await activePartnersOf(q, [tenantId]))[0]!;
-  return batchesOn(q, 'partner-sync-active-partners', { run: (tenantIds: string[]) => activePartnersOf(q, tenantIds) }).call(tenantId);
+  return togetherOnPool(q, 'partner-sync-active-partners', (tenantIds: string[]) => activePartnersOf(q, tenantIds), tenantId);
 }
 
 export async function insertPartner(tx: Tx, p: Omit<PartnerRecord, 'secrets' | 'createdAt' | 'updatedAt'>): Promise<boolean> {

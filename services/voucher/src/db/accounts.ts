@@ -1,6 +1,6 @@
 import { BalanceChanged } from '@tlp/contracts';
-import { batchesOn, enqueueEvent, newId, prepared, sql, type Tx } from '@tlp/platform';
-import { DataSource } from 'typeorm';
+import { enqueueEvent, newId, prepared, sql, togetherOnPool, type Tx } from '@tlp/platform';
+import type { DataSource } from 'typeorm';
 import type { AccountStatus, EntryType, HoldStatus, Terms } from '../domain/ledger';
 
 export type Queryable = DataSource | Tx;
@@ -100,9 +100,7 @@ async function creditNoteBalances(q: Queryable, keys: CreditNoteKey[]): Promise<
 
 /** A contact's credit note balance in a currency, 0 when there is none; concurrent quotes on the pool share one statement. */
 export async function creditNoteBalanceOf(q: Queryable, tenantId: string, contactId: string, currency: string): Promise<number> {
-  const key = { tenantId, contactId, currency };
-  if (!(q instanceof DataSource)) return (await creditNoteBalances(q, [key]))[0]!;
-  return batchesOn(q, 'voucher-credit-note-balances', { run: (keys: CreditNoteKey[]) => creditNoteBalances(q, keys) }).call(key);
+  return togetherOnPool(q, 'voucher-credit-note-balances', (keys: CreditNoteKey[]) => creditNoteBalances(q, keys), { tenantId, contactId, currency });
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { AccountingLine, ExperienceGrant, VatTiming } from '@tlp/contracts';
-import { batchesOn, prepared, sql, type Tx } from '@tlp/platform';
-import { DataSource } from 'typeorm';
+import { prepared, sql, togetherOnPool, type Tx } from '@tlp/platform';
 import { ACCOUNT_COLUMNS, toAccount, type Account, type Queryable } from './accounts';
 
 export interface Voucher extends Account {
@@ -59,7 +58,7 @@ interface CodeKey {
   codeHash: string;
 }
 
-async function vouchersByCodes(db: DataSource, keys: CodeKey[]): Promise<(Voucher | undefined)[]> {
+async function vouchersByCodes(db: Queryable, keys: CodeKey[]): Promise<(Voucher | undefined)[]> {
   if (keys.length === 1) return [await oneVoucherByCode(db, keys[0]!.tenantId, keys[0]!.codeHash)];
   const rows = await sql<VoucherRow & { i: string }>(db, VOUCHERS_BY_CODES, [keys.map((k) => k.tenantId), keys.map((k) => k.codeHash)]);
   const found: (Voucher | undefined)[] = keys.map(() => undefined);
@@ -74,8 +73,7 @@ async function oneVoucherByCode(q: Queryable, tenantId: string, codeHash: string
 
 /** Looks a code up; lookups from concurrent checkouts on the pool share one statement. */
 export function voucherByCode(q: Queryable, tenantId: string, codeHash: string): Promise<Voucher | undefined> {
-  if (!(q instanceof DataSource)) return oneVoucherByCode(q, tenantId, codeHash);
-  return batchesOn(q, 'voucher-by-code', { run: (keys: CodeKey[]) => vouchersByCodes(q, keys) }).call({ tenantId, codeHash });
+  return togetherOnPool(q, 'voucher-by-code', (keys: CodeKey[]) => vouchersByCodes(q, keys), { tenantId, codeHash });
 }
 
 export async function vouchersOfContact(q: Queryable, tenantId: string, contactId: string, status: string | undefined): Promise<Voucher[]> {
