@@ -1,5 +1,5 @@
 import type { Program } from '@tlp/contracts';
-import { batchesOn, prepared, sql, type Tx } from '@tlp/platform';
+import { prepared, sql, togetherOnPool, type Tx } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import { tierProgress } from '../domain/criteria';
 import { paidOutsidePoints, pointsEarned, pointsValueMinor } from '../domain/earn';
@@ -65,10 +65,13 @@ interface ContactRow {
 
 /** The contact a quote reads; concurrent quotes on the pool share one statement. */
 function contactOfQuote(db: DataSource, key: ContactOfQuote): Promise<ContactRow | undefined> {
-  return batchesOn(db, 'loyalty-quote-contacts', {
-    run: (keys: ContactOfQuote[]) =>
+  return togetherOnPool(
+    db,
+    'loyalty-quote-contacts',
+    (keys: ContactOfQuote[]) =>
       sql<ContactRow>(db, CONTACTS, [keys.map((k) => k.tenantId), keys.map((k) => k.contactId), keys.map((k) => k.programId), keys.map((k) => k.now)]),
-  }).call(key);
+    key,
+  );
 }
 
 /**

@@ -90,8 +90,8 @@ export async function findPartnerAnyTenant(q: Queryable, partnerId: string): Pro
   return (await withSecrets(q, rows))[0];
 }
 
-/** Prepared: every checkout quote lists its tenant's active partners. */
 const PARTNERS = prepared('partner-sync-partners', `SELECT ${columns} FROM partners WHERE tenant_id = $1 ORDER BY created_at, partner_id`);
+/** Prepared: every checkout quote lists its tenant's active partners. */
 const ACTIVE_PARTNERS = prepared('partner-sync-active-partners', `SELECT ${columns} FROM partners WHERE tenant_id = ANY($1::text[]) AND active ORDER BY created_at, partner_id`);
 
 async function activePartnersOf(q: Queryable, tenantIds: string[]): Promise<PartnerRecord[][]> {
