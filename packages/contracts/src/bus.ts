@@ -1,4 +1,5 @@
 import { headers as natsHeaders, JSONCodec, type MsgHdrs, type NatsConnection } from 'nats';
+import { z } from 'zod';
 import { RequestContext } from './common';
 import { DomainError } from './errors';
 import { describeIssues, ReplyEnvelope, type ReplyOf, type RequestContract, type RequestOf } from './rpc';
@@ -42,20 +43,44 @@ export function contextFromHeaders(h: MsgHdrs | undefined): RequestContext {
   return parsed.data;
 }
 
+/** A request sent together with others of its subject and tenant: its own context, and its payload. */
+const TogetherItem = RequestContext.omit({ tenantId: true }).extend({ data: z.unknown() });
+type TogetherItem = z.infer<typeof TogetherItem>;
+
+/** The subject on which a `together` contract's requests travel several to a message. */
+export const togetherSubject = (subject: string) => `${subject}.together`;
+/** Most requests in one message: bounds its size and the arrays of the batch statement behind it. */
+export const TOGETHER_MAX = 64;
+export const TogetherRequest = z.object({ items: z.array(TogetherItem).min(1).max(TOGETHER_MAX) });
+/** One reply per request, in the order of the requests. */
+export const TogetherReply = z.object({ items: z.array(ReplyEnvelope) });
+
 export interface BusOptions {
   /** Prepended to every subject: lets several platforms (or test files) share one NATS server. */
   subjectPrefix?: string;
   timeoutMs?: number;
 }
 
+interface Waiting {
+  item: TogetherItem;
+  settle(envelope: unknown): void;
+  fail(e: unknown): void;
+}
+
 /**
  * The typed request helper: the payload is checked against the contract before it leaves
  * (nothing is sent when it does not fit), and the reply is checked before it is returned.
  * Error replies become DomainError with the service's stable code.
+ *
+ * Requests of a `together` contract asked in one turn of the event loop for one tenant leave in
+ * one message when there are several (each keeps its own request id, actor and reply), so a
+ * gateway under load sends a service one message per turn rather than one per request.
  */
 export class Bus {
   readonly prefix: string;
   private readonly timeoutMs: number;
+  private readonly gathering = new Map<string, { contract: RequestContract; tenantId: string; timeoutMs: number; waiting: Waiting[] }>();
+  private sendScheduled = false;
 
   constructor(
     readonly nc: NatsConnection,
@@ -79,28 +104,93 @@ export class Bus {
     if (!checked.success) {
       throw new DomainError('VALIDATION_FAILED', `Payload for ${contract.subject} does not fit its contract`, describeIssues(checked.error));
     }
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const envelope = contract.together ? await this.gather(contract, ctx, payload, timeoutMs) : await this.send(contract.subject, ctx, payload, timeoutMs);
+    return replyData(contract, envelope);
+  }
+
+  private async send(subject: string, ctx: RequestContext, payload: unknown, timeoutMs: number): Promise<unknown> {
+    try {
+      const msg = await this.nc.request(this.subject(subject), json.encode(payload), { timeout: timeoutMs, headers: contextToHeaders(ctx) });
+      return json.decode(msg.data);
+    } catch (e) {
+      throw transportError(subject, e);
+    }
+  }
+
+  private gather(contract: RequestContract, ctx: RequestContext, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const { tenantId, ...own } = ctx;
+    const key = `${contract.subject} ${tenantId} ${timeoutMs}`;
+    let group = this.gathering.get(key);
+    if (!group) {
+      group = { contract, tenantId, timeoutMs, waiting: [] };
+      this.gathering.set(key, group);
+    }
+    const waiting = group.waiting;
+    const reply = new Promise<unknown>((settle, fail) => waiting.push({ item: { ...own, data: payload }, settle, fail }));
+    if (!this.sendScheduled) {
+      this.sendScheduled = true;
+      // After the I/O of this turn: the requests that arrived on other sockets in it join.
+      setImmediate(() => this.sendGathered());
+    }
+    return reply;
+  }
+
+  private sendGathered(): void {
+    this.sendScheduled = false;
+    const groups = [...this.gathering.values()];
+    this.gathering.clear();
+    for (const { contract, tenantId, timeoutMs, waiting } of groups) {
+      for (let i = 0; i < waiting.length; i += TOGETHER_MAX) {
+        void this.sendTogether(contract.subject, tenantId, timeoutMs, waiting.slice(i, i + TOGETHER_MAX));
+      }
+    }
+  }
+
+  private async sendTogether(subject: string, tenantId: string, timeoutMs: number, waiting: Waiting[]): Promise<void> {
+    if (waiting.length === 1) {
+      const [{ item, settle, fail }] = waiting as [Waiting];
+      const { data, ...own } = item;
+      await this.send(subject, { tenantId, ...own }, data, timeoutMs).then(settle, fail);
+      return;
+    }
+    const first = waiting[0]!.item;
     let raw: unknown;
     try {
-      const msg = await this.nc.request(this.subject(contract.subject), json.encode(payload), {
-        timeout: opts.timeoutMs ?? this.timeoutMs,
-        headers: contextToHeaders(ctx),
-      });
-      raw = json.decode(msg.data);
+      raw = await this.send(togetherSubject(subject), { tenantId, requestId: first.requestId }, { items: waiting.map((w) => w.item) }, timeoutMs);
     } catch (e) {
-      throw transportError(contract.subject, e);
+      // No replica serves the together subject yet (one deployed before it did, during a rolling
+      // update): each request goes alone, as it would have.
+      if (e instanceof DomainError && e.code === 'UNAVAILABLE') {
+        for (const w of waiting) void this.sendTogether(subject, tenantId, timeoutMs, [w]);
+        return;
+      }
+      for (const w of waiting) w.fail(e);
+      return;
     }
-    const reply = ReplyEnvelope.safeParse(raw);
-    if (!reply.success) throw new DomainError('INTERNAL', `Malformed reply from ${contract.subject}`);
-    if (!reply.data.ok) {
-      const { code, message, details } = reply.data.error;
-      throw new DomainError(code, message, details);
+    const replies = TogetherReply.safeParse(raw);
+    if (replies.success && replies.data.items.length === waiting.length) {
+      waiting.forEach((w, i) => w.settle(replies.data.items[i]));
+      return;
     }
-    const data = contract.reply.safeParse(reply.data.data);
-    if (!data.success) {
-      throw new DomainError('INTERNAL', `Reply from ${contract.subject} does not fit its contract`, describeIssues(data.error));
-    }
-    return data.data as ReplyOf<C>;
+    // A refusal of the whole message (its envelope) is every request's answer.
+    for (const w of waiting) w.settle(raw);
   }
+}
+
+/** The data of a reply envelope, checked against the contract, or its error as a DomainError. */
+function replyData<C extends RequestContract>(contract: C, raw: unknown): ReplyOf<C> {
+  const reply = ReplyEnvelope.safeParse(raw);
+  if (!reply.success) throw new DomainError('INTERNAL', `Malformed reply from ${contract.subject}`);
+  if (!reply.data.ok) {
+    const { code, message, details } = reply.data.error;
+    throw new DomainError(code, message, details);
+  }
+  const data = contract.reply.safeParse(reply.data.data);
+  if (!data.success) {
+    throw new DomainError('INTERNAL', `Reply from ${contract.subject} does not fit its contract`, describeIssues(data.error));
+  }
+  return data.data as ReplyOf<C>;
 }
 
 function transportError(subject: string, e: unknown): DomainError {

@@ -323,6 +323,7 @@ export const loyaltyCheckoutQuote = defineRequest(
     pointsPriced: z.array(z.object({ lineId: z.string(), points: z.int().positive() })),
     pointsEarnable: z.int().nonnegative(),
   }),
+  { together: true },
 );
 
 // --- events ------------------------------------------------------------------------------------------

@@ -176,6 +176,7 @@ export const balancesOfContact = defineRequest(
   'partner-sync.v1.balances.of-contact',
   z.object({ contactId: NonEmpty }),
   z.object({ balances: z.array(PartnerBalance), unavailable: z.array(Uuid) }),
+  { together: true },
 );
 
 export const SpendLine = z.object({ lineId: NonEmpty, productFamily: ProductFamily, amountMinor: z.int().nonnegative() });

@@ -339,7 +339,7 @@ export const transitionPromoCode = defineRequest(
 // --- evaluation and holds (called by the gateway's checkout) ------------------------------------
 
 /** Read-only quote: which advantages and promo codes apply, each line's price, and why others do not. */
-export const evaluateCart = defineRequest('promotion.v1.carts.evaluate', z.object({ cart: Cart }), Evaluation);
+export const evaluateCart = defineRequest('promotion.v1.carts.evaluate', z.object({ cart: Cart }), Evaluation, { together: true });
 
 /**
  * Evaluates the cart again and holds what it uses (quota units, the single-use code, promo-code

@@ -5,14 +5,21 @@ export interface RequestContract<Req extends z.ZodType = z.ZodType, Res extends 
   subject: string;
   request: Req;
   reply: Res;
+  /**
+   * Callers send the requests of one turn of their event loop for one tenant together, in one
+   * message on `<subject>.together` (see `Bus`): for the reads on the checkout's hot path, where
+   * the messages, not the work, were the cost.
+   */
+  together?: boolean;
 }
 
 export function defineRequest<Req extends z.ZodType, Res extends z.ZodType>(
   subject: string,
   request: Req,
   reply: Res,
+  opts: { together?: boolean } = {},
 ): RequestContract<Req, Res> {
-  return { subject, request, reply };
+  return { subject, request, reply, ...opts };
 }
 
 export type RequestOf<C extends RequestContract> = z.input<C['request']>;

@@ -241,6 +241,7 @@ export const creditNotesBalance = defineRequest(
   'voucher.v1.credit-notes.balance',
   z.object({ contactId: Key, currency: Currency }).strict(),
   z.object({ currency: Currency, balanceMinor: z.int().nonnegative() }),
+  { together: true },
 );
 export const creditNotesHold = defineRequest(
   'voucher.v1.credit-notes.hold',

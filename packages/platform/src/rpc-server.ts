@@ -8,6 +8,8 @@ import {
   type ReplyOf,
   type RequestContext,
   type RequestContract,
+  TogetherRequest,
+  togetherSubject,
 } from '@tlp/contracts';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import type { Logger } from './logger';
@@ -49,19 +51,24 @@ export class RequestServer {
 
   serve(handlers: RequestHandler[]): void {
     for (const h of handlers) {
-      const sub = this.opts.nc.subscribe(this.opts.subjectPrefix + h.contract.subject, {
-        queue: this.opts.service,
-        callback: (err, msg) => {
-          if (err) {
-            this.opts.logger.error({ err }, 'subscription error');
-            return;
-          }
-          const p = this.answer(h, msg).finally(() => this.inFlight.delete(p));
-          this.inFlight.add(p);
-        },
-      });
-      this.subs.push(sub);
+      this.subscribe(h.contract.subject, (msg) => this.answer(h, msg));
+      if (h.contract.together) this.subscribe(togetherSubject(h.contract.subject), (msg) => this.answerTogether(h, msg));
     }
+  }
+
+  private subscribe(subject: string, answer: (msg: Msg) => Promise<void>): void {
+    const sub = this.opts.nc.subscribe(this.opts.subjectPrefix + subject, {
+      queue: this.opts.service,
+      callback: (err, msg) => {
+        if (err) {
+          this.opts.logger.error({ err }, 'subscription error');
+          return;
+        }
+        const p = answer(msg).finally(() => this.inFlight.delete(p));
+        this.inFlight.add(p);
+      },
+    });
+    this.subs.push(sub);
   }
 
   /** Stops taking requests (replicas take over), then waits for those in flight to be answered. */
@@ -72,22 +79,45 @@ export class RequestServer {
 
   private async answer(h: RequestHandler, msg: Msg): Promise<void> {
     const started = process.hrtime.bigint();
-    const subject = h.contract.subject;
-    let outcome = 'ok';
-    let body: { ok: true; data: unknown } | { ok: false; error: ErrorBody };
-    // The request's logger is made when first used: most requests log nothing.
-    let requestLog: Logger | undefined;
-    let bound: Record<string, string> = { subject };
-    const log = () => (requestLog ??= this.opts.logger.child(bound));
+    let body: ReplyBody;
+    try {
+      body = await this.answerOne(h, contextFromHeaders(msg.headers), decodePayload(msg));
+    } catch (e) {
+      body = this.failure(e, { subject: h.contract.subject });
+      this.record(h.contract.subject, body, started);
+    }
+    if (msg.reply) msg.respond(jsonCodec.encode(body));
+  }
+
+  /** Several requests of one tenant in one message: each answered as if alone, the replies in their order. */
+  private async answerTogether(h: RequestHandler, msg: Msg): Promise<void> {
+    const started = process.hrtime.bigint();
+    let body: ReplyBody | { items: ReplyBody[] };
     try {
       const ctx = contextFromHeaders(msg.headers);
-      bound = { tenantId: ctx.tenantId, requestId: ctx.requestId, subject };
-      let raw: unknown;
-      try {
-        raw = msg.data.length ? jsonCodec.decode(msg.data) : {};
-      } catch {
-        throw new DomainError('VALIDATION_FAILED', 'Payload is not JSON');
+      const together = TogetherRequest.safeParse(decodePayload(msg));
+      if (!together.success) {
+        throw new DomainError('VALIDATION_FAILED', `Payload does not fit ${togetherSubject(h.contract.subject)}`, describeIssues(together.error));
       }
+      const items = together.data.items.map(({ data, ...own }) => this.answerOne(h, { tenantId: ctx.tenantId, ...own }, data));
+      body = { items: await Promise.all(items) };
+    } catch (e) {
+      body = this.failure(e, { subject: togetherSubject(h.contract.subject) });
+      this.record(h.contract.subject, body, started);
+    }
+    if (msg.reply) msg.respond(jsonCodec.encode(body));
+  }
+
+  /** One request's reply; it never throws: a failure is its reply. */
+  private async answerOne(h: RequestHandler, ctx: RequestContext, raw: unknown): Promise<ReplyBody> {
+    const started = process.hrtime.bigint();
+    const subject = h.contract.subject;
+    const bound = { tenantId: ctx.tenantId, requestId: ctx.requestId, subject };
+    // The request's logger is made when first used: most requests log nothing.
+    let requestLog: Logger | undefined;
+    const log = () => (requestLog ??= this.opts.logger.child(bound));
+    let body: ReplyBody;
+    try {
       const input = h.contract.request.safeParse(raw);
       if (!input.success) {
         throw new DomainError('VALIDATION_FAILED', `Payload does not fit ${subject}`, describeIssues(input.error));
@@ -108,16 +138,32 @@ export class RequestServer {
       }
       body = { ok: true, data: reply.data };
     } catch (e) {
-      if (e instanceof DomainError) {
-        outcome = e.code;
-        body = { ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
-      } else {
-        outcome = 'INTERNAL';
-        log().error({ err: e }, 'request failed');
-        body = { ok: false, error: { code: 'INTERNAL', message: 'Internal error' } };
-      }
+      body = this.failure(e, bound, log);
     }
-    if (msg.reply) msg.respond(jsonCodec.encode(body));
-    this.opts.metrics?.requests.observe({ subject, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    this.record(subject, body, started);
+    return body;
+  }
+
+  private record(subject: string, body: ReplyBody, started: bigint): void {
+    this.opts.metrics?.requests.observe({ subject, outcome: body.ok ? 'ok' : body.error.code }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** A typed error keeps its code; anything else is logged and answered as INTERNAL without its details. */
+  private failure(e: unknown, bound: Record<string, string>, log = () => this.opts.logger.child(bound)): ReplyBody {
+    if (e instanceof DomainError) {
+      return { ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
+    }
+    log().error({ err: e }, 'request failed');
+    return { ok: false, error: { code: 'INTERNAL', message: 'Internal error' } };
+  }
+}
+
+type ReplyBody = { ok: true; data: unknown } | { ok: false; error: ErrorBody };
+
+function decodePayload(msg: Msg): unknown {
+  try {
+    return msg.data.length ? jsonCodec.decode(msg.data) : {};
+  } catch {
+    throw new DomainError('VALIDATION_FAILED', 'Payload is not JSON');
   }
 }
