@@ -8,6 +8,17 @@ export interface RateLimits {
   attemptsPerMinute: number;
 }
 
+/** A window's counter outlives its minute by one more, then goes. */
+const WINDOW_TTL_SECONDS = 120;
+
+const COUNT_WINDOWS = `
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return counts`;
+
 /**
  * Fixed one-minute windows in Redis, per tenant, per client, and per client for code and PIN
  * attempts. When Redis is unreachable we let requests through and log it: refusing every sale
@@ -30,10 +41,10 @@ export class RateLimiter {
     if (kind === 'attempts') checks.push([this.keys.key('rl-attempts', tenantId, sub, String(window)), this.limits.attemptsPerMinute]);
     let counts: number[];
     try {
-      const multi = this.redis.multi();
-      for (const [key] of checks) multi.incr(key).expire(key, 120);
-      const replies = await multi.exec();
-      counts = checks.map((_, n) => Number(replies[n * 2]));
+      // One command per request (the script counts each window and sets its expiry when it opens)
+      // rather than a MULTI of six: the limiter runs on every call through the gateway.
+      const replies = await this.redis.eval(COUNT_WINDOWS, { keys: checks.map(([key]) => key), arguments: [String(WINDOW_TTL_SECONDS)] });
+      counts = (replies as number[]).map(Number);
     } catch (e) {
       this.logger.warn({ err: e }, 'rate limiter unavailable: letting the request through');
       return;
