@@ -135,6 +135,20 @@ describe('requests sent together', () => {
     }
   });
 
+  it('fails every request of a message whose reply does not hold one answer per request, rather than pairing answers with the wrong requests', async () => {
+    const prefix = `${iso.subjectPrefix}short.`;
+    const short = nc.subscribe(prefix + togetherSubject(whoAsks.subject), {
+      callback: (_e, msg: Msg) => msg.respond(jsonCodec.encode({ items: [{ ok: true, data: { value: 'x', tenantId: 'acme', requestId: 'x', actorSub: null } }] })),
+    });
+    try {
+      const toShort = new Bus(nc, { subjectPrefix: prefix });
+      const settled = await Promise.allSettled([1, 2].map((n) => toShort.request(whoAsks, asker('acme', n), { value: `s${n}` })));
+      expect(settled.map((s) => s.status === 'rejected' && (s.reason as { code: string }).code)).toEqual(['INTERNAL', 'INTERNAL']);
+    } finally {
+      short.unsubscribe();
+    }
+  });
+
   it('sends each request alone to a service that does not serve the together subject (a replica from before, during a rolling update)', async () => {
     const prefix = `${iso.subjectPrefix}older.`;
     const older = nc.subscribe(prefix + whoAsks.subject, {
