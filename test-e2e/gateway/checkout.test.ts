@@ -311,6 +311,25 @@ describe('checkout through the gateway', () => {
     expect((await fan('POST', '/v1/checkout/quote', { channel: 'web', currency: 'EUR', contactId: 'fan-2', lines: [line('l1', 8000)] })).status).toBe(403);
   });
 
+  it('answers quotes asked at once by several fans, with and without points or codes, in two tenants, as it answers them one by one', async () => {
+    const elsewhereFan = platform.client(await platform.token({ tenant: 'elsewhere', roles: ['fan'], contactId: 'fan-1' }));
+    const asks: [Call, Record<string, unknown>][] = [
+      [fan, { channel: 'web', currency: 'EUR', lines: [line('q1', 8000)], codes: ['COUPON3'], pay: { points: { points: 100 } } }],
+      [otherFan, { channel: 'web', currency: 'EUR', lines: [line('q1', 8000), line('q2', 5000)] }],
+      [fan, { channel: 'web', currency: 'EUR', lines: [line('q1', 7000)] }],
+      [elsewhereFan, { channel: 'web', currency: 'EUR', lines: [line('q1', 8000)], codes: ['COUPON3'] }],
+      [otherFan, { channel: 'web', currency: 'EUR', lines: [line('q1', 8000)], pay: { points: { points: 100 } } }],
+    ];
+    const oneByOne = [];
+    for (const [who, cart] of asks) oneByOne.push(await who('POST', '/v1/checkout/quote', cart));
+    // The answers differ from each other (points shown or not, the code known in one tenant only, a refusal).
+    expect(new Set(oneByOne.map((r) => JSON.stringify([r.status, r.body]))).size).toBe(asks.length);
+    for (let round = 0; round < 3; round++) {
+      const atOnce = await Promise.all(asks.map(([who, cart]) => who('POST', '/v1/checkout/quote', cart)));
+      expect(atOnce.map((r) => [r.status, r.body])).toEqual(oneByOne.map((r) => [r.status, r.body]));
+    }
+  });
+
   it('refuses payments larger than the total', async () => {
     const code = await sellVoucher(50000);
     const over = await fan('POST', '/v1/checkout/quote', { channel: 'web', currency: 'EUR', lines: [line('l1', 8000)], pay: { vouchers: [{ code, amountMinor: 9000 }] } });
