@@ -1,9 +1,12 @@
 import { vouchersBalance, vouchersCancel, vouchersCapture, vouchersHold, vouchersRelease } from '@tlp/contracts';
-import { newId, sql } from '@tlp/platform';
+import { newId, sql, startService, type RunningService } from '@tlp/platform';
+import { serviceEnv } from '@tlp/testkit';
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { loadAccount } from '../src/db/accounts';
 import { releaseExpiredHolds } from '../src/app/holds';
 import { captureAtOnce, holdAtOnce } from '../src/db/at-once';
+import { voucherService } from '../src/service';
 import { ctxOf, ledgerSum, refusal, sell, startHarness, type Harness } from './harness';
 
 let h: Harness;
@@ -224,44 +227,73 @@ describe('holds and captures sent together', () => {
   });
 });
 
+/**
+ * Orders (sixty by default) hold one or two of a few shared vouchers (four by default) at once, then half capture and half release
+ * while the expiry job ends the short holds: every call is answered or refused with a stable code,
+ * no batch fails whole (a deadlock between batches would), and every ledger equals its balance.
+ */
+async function crowdOnSharedVouchers(T: string, replicas: RunningService[], { orders: count = 60, vouchers: shared = 4, ordersOfTwoVouchers = true } = {}): Promise<void> {
+  const vouchers = await Promise.all(Array.from({ length: shared }, () => sell(h, T, { valueMinor: 100_000 })));
+  const orders = Array.from({ length: count }, (_, n) => ({
+    orderId: `o-crowd-${n}`,
+    // Every other order pays with two vouchers, so batches and releases lock several accounts.
+    paidWith: n % 2 === 0 || !ordersOfTwoVouchers ? [vouchers[n % shared]!] : [vouchers[n % shared]!, vouchers[(n + 1) % shared]!],
+    ttlSeconds: n % 3 === 0 ? 1 : 600,
+  }));
+  // Batches that failed whole for another reason than a repeated hold: a deadlock would show here.
+  const failedBatches = async () =>
+    (await Promise.all(replicas.map((r) => r.deps.metrics.batchesFailed.get())))
+      .flatMap((m) => m.values)
+      .filter((v) => v.labels.reason !== '23505')
+      .reduce((n, v) => n + v.value, 0);
+  const failedBefore = await failedBatches();
+  const unexpected: unknown[] = [];
+  const settle = (p: Promise<unknown>) =>
+    p.catch((e: unknown) => {
+      const code = (e as { code?: string }).code;
+      if (!code || code === 'INTERNAL' || code === 'TIMEOUT' || code === 'UNAVAILABLE') unexpected.push(e);
+    });
+  await Promise.all(
+    orders
+      .flatMap((o) => o.paidWith.map((v) => ({ o, v })))
+      // Shuffled (the same way every run), so that batches meet the same accounts in different orders.
+      .map((call) => ({ call, key: createHash('sha256').update(`${call.o.orderId} ${vouchers.indexOf(call.v)}`).digest('hex') }))
+      .sort((a, b) => a.key.localeCompare(b.key))
+      .map(({ call }) => call)
+      .map(({ o, v }) => settle(h.bus.request(vouchersHold, ctxOf(T), { orderId: o.orderId, code: v.code, amountMinor: 1_000, currency: 'EUR', ttlSeconds: o.ttlSeconds }))),
+  );
+  await new Promise((r) => setTimeout(r, 1_100));
+  h.ports.clock.now = new Date();
+  await Promise.all([
+    ...orders.map((o, n) => settle(h.bus.request(n % 2 === 0 ? vouchersCapture : vouchersRelease, ctxOf(T), { orderId: o.orderId }))),
+    settle(releaseExpiredHolds(h.ports)),
+  ]);
+  expect(unexpected).toEqual([]);
+  expect(await failedBatches()).toBe(failedBefore);
+  for (const v of vouchers) {
+    const { sum, balance } = await ledgerSum(h, T, v.voucherId);
+    expect(sum).toBe(balance);
+  }
+  const [left] = await sql<{ n: string }>(h.service.deps.db, `SELECT count(*) AS n FROM holds WHERE tenant_id = $1 AND status = 'held'`, [T]);
+  expect(Number(left?.n)).toBe(0);
+}
+
 describe('holds, captures, releases and the expiry job at once on shared vouchers', () => {
   it('answer every call or refuse it with a stable code, with no batch failing whole, and keep every ledger equal to its balance', async () => {
-    const T = 'venue-crowd';
-    const vouchers = await Promise.all([1, 2, 3, 4].map(() => sell(h, T, { valueMinor: 100_000 })));
-    const orders = Array.from({ length: 60 }, (_, n) => ({
-      orderId: `o-crowd-${n}`,
-      // Every other order pays with two vouchers, so batches and releases lock several accounts.
-      paidWith: n % 2 === 0 ? [vouchers[n % 4]!] : [vouchers[n % 4]!, vouchers[(n + 1) % 4]!],
-      ttlSeconds: n % 3 === 0 ? 1 : 600,
-    }));
-    // Batches that failed whole for another reason than a repeated hold: a deadlock would show here.
-    const failedBatches = async () =>
-      (await h.service.deps.metrics.batchesFailed.get()).values.filter((v) => v.labels.reason !== '23505').reduce((n, v) => n + v.value, 0);
-    const failedBefore = await failedBatches();
-    const unexpected: unknown[] = [];
-    const settle = (p: Promise<unknown>) =>
-      p.catch((e: unknown) => {
-        const code = (e as { code?: string }).code;
-        if (!code || code === 'INTERNAL' || code === 'TIMEOUT' || code === 'UNAVAILABLE') unexpected.push(e);
-      });
-    await Promise.all(
-      orders.flatMap((o) =>
-        o.paidWith.map((v) => settle(h.bus.request(vouchersHold, ctxOf(T), { orderId: o.orderId, code: v.code, amountMinor: 1_000, currency: 'EUR', ttlSeconds: o.ttlSeconds }))),
-      ),
-    );
-    await new Promise((r) => setTimeout(r, 1_100));
-    h.ports.clock.now = new Date();
-    await Promise.all([
-      ...orders.map((o, n) => settle(h.bus.request(n % 2 === 0 ? vouchersCapture : vouchersRelease, ctxOf(T), { orderId: o.orderId }))),
-      settle(releaseExpiredHolds(h.ports)),
-    ]);
-    expect(unexpected).toEqual([]);
-    expect(await failedBatches()).toBe(failedBefore);
-    for (const v of vouchers) {
-      const { sum, balance } = await ledgerSum(h, T, v.voucherId);
-      expect(sum).toBe(balance);
+    await crowdOnSharedVouchers('venue-crowd', [h.service]);
+  });
+
+  it('do so with two replicas on one database sharing the calls, with orders of one voucher so that their batches never wait for each other on an order', async () => {
+    const second = await startService(voucherService, serviceEnv(h.infra, h.iso));
+    try {
+      await crowdOnSharedVouchers('venue-crowd-2', [h.service, second], { orders: 240, vouchers: 16, ordersOfTwoVouchers: false });
+      // The queue group shared the calls: both replicas served some.
+      for (const r of [h.service, second]) {
+        const served = (await r.deps.metrics.requests.get()).values.filter((v) => String(v.labels.subject).startsWith('voucher.v1.vouchers.'));
+        expect(served.length).toBeGreaterThan(0);
+      }
+    } finally {
+      await second.stop();
     }
-    const [left] = await sql<{ n: string }>(h.service.deps.db, `SELECT count(*) AS n FROM holds WHERE tenant_id = $1 AND status = 'held'`, [T]);
-    expect(Number(left?.n)).toBe(0);
   });
 });
