@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { Platform } from '../../../test-e2e/harness';
-import { cpuMsPer, cpuSnapshot } from '../../../test-e2e/bench/cpu';
+import { cpuMsPer, cpuSnapshot } from '../../../test-e2e/cpu';
 import { seedFans } from '../../../test-e2e/reliability/checkouts';
 
 /** Seconds of each side in all: each round gives the bare endpoint and the quote DURATION / ROUNDS each. */
