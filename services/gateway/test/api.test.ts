@@ -182,6 +182,7 @@ describe('gateway API layer', () => {
   it('takes the tenant from the token and refuses a role below the route with 403', async () => {
     const ok = await call('GET', '/v1/things/t-1', { token: await token({ tenant: 'acme', roles: ['box-office'] }) });
     expect(ok).toMatchObject({ status: 200, body: { thingId: 't-1', tenant: 'acme' } });
+    expect(ok.type).toBe('application/json; charset=utf-8');
     const fan = await call('GET', '/v1/things/t-1', { token: await token({ tenant: 'acme', roles: ['fan'], contactId: 'c1' }) });
     expect(fan).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     const noContact = await call('GET', '/v1/me/secret', { token: await token({ tenant: 'acme', roles: ['operator'] }) });
