@@ -312,13 +312,14 @@ describe('checkout through the gateway', () => {
   });
 
   it('answers quotes asked at once by several fans, with and without points or codes, in two tenants, as it answers them one by one', async () => {
-    const elsewhereFan = platform.client(await platform.token({ tenant: 'elsewhere', roles: ['fan'], contactId: 'fan-1' }));
+    // Each ask has a client of its own: quotes count as code attempts, limited per client and minute.
+    const as = async (n: number, tenantOf: string, contactId: string) => platform.client(await platform.token({ tenant: tenantOf, roles: ['fan'], contactId, sub: `at-once-${n}` }));
     const asks: [Call, Record<string, unknown>][] = [
-      [fan, { channel: 'web', currency: 'EUR', lines: [line('q1', 8000)], codes: ['COUPON3'], pay: { points: { points: 100 } } }],
-      [otherFan, { channel: 'web', currency: 'EUR', lines: [line('q1', 8000), line('q2', 5000)] }],
-      [fan, { channel: 'web', currency: 'EUR', lines: [line('q1', 7000)] }],
-      [elsewhereFan, { channel: 'web', currency: 'EUR', lines: [line('q1', 8000)], codes: ['COUPON3'] }],
-      [otherFan, { channel: 'web', currency: 'EUR', lines: [line('q1', 8000)], pay: { points: { points: 100 } } }],
+      [await as(1, tenant, 'fan-1'), { channel: 'web', currency: 'EUR', lines: [line('q1', 8000)], codes: ['COUPON3'], pay: { points: { points: 100 } } }],
+      [await as(2, tenant, 'fan-2'), { channel: 'web', currency: 'EUR', lines: [line('q1', 8000), line('q2', 5000)] }],
+      [await as(3, tenant, 'fan-1'), { channel: 'web', currency: 'EUR', lines: [line('q1', 7000)] }],
+      [await as(4, 'elsewhere', 'fan-1'), { channel: 'web', currency: 'EUR', lines: [line('q1', 8000)], codes: ['COUPON3'] }],
+      [await as(5, tenant, 'fan-2'), { channel: 'web', currency: 'EUR', lines: [line('q1', 8000)], pay: { points: { points: 100 } } }],
     ];
     const oneByOne = [];
     for (const [who, cart] of asks) oneByOne.push(await who('POST', '/v1/checkout/quote', cart));
