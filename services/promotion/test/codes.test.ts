@@ -72,13 +72,17 @@ describe('code collisions', () => {
       `INSERT INTO code_batches (tenant_id, id, advantage_id, requested_by, count, locale, destination) VALUES ($1, $2, $3, 'SECUTX', 10, 'fr', 'download')`,
       [TENANT, batchId, adv.advantageId],
     );
-    await db.query(`INSERT INTO code_batch_chunks (tenant_id, batch_id, chunk_no, size) VALUES ($1, $2, 0, 10)`, [TENANT, batchId]);
     // The first draw yields ten copies of the code that already exists; later draws are random.
     const symbols = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
     const rigged = Buffer.from([...existing!].map((ch) => symbols.indexOf(ch)));
     let draws = 0;
     const random = (n: number) => (draws++ === 0 ? Buffer.concat(Array.from({ length: Math.ceil(n / 13) }, () => rigged)).subarray(0, n) : randomBytes(n));
-    await db.transaction((tx) => writeChunk(tx, { tenant_id: TENANT, batch_id: batchId, chunk_no: 0, size: 10 }, h.clock.now, random));
+    // The chunk row is written in the same transaction, as generateCodes does: committed alone, the
+    // service's generation job could claim it and write its codes first.
+    await db.transaction(async (tx) => {
+      await tx.query(`INSERT INTO code_batch_chunks (tenant_id, batch_id, chunk_no, size) VALUES ($1, $2, 0, 10)`, [TENANT, batchId]);
+      await writeChunk(tx, { tenant_id: TENANT, batch_id: batchId, chunk_no: 0, size: 10 }, h.clock.now, random);
+    });
     const page = await h.bus.request(c.listCodes, ctx(), { batchId });
     expect(page.codes.map((x) => x.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(new Set(page.codes.map((x) => x.code)).size).toBe(10);
