@@ -1,8 +1,8 @@
-import { Bus, DomainError, jsonCodec, type RequestContext } from '@tlp/contracts';
+import { Bus, DomainError, jsonCodec, TOGETHER_MAX, togetherSubject, type RequestContext } from '@tlp/contracts';
 import { cleanUp, connectNats, infra, isolation, serviceEnv, testContext } from '@tlp/testkit';
-import { headers, NatsError, type NatsConnection } from 'nats';
+import { headers, NatsError, type Msg, type NatsConnection } from 'nats';
 import { startService, type RunningService } from '../src';
-import { addNote, calls, demoService, failing, slowEcho } from './fixtures/demo-service';
+import { addNote, calls, demoService, failing, slowEcho, whoAsks } from './fixtures/demo-service';
 
 const iso = isolation('platform_rpc');
 let svc: RunningService;
@@ -95,5 +95,148 @@ describe('request/reply server', () => {
   it('reports UNAVAILABLE when no service answers a subject', async () => {
     const other = new Bus(nc, { subjectPrefix: 'nobody-here.' });
     await expect(other.request(slowEcho, ctx, { ms: 0, value: 'x' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});
+
+const asker = (tenantId: string, n: number): RequestContext => ({
+  tenantId,
+  requestId: `${tenantId}-req-${n}`,
+  actor: { sub: `${tenantId}-fan-${n}`, roles: ['fan'] },
+});
+
+/** Counts the messages published on a subject (a plain subscriber sees them beside the service's queue group). */
+async function counting(subject: string): Promise<{ count: () => number; stop: () => void }> {
+  let n = 0;
+  const sub = nc.subscribe(iso.subjectPrefix + subject, { callback: () => n++ });
+  await nc.flush();
+  return { count: () => n, stop: () => sub.unsubscribe() };
+}
+
+describe('requests sent together', () => {
+  it('sends the requests of one turn for one tenant in one message, each answered in its own context', async () => {
+    const together = await counting(togetherSubject(whoAsks.subject));
+    const alone = await counting(whoAsks.subject);
+    try {
+      const replies = await Promise.all(Array.from({ length: 10 }, (_, n) => bus.request(whoAsks, asker('acme', n), { value: `v${n}` })));
+      await nc.flush();
+      expect(replies).toEqual(Array.from({ length: 10 }, (_, n) => ({ value: `v${n}`, tenantId: 'acme', requestId: `acme-req-${n}`, actorSub: `acme-fan-${n}` })));
+      expect(together.count()).toBe(1);
+      expect(alone.count()).toBe(0);
+    } finally {
+      together.stop();
+      alone.stop();
+    }
+  });
+
+  it('never puts two tenants in one message: each tenant has its own, and each request is answered in its tenant', async () => {
+    const together = await counting(togetherSubject(whoAsks.subject));
+    try {
+      const asked = ['acme', 'globex', 'acme', 'globex', 'acme'].map((t, n) => ({ ctx: asker(t, n), value: `${t}${n}` }));
+      const replies = await Promise.all(asked.map((a) => bus.request(whoAsks, a.ctx, { value: a.value })));
+      await nc.flush();
+      replies.forEach((r, n) => expect(r).toMatchObject({ value: asked[n]!.value, tenantId: asked[n]!.ctx.tenantId, requestId: asked[n]!.ctx.requestId }));
+      expect(together.count()).toBe(2);
+    } finally {
+      together.stop();
+    }
+  });
+
+  it('fails only the request whose answer is an error; the others of its message get theirs', async () => {
+    const settled = await Promise.allSettled([
+      bus.request(whoAsks, asker('acme', 1), { value: 'first' }),
+      bus.request(whoAsks, asker('acme', 2), { value: 'missing', refuse: true }),
+      bus.request(whoAsks, asker('acme', 3), { value: 'third' }),
+    ]);
+    expect(settled[0]).toMatchObject({ status: 'fulfilled', value: { value: 'first', requestId: 'acme-req-1' } });
+    expect(settled[1]).toMatchObject({ status: 'rejected', reason: { code: 'NOT_FOUND', message: 'no missing' } });
+    expect(settled[2]).toMatchObject({ status: 'fulfilled', value: { value: 'third', requestId: 'acme-req-3' } });
+  });
+
+  it('sends a lone request on the contract’s own subject, as before', async () => {
+    const together = await counting(togetherSubject(whoAsks.subject));
+    const alone = await counting(whoAsks.subject);
+    try {
+      expect(await bus.request(whoAsks, asker('acme', 7), { value: 'alone' })).toMatchObject({ value: 'alone', requestId: 'acme-req-7' });
+      await nc.flush();
+      expect([together.count(), alone.count()]).toEqual([0, 1]);
+    } finally {
+      together.stop();
+      alone.stop();
+    }
+  });
+
+  it(`carries at most ${TOGETHER_MAX} requests in a message`, async () => {
+    const together = await counting(togetherSubject(whoAsks.subject));
+    try {
+      const n = TOGETHER_MAX * 2 + 1;
+      const replies = await Promise.all(Array.from({ length: n }, (_, i) => bus.request(whoAsks, asker('acme', i), { value: `v${i}` })));
+      await nc.flush();
+      expect(replies.map((r) => r.value)).toEqual(Array.from({ length: n }, (_, i) => `v${i}`));
+      // Two full messages, and the last request alone on the contract's own subject.
+      expect(together.count()).toBe(2);
+    } finally {
+      together.stop();
+    }
+  });
+
+  it('answers each request of a raw message on its own: a payload that breaks the contract fails only itself', async () => {
+    const reply = await rawRequest(
+      togetherSubject(whoAsks.subject),
+      JSON.stringify({
+        items: [
+          { requestId: 'a', data: { value: 'fine' } },
+          { requestId: 'b', data: { value: '', extra: 1 } },
+        ],
+      }),
+    );
+    expect(reply).toMatchObject({
+      items: [
+        { ok: true, data: { value: 'fine', tenantId: 'acme', requestId: 'a', actorSub: null } },
+        { ok: false, error: { code: 'VALIDATION_FAILED' } },
+      ],
+    });
+  });
+
+  it('refuses a message whose envelope is not JSON, has no requests or too many, with VALIDATION_FAILED', async () => {
+    const tooMany = { items: Array.from({ length: TOGETHER_MAX + 1 }, (_, n) => ({ requestId: `r${n}`, data: { value: 'x' } })) };
+    for (const body of ['{nope', JSON.stringify({ items: [] }), JSON.stringify(tooMany), JSON.stringify({ items: [{ data: { value: 'no request id' } }] })]) {
+      expect(await rawRequest(togetherSubject(whoAsks.subject), body)).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    }
+  });
+
+  it('fails every request of a message whose reply does not hold one answer per request, rather than pairing answers with the wrong requests', async () => {
+    const prefix = `${iso.subjectPrefix}short.`;
+    const short = nc.subscribe(prefix + togetherSubject(whoAsks.subject), {
+      callback: (_e, msg: Msg) => msg.respond(jsonCodec.encode({ items: [{ ok: true, data: { value: 'x', tenantId: 'acme', requestId: 'x', actorSub: null } }] })),
+    });
+    try {
+      const toShort = new Bus(nc, { subjectPrefix: prefix });
+      const settled = await Promise.allSettled([1, 2].map((n) => toShort.request(whoAsks, asker('acme', n), { value: `s${n}` })));
+      expect(settled.map((s) => s.status === 'rejected' && (s.reason as { code: string }).code)).toEqual(['INTERNAL', 'INTERNAL']);
+    } finally {
+      short.unsubscribe();
+    }
+  });
+
+  it('sends each request alone to a service that does not serve the together subject (a replica from before, during a rolling update)', async () => {
+    const prefix = `${iso.subjectPrefix}older.`;
+    const older = nc.subscribe(prefix + whoAsks.subject, {
+      queue: 'demo',
+      callback: (_e, msg: Msg) => {
+        const { value } = jsonCodec.decode(msg.data) as { value: string };
+        msg.respond(jsonCodec.encode({ ok: true, data: { value, tenantId: msg.headers!.get('Tenant-Id'), requestId: msg.headers!.get('Request-Id'), actorSub: null } }));
+      },
+    });
+    try {
+      const toOlder = new Bus(nc, { subjectPrefix: prefix });
+      const replies = await Promise.all([1, 2, 3].map((n) => toOlder.request(whoAsks, asker('acme', n), { value: `old${n}` })));
+      expect(replies.map((r) => [r.value, r.requestId])).toEqual([
+        ['old1', 'acme-req-1'],
+        ['old2', 'acme-req-2'],
+        ['old3', 'acme-req-3'],
+      ]);
+    } finally {
+      older.unsubscribe();
+    }
   });
 });
