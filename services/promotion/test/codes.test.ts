@@ -88,7 +88,12 @@ describe('code collisions', () => {
     expect(new Set(page.codes.map((x) => x.code)).size).toBe(10);
     expect(page.codes.map((x) => x.code)).not.toContain(existing);
     expect(await h.bus.request(c.getCodeBatch, ctx(), { batchId })).toMatchObject({ state: 'ready', generated: 10 });
-  });
+
+    // Written again (as a second writer would), the chunk is refused at once rather than drawn for forever.
+    const again = db.transaction((tx) => writeChunk(tx, { tenant_id: TENANT, batch_id: batchId, chunk_no: 0, size: 10 }, h.clock.now));
+    await expect(again).rejects.toThrow(/written by another transaction/);
+    expect(await h.bus.request(c.getCodeBatch, ctx(), { batchId })).toMatchObject({ state: 'ready', generated: 10 });
+  }, 15_000);
 });
 
 describe('tracking, invalidation and the dashboard', () => {

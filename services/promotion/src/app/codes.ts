@@ -92,6 +92,9 @@ export async function writeChunk(tx: Tx, chunk: Chunk, now: Date, random: (n: nu
         [chunk.batch_id, base, chunk.size],
       );
       seqs = missing.map((m) => m.s);
+      // Every seq taken, yet fewer written: another transaction wrote this chunk. Drawing again
+      // would never end (and would hold this transaction open), so give up; it rolls back.
+      if (seqs.length === 0) throw new Error(`chunk ${chunk.chunk_no} of code batch ${chunk.batch_id} was written by another transaction`);
     }
   }
   await tx.query(`UPDATE code_batch_chunks SET done = true WHERE tenant_id = $1 AND batch_id = $2 AND chunk_no = $3`, [
