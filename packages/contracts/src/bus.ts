@@ -79,7 +79,7 @@ interface Waiting {
 export class Bus {
   readonly prefix: string;
   private readonly timeoutMs: number;
-  private readonly gathering = new Map<string, { contract: RequestContract; tenantId: string; timeoutMs: number; waiting: Waiting[] }>();
+  private readonly gathering = new Map<string, { subject: string; tenantId: string; timeoutMs: number; waiting: Waiting[] }>();
   private sendScheduled = false;
 
   constructor(
@@ -123,7 +123,7 @@ export class Bus {
     const key = `${contract.subject} ${tenantId} ${timeoutMs}`;
     let group = this.gathering.get(key);
     if (!group) {
-      group = { contract, tenantId, timeoutMs, waiting: [] };
+      group = { subject: contract.subject, tenantId, timeoutMs, waiting: [] };
       this.gathering.set(key, group);
     }
     const waiting = group.waiting;
@@ -140,9 +140,9 @@ export class Bus {
     this.sendScheduled = false;
     const groups = [...this.gathering.values()];
     this.gathering.clear();
-    for (const { contract, tenantId, timeoutMs, waiting } of groups) {
+    for (const { subject, tenantId, timeoutMs, waiting } of groups) {
       for (let i = 0; i < waiting.length; i += TOGETHER_MAX) {
-        void this.sendTogether(contract.subject, tenantId, timeoutMs, waiting.slice(i, i + TOGETHER_MAX));
+        void this.sendTogether(subject, tenantId, timeoutMs, waiting.slice(i, i + TOGETHER_MAX));
       }
     }
   }
