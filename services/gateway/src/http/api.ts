@@ -42,9 +42,8 @@ export function problem(code: string, detail: string, details?: Record<string, u
 function send(res: Response, r: StoredResponse): void {
   const body = r.body as { code?: string; details?: { retryAfterSeconds?: number } } | undefined;
   // Set before send(): express types a string body it is given as text/html.
-  res.type('application/json');
+  res.type(r.status >= 400 ? 'application/problem+json' : 'application/json');
   if (r.status >= 400) {
-    res.type('application/problem+json');
     const retry = body?.details?.retryAfterSeconds ?? (r.status === 503 ? 5 : undefined);
     if (retry !== undefined) res.setHeader('Retry-After', String(retry));
   }
