@@ -32,6 +32,10 @@ export function createBreaker<A extends unknown[], R>(
     errorThresholdPercentage: opts.errorThresholdPercentage ?? 50,
     rollingCountTimeout: opts.rollingWindowMs ?? 10_000,
     errorFilter: opts.isCallerError,
+    // Latency percentiles and snapshots are prom-client's job here: opossum would sort every
+    // latency of the window each second, for each breaker, for figures nobody reads.
+    rollingPercentilesEnabled: false,
+    enableSnapshots: false,
   });
   if (opts.fallback) breaker.fallback(opts.fallback);
   const gauge = (v: number) => opts.metrics?.breakerState.set({ breaker: opts.name }, v);

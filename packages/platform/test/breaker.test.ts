@@ -45,4 +45,17 @@ describe('breaker', () => {
     expect(Date.now() - started).toBeLessThan(500);
     breaker.shutdown();
   });
+
+  it('keeps counts only: no latency list to sort and no snapshot each second (prom-client measures latency)', async () => {
+    const breaker = createBreaker(async (x: number) => x, { name: 'counts', logger: createLogger('test', 'silent') });
+    const snapshots: unknown[] = [];
+    breaker.status.on('snapshot', (s) => snapshots.push(s));
+    for (let n = 0; n < 50; n++) await breaker.fire(n);
+    const stats = breaker.stats;
+    expect(stats.successes).toBe(50);
+    expect(stats.latencyTimes).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(snapshots).toEqual([]);
+    breaker.shutdown();
+  });
 });

@@ -35,7 +35,10 @@ export function createPromotionService(opts: PromotionOptions = {}, runtime: Pro
       const contextOf = (req: HandlerContext): PromotionContext => ({
         tenantId: req.tenantId,
         idempotencyKey: req.idempotencyKey,
-        log: req.log,
+        // Read when used: the request's logger is made then, and most requests log nothing.
+        get log() {
+          return req.log;
+        },
         now: clock(),
         db: deps.db,
         catalog,

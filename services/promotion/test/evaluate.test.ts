@@ -151,3 +151,16 @@ describe('promo codes and funding', () => {
     await expect(h.bus.request(c.createPromoCode, command(TENANT), input)).rejects.toMatchObject({ code: 'PROMOTION_CODE_TAKEN' });
   });
 });
+
+describe('the cost of a quote', () => {
+  it('makes no logger for an evaluation that logs nothing', async () => {
+    await liveAdvantage(h.bus, TENANT, { prices: [{ productId: 'quiet', priceMinor: 1000, currency: 'EUR' }] });
+    const child = jest.spyOn(h.service.deps.logger, 'child');
+    try {
+      expect((await evaluate({ lines: [line({ productId: 'quiet' })] })).totalMinor).toBe(1000);
+      expect(child).not.toHaveBeenCalled();
+    } finally {
+      child.mockRestore();
+    }
+  });
+});
