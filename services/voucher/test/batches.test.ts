@@ -3,7 +3,7 @@ import { newId, sql, startService, type RunningService } from '@tlp/platform';
 import { serviceEnv } from '@tlp/testkit';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { loadAccount } from '../src/db/accounts';
+import { loadAccount, type Account } from '../src/db/accounts';
 import { releaseExpiredHolds } from '../src/app/holds';
 import { captureAtOnce, holdAtOnce } from '../src/db/at-once';
 import { voucherService } from '../src/service';
@@ -277,6 +277,82 @@ async function crowdOnSharedVouchers(T: string, replicas: RunningService[], { or
   const [left] = await sql<{ n: string }>(h.service.deps.db, `SELECT count(*) AS n FROM holds WHERE tenant_id = $1 AND status = 'held'`, [T]);
   expect(Number(left?.n)).toBe(0);
 }
+
+describe('batches of two replicas crossing on the same vouchers', () => {
+  it('lock the vouchers in one order: holds and captures asked in opposite orders wait for each other and never deadlock', async () => {
+    const T = 'venue-lock-order';
+    const { db } = h.service.deps;
+    const second = await startService(voucherService, serviceEnv(h.infra, h.iso));
+    const reports = { logger: second.deps.logger, metrics: second.deps.metrics };
+    try {
+      const sold = await Promise.all([sell(h, T, { valueMinor: 10_000 }), sell(h, T, { valueMinor: 20_000 })]);
+      const [a, b] = (await Promise.all(sold.map((v) => loadAccount(db, T, v.voucherId)))) as [Account, Account];
+      const now = new Date();
+      const holdOn = (account: Account, orderId: string) => ({
+        tenantId: T,
+        id: newId(),
+        accountId: account.id,
+        accountKind: 'voucher' as const,
+        orderId,
+        amountMinor: 1_000,
+        currency: 'EUR',
+        expiresAt: new Date(now.getTime() + 60_000),
+      });
+      const deadlocks = async () => {
+        const counts = await Promise.all([h.service, second].map(async (r) => (await r.deps.metrics.batchesFailed.get()).values.filter((v) => v.labels.reason === '40P01')));
+        return counts.flat().reduce((n, v) => n + v.value, 0);
+      };
+      /**
+       * Both vouchers locked elsewhere while each replica starts a batch of two, one on a then
+       * b, the other on b then a, so both batches wait at the same moment; then let go.
+       */
+      const crossing = async <O>(batches: () => Promise<O>[]): Promise<O[]> => {
+        const blocker = db.createQueryRunner();
+        await blocker.connect();
+        try {
+          await blocker.startTransaction();
+          await blocker.query(`SELECT id FROM accounts WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR UPDATE`, [T, [a.id, b.id]]);
+          const [{ pid }] = (await blocker.query('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+          const outcomes = Promise.all(batches());
+          for (let waited = 0; waited < 5_000; waited += 20) {
+            const [row] = await sql<{ n: string }>(db, `SELECT count(*) AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, [pid]);
+            if (Number(row?.n) >= 1) break;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          await new Promise((r) => setTimeout(r, 200));
+          await blocker.commitTransaction();
+          return await outcomes;
+        } finally {
+          if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+          await blocker.release();
+        }
+      };
+      const before = await deadlocks();
+
+      const held = await crossing(() => [
+        holdAtOnce(db, a, holdOn(a, 'o-cross-1'), now, h.ports),
+        holdAtOnce(db, b, holdOn(b, 'o-cross-2'), now, h.ports),
+        holdAtOnce(second.deps.db, b, holdOn(b, 'o-cross-3'), now, reports),
+        holdAtOnce(second.deps.db, a, holdOn(a, 'o-cross-4'), now, reports),
+      ]);
+      // Each hold went through, in its batch or after it (undefined: not held).
+      expect(held.every((balance) => typeof balance === 'number')).toBe(true);
+      const captured = await crossing(() => [
+        captureAtOnce(db, { tenantId: T, orderId: 'o-cross-1', kind: 'voucher' }, now, h.ports),
+        captureAtOnce(db, { tenantId: T, orderId: 'o-cross-2', kind: 'voucher' }, now, h.ports),
+        captureAtOnce(second.deps.db, { tenantId: T, orderId: 'o-cross-3', kind: 'voucher' }, now, reports),
+        captureAtOnce(second.deps.db, { tenantId: T, orderId: 'o-cross-4', kind: 'voucher' }, now, reports),
+      ]);
+      expect(captured.map((c) => c?.hold.status)).toEqual(['captured', 'captured', 'captured', 'captured']);
+      expect(await deadlocks()).toBe(before);
+      for (const [n, v] of sold.entries()) {
+        expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ balance: (n + 1) * 10_000 - 2_000, sum: (n + 1) * 10_000 - 2_000, entries: 5 });
+      }
+    } finally {
+      await second.stop();
+    }
+  });
+});
 
 describe('holds, captures, releases and the expiry job at once on shared vouchers', () => {
   it('answer every call or refuse it with a stable code, with no batch failing whole, and keep every ledger equal to its balance', async () => {
