@@ -65,3 +65,27 @@ it('answers 503 with Retry-After for a service that is down, fast, and finishes 
   const [events] = await platform.sql<{ n: number }>('gateway', `SELECT count(*)::int AS n FROM outbox WHERE type = 'evt.order.completed' AND envelope->'data'->>'orderId' = 'crash-1'`);
   expect(events!.n).toBe(1);
 }, 120_000);
+
+it('still quotes while the voucher service is down, with the credit note marked unavailable, and needs it only to pay with it', async () => {
+  const fan = platform.client(await platform.token({ tenant, roles: ['fan'], contactId: 'fan-voucher-down' }));
+  const cart = { channel: 'web', currency: 'EUR', lines: [{ lineId: 'l1', productId: 'p1', productFamily: 'event', unitPriceMinor: 5000, quantity: 1 }] };
+  type Balances = { creditNoteMinor: number; creditNoteUnavailable: boolean };
+  const quote = (pay: Record<string, unknown> = {}) => fan<{ totalMinor: number; balances: Balances; code?: string }>('POST', '/v1/checkout/quote', { ...cart, pay });
+  expect((await quote()).body.balances).toMatchObject({ creditNoteMinor: 0, creditNoteUnavailable: false });
+
+  await platform.kill('voucher');
+  try {
+    const down = await quote();
+    expect(down.status).toBe(200);
+    expect(down.body.totalMinor).toBe(5000);
+    expect(down.body.balances).toMatchObject({ creditNoteMinor: 0, creditNoteUnavailable: true });
+    const paying = await quote({ creditNoteMinor: 1000 });
+    expect(paying.status).toBe(503);
+    expect(paying.headers.get('content-type')).toContain('application/problem+json');
+  } finally {
+    await platform.restart('voucher');
+  }
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && (await quote()).body.balances.creditNoteUnavailable) await new Promise((r) => setTimeout(r, 300));
+  expect((await quote()).body.balances).toMatchObject({ creditNoteMinor: 0, creditNoteUnavailable: false });
+}, 90_000);

@@ -77,6 +77,8 @@ export const Quote = z.object({
     /** `wording` is the program's English word (else its first) in the form `points` takes: "1 star", "2 stars". */
     points: z.object({ points: z.int(), valueMinor: z.int(), wording: z.string() }).nullable(),
     creditNoteMinor: z.int(),
+    /** The voucher service did not answer: the credit note's balance is unknown (not zero) in this quote. */
+    creditNoteUnavailable: z.boolean().default(false),
     partners: z.array(z.object({ partnerId: z.string(), points: z.int(), valueMinor: z.int(), stale: z.boolean() })),
     /** Partners that did not answer and gave no balance before: the fan is told, not shown a zero. */
     partnersUnavailable: z.array(z.string()),

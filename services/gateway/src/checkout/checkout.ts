@@ -59,6 +59,9 @@ function promotionCart(cart: CheckoutCart, contactId: string | null): Cart {
   } as Cart;
 }
 
+type CreditNoteBalance = Pick<Quote['balances'], 'creditNoteMinor' | 'creditNoteUnavailable'>;
+type PartnerBalances = Pick<Quote['balances'], 'partners' | 'partnersUnavailable'>;
+
 /** A service or partner that could not answer (down, timed out, breaker open), as opposed to one that said no. */
 const isUnavailable = (e: unknown) => e instanceof DomainError && (e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT');
 
@@ -77,8 +80,11 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
 
   async quote(ctx: RequestContext, cart: CheckoutCart, contactId: string | null): Promise<Quote> {
     const balances = contactId
-      ? Promise.all([this.creditNoteBalance(ctx, contactId, cart.currency), this.partnerBalances(ctx, contactId)])
-      : Promise.resolve([0, { partners: [], partnersUnavailable: [] }] as [number, Pick<Quote['balances'], 'partners' | 'partnersUnavailable'>]);
+      ? Promise.all([this.creditNoteBalance(ctx, contactId, cart), this.partnerBalances(ctx, contactId)])
+      : Promise.resolve([
+          { creditNoteMinor: 0, creditNoteUnavailable: false },
+          { partners: [], partnersUnavailable: [] },
+        ] as [CreditNoteBalance, PartnerBalances]);
     // Balances do not depend on the prices: they are asked while promotion and loyalty price the cart.
     balances.catch(() => undefined);
     const evaluation: Evaluation = await this.backends.call(evaluateCart, ctx, { cart: promotionCart(cart, contactId) });
@@ -98,7 +104,8 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
     });
     const subtotalMinor = lines.reduce((s, l) => s + l.originalMinor, 0);
     const totalMinor = lines.reduce((s, l) => s + l.priceMinor, 0);
-    const [creditNoteMinor, partnerBalances] = await balances;
+    const [creditNote, partnerBalances] = await balances;
+    const { creditNoteMinor } = creditNote;
     const payments: PaymentLine[] = [...loyalty.payments];
     for (const v of cart.pay.vouchers) payments.push({ method: 'voucher', amountMinor: v.amountMinor, ref: `…${v.code.slice(-4)}` });
     if (cart.pay.creditNoteMinor) {
@@ -124,14 +131,26 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
       payments,
       amountDueMinor,
       notApplied: evaluation.notApplied,
-      balances: { points: loyalty.balance, creditNoteMinor, ...partnerBalances },
+      balances: { points: loyalty.balance, ...creditNote, ...partnerBalances },
       rewards: loyalty.rewards,
       pointsEarnable: loyalty.pointsEarnable,
     };
   }
 
-  private async creditNoteBalance(ctx: RequestContext, contactId: string, currency: string): Promise<number> {
-    return (await this.backends.call(creditNotesBalance, ctx, { contactId, currency })).balanceMinor;
+  /**
+   * The credit note's balance for the tooltip. The voucher service not answering leaves it out
+   * of the quote, marked unavailable, rather than failing it: the fan can still buy and pay
+   * another way. Paying with the credit note needs its balance, so that quote fails (503).
+   */
+  private async creditNoteBalance(ctx: RequestContext, contactId: string, cart: CheckoutCart): Promise<CreditNoteBalance> {
+    try {
+      const { balanceMinor } = await this.backends.call(creditNotesBalance, ctx, { contactId, currency: cart.currency });
+      return { creditNoteMinor: balanceMinor, creditNoteUnavailable: false };
+    } catch (e) {
+      if (!isUnavailable(e) || cart.pay.creditNoteMinor) throw e;
+      this.log.warn({ err: (e as Error).message, tenantId: ctx.tenantId, requestId: ctx.requestId }, 'voucher did not answer a quote: credit note left out');
+      return { creditNoteMinor: 0, creditNoteUnavailable: true };
+    }
   }
 
   /**
@@ -141,7 +160,7 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
    * not answering leaves the partners out of this quote rather than failing it: partner points
    * are one way to pay among others, and the hold asks partner-sync again if the fan uses them.
    */
-  private async partnerBalances(ctx: RequestContext, contactId: string): Promise<Pick<Quote['balances'], 'partners' | 'partnersUnavailable'>> {
+  private async partnerBalances(ctx: RequestContext, contactId: string): Promise<PartnerBalances> {
     try {
       const { balances, unavailable } = await this.backends.call(balancesOfContact, ctx, { contactId });
       return {

@@ -316,6 +316,8 @@ export interface Quote {
   balances: {
     points: { points: number; valueMinor: number; wording: string } | null;
     creditNoteMinor: number;
+    /** The voucher service did not answer: the credit note's balance is unknown, not zero. */
+    creditNoteUnavailable: boolean;
     partners: { partnerId: string; points: number; valueMinor: number; stale: boolean }[];
     /** Partners that are down and never gave this fan a balance. */
     partnersUnavailable: string[];

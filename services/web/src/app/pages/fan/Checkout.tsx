@@ -242,6 +242,11 @@ function Checkout() {
                 }}
               />
             )}
+            {current?.balances.creditNoteUnavailable && (
+              <Alert color="yellow" variant="light" role="status" data-testid="credit-note-unavailable">
+                Your credit note cannot be shown right now, so it cannot pay for this order. It is safe: try again in a moment or pay another way.
+              </Alert>
+            )}
             <PartnerPointsPayment quote={current} request={request} onChange={(next) => void tryChange(next, 'partner points')} />
             {quote.error !== undefined && <ProblemAlert error={quote.error} title={`The ${lastChange} was not applied`} />}
             {refused && (
