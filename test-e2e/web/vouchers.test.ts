@@ -356,3 +356,21 @@ describe("a customer's vouchers and credit note, and experience vouchers", () =>
     await page.getByRole('alert').filter({ hasText: 'This experience voucher was already redeemed.' }).waitFor();
   });
 });
+
+describe('the checkout while the voucher service is down', () => {
+  it('tells the fan her credit note cannot be shown right now, and lets her pay another way', async () => {
+    await platform.kill('voucher');
+    try {
+      const page = await fanAtCheckout(3_000, 'Tosca · Gallery');
+      await amountDue(page).getByText('€30.00').waitFor();
+      await page.getByTestId('credit-note-unavailable').getByText('Your credit note cannot be shown right now').waitFor();
+      expect(await page.getByLabel(/Use my credit note/).count()).toBe(0);
+      await screenshot(page, 'checkout-credit-note-unavailable');
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Confirm and pay €30.00' }).click();
+      await page.getByText('Thank you, your order is confirmed').waitFor();
+    } finally {
+      await platform.restart('voucher');
+    }
+  });
+});
