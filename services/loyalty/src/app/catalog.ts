@@ -13,20 +13,27 @@ export interface LoyaltyCatalog {
 }
 
 const KEPT_MS = 1000;
-const kept = new Map<string, LoyaltyCatalog & { until: number }>();
+/** A tenant's catalog as a promise from the start of its load: quotes arriving meanwhile share it. */
+const kept = new Map<string, { until: number; catalog: Promise<LoyaltyCatalog> }>();
 
 /** Called by every write to programs or rewards. */
 export function loyaltyCatalogChanged(tenantId: string): void {
   kept.delete(tenantId);
 }
 
-export async function liveCatalog(tenantId: string, load: () => Promise<LoyaltyCatalog>): Promise<LoyaltyCatalog> {
+export function liveCatalog(tenantId: string, load: () => Promise<LoyaltyCatalog>): Promise<LoyaltyCatalog> {
   const now = Date.now();
   const known = kept.get(tenantId);
-  if (known && known.until > now) return known;
-  const fresh = { ...(await load()), until: now + KEPT_MS };
+  if (known && known.until > now) return known.catalog;
   // Tenants seen once long ago are dropped together rather than tracked one by one.
   if (kept.size >= 10_000) kept.clear();
-  kept.set(tenantId, fresh);
-  return fresh;
+  // Kept from the start of the load (what it reads is never older than KEPT_MS), so a change
+  // made while it runs drops it rather than being hidden by it when it ends.
+  const entry = { until: now + KEPT_MS, catalog: load() };
+  kept.set(tenantId, entry);
+  // A failed load is not kept: the next quote loads again.
+  entry.catalog.catch(() => {
+    if (kept.get(tenantId) === entry) kept.delete(tenantId);
+  });
+  return entry.catalog;
 }
