@@ -16,12 +16,19 @@ import { expectSettledInvariants } from '../reliability/invariants';
  * workers), exactly the codes asked for (two generation workers); every outbox row seen once on
  * the wire; and each replica's own count of the jobs it ran (job_runs_total).
  */
+// Twelve processes at the default pool of 10 could take 120 connections, more than a default
+// PostgreSQL allows (100), with another test file's platform running beside this one.
+const pool = { DB_POOL_SIZE: '6' };
 const platform = new Platform({
   label: 'scale_all',
   replicas: 2,
   env: {
-    gateway: { RATE_LIMIT_CLIENT_PER_MIN: '100000', RATE_LIMIT_ATTEMPTS_PER_MIN: '100000', CHECKOUT_RECOVERY_EVERY_MS: '300' },
-    'partner-sync': { DELIVERY_BASE_DELAY_MS: '200', DELIVERY_POLL_MS: '200' },
+    gateway: { ...pool, RATE_LIMIT_CLIENT_PER_MIN: '100000', RATE_LIMIT_ATTEMPTS_PER_MIN: '100000', CHECKOUT_RECOVERY_EVERY_MS: '300' },
+    'partner-sync': { ...pool, DELIVERY_BASE_DELAY_MS: '200', DELIVERY_POLL_MS: '200' },
+    loyalty: pool,
+    promotion: pool,
+    voucher: pool,
+    renewal: pool,
   },
 });
 const tenant = 'twin';
