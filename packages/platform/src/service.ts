@@ -106,7 +106,7 @@ export async function startService<S extends z.ZodObject>(
     );
     const redis = await connectRedis(config.REDIS_URL, logger);
     cleanups.push(() => redis.quit());
-    const bus = new Bus(nc, { subjectPrefix: config.SUBJECT_PREFIX });
+    const bus = new Bus(nc, { subjectPrefix: config.SUBJECT_PREFIX, logger });
     const deps: ServiceDeps<z.output<S>> = {
       name: def.name,
       config,

@@ -67,10 +67,31 @@ describe('request/reply server', () => {
     expect(calls.addNote).toBe(before);
   });
 
-  it('the typed helper refuses a bad payload before sending anything', async () => {
+  it('a bad payload sent by the typed helper is refused by the service receiving it, and no handler runs', async () => {
     const before = calls.addNote;
     await expect(bus.request(addNote, ctx, { text: 'x'.repeat(51) })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(calls.addNote).toBe(before);
+  });
+
+  it('checks each message once, where it arrives: the payload in the service, the reply in the caller', async () => {
+    const requestChecks = jest.spyOn(addNote.request, 'safeParse');
+    const replyChecks = jest.spyOn(addNote.reply, 'safeParse');
+    try {
+      await bus.request(addNote, ctx, { text: 'checked once' });
+      expect(requestChecks).toHaveBeenCalledTimes(1);
+      expect(replyChecks).toHaveBeenCalledTimes(1);
+    } finally {
+      requestChecks.mockRestore();
+      replyChecks.mockRestore();
+    }
+  });
+
+  it('refuses a reply that breaks its contract where it arrives: INTERNAL without details, the issues logged', async () => {
+    const logged: Record<string, unknown>[] = [];
+    const caller = new Bus(nc, { subjectPrefix: iso.subjectPrefix, logger: { error: (details) => logged.push(details) } });
+    const err = await caller.request(failing, ctx, { kind: 'broken-reply' }).catch((e: DomainError) => e);
+    expect(err).toMatchObject({ code: 'INTERNAL', message: 'Internal error', details: undefined });
+    expect(logged).toEqual([expect.objectContaining({ subject: failing.subject, issues: [expect.objectContaining({ path: ['outcome'] })] })]);
   });
 
   it('turns a typed error into its stable code and hides internal errors', async () => {
