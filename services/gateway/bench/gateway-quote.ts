@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       latencies.push(quote.latency);
       errors += quote.errors + quote.non2xx;
       console.log(
-        `round ${round + 1}: bare ${Math.round(bareRound.requests.total / phase)}/s, quotes ${Math.round(quote.requests.total / phase)}/s, p50 ${quote.latency.p50} ms, p99 ${quote.latency.p99} ms`,
+        `round ${round + 1}: bare ${Math.round(bareRound.requests.total / phase)}/s (p50 ${bareRound.latency.p50} ms, p99 ${bareRound.latency.p99} ms), quotes ${Math.round(quote.requests.total / phase)}/s, p50 ${quote.latency.p50} ms, p99 ${quote.latency.p99} ms`,
       );
     }
     server.close();
