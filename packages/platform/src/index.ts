@@ -11,6 +11,7 @@ export * from './consumer';
 export * from './rpc-server';
 export * from './redis';
 export * from './breaker';
+export * from './short-lived-copies';
 export * from './jobs';
 export * from './http';
 export * from './service';

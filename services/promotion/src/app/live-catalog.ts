@@ -1,4 +1,4 @@
-import { sql } from '@tlp/platform';
+import { ShortLivedCopies, sql } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import { accessCodeRows, advantageRuleOf, liveAdvantageRows, promoRows, promoRuleOf } from '../db/catalog';
 import type { AdvantageRule, PromoRule } from '../domain/evaluation';
@@ -25,26 +25,23 @@ const MAX_CACHED_TARGETS = 300_000;
  * always reads the rows again inside its transaction, so nothing is sold on stale data.
  */
 export class LiveCatalog {
-  private readonly snapshots = new Map<string, { at: number; snapshot: Promise<CatalogSnapshot> }>();
+  private readonly snapshots: ShortLivedCopies<CatalogSnapshot>;
   private readonly targetLists = new Map<string, NonNullable<CatalogSnapshot['targets']>>();
 
   constructor(
     private readonly db: DataSource,
     private readonly clock: () => Date,
-    private readonly ttlMs = 1000,
-  ) {}
+    ttlMs = 1000,
+  ) {
+    this.snapshots = new ShortLivedCopies(ttlMs);
+  }
 
   get(tenantId: string): Promise<CatalogSnapshot> {
-    const cached = this.snapshots.get(tenantId);
-    if (cached && Date.now() - cached.at < this.ttlMs) return cached.snapshot;
-    const snapshot = this.load(tenantId);
-    this.snapshots.set(tenantId, { at: Date.now(), snapshot });
-    snapshot.catch(() => this.snapshots.delete(tenantId));
-    return snapshot;
+    return this.snapshots.get(tenantId, () => this.load(tenantId));
   }
 
   forget(tenantId: string): void {
-    this.snapshots.delete(tenantId);
+    this.snapshots.forget(tenantId);
     this.targetLists.delete(tenantId);
   }
 
