@@ -1,5 +1,5 @@
 import { vouchersBalance, vouchersCapture, vouchersHistory, vouchersHold, vouchersRelease, vouchersCancel, vouchersGet } from '@tlp/contracts';
-import { BalanceChanged, VoucherRedeemed } from '@tlp/contracts';
+import { BalanceChanged, contextToHeaders, jsonCodec, VoucherRedeemed } from '@tlp/contracts';
 import { newId, sql } from '@tlp/platform';
 import { eventually } from '@tlp/testkit';
 import { captureAtOnce, holdAtOnce } from '../src/db/at-once';
@@ -59,6 +59,18 @@ describe('financial vouchers at checkout', () => {
     expect(history.entries.map((e) => e.type)).toEqual(['sale', 'hold', 'capture']);
     expect((await outboxCount(h, 'evt.voucher.redeemed', T)) - before).toBe(1);
     expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 3_000, balance: 3_000 });
+  });
+
+  it("shows a voucher's holds in its history with only the contract's fields: no tenant on the wire", async () => {
+    const v = await sell(h, T, { valueMinor: 5_000 });
+    await h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-seen', code: v.code, amountMinor: 1_000, currency: 'EUR' });
+    // The raw reply, before the caller's check strips anything: the service itself sends no more than the contract names.
+    const raw = jsonCodec.decode(
+      (await h.bus.nc.request(h.bus.subject(vouchersHistory.subject), jsonCodec.encode({ voucherId: v.voucherId }), { timeout: 5000, headers: contextToHeaders(ctxOf(T)) })).data,
+    ) as { data: { holds: Record<string, unknown>[] } };
+    expect(raw.data.holds.map((hold) => Object.keys(hold).sort())).toEqual([
+      ['accountId', 'amountMinor', 'balanceMinor', 'currency', 'expiresAt', 'holdId', 'orderId', 'status'],
+    ]);
   });
 
   it('replays a repeated hold for the same order and refuses another amount for it', async () => {

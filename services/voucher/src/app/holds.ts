@@ -33,7 +33,8 @@ export interface HoldView {
   balanceMinor: number;
 }
 
-const view = (h: Hold, balanceMinor: number): HoldView => ({
+/** What a hold shows its callers: only its contract's fields (the tenant and account kind stay here). */
+export const holdView = (h: Hold, balanceMinor: number): HoldView => ({
   holdId: h.id,
   orderId: h.orderId,
   accountId: h.accountId,
@@ -72,7 +73,7 @@ export async function placeHold(ctx: Ctx, ports: Ports, account: Account, req: H
     expiresAt: new Date(now.getTime() + ttlMs),
   };
   const heldAtOnce = await holdAtOnce(ports.db, account, hold, now, ports);
-  if (heldAtOnce !== undefined) return view(hold, heldAtOnce);
+  if (heldAtOnce !== undefined) return holdView(hold, heldAtOnce);
   return ports.db.transaction(async (tx) => {
     // The order's turn, the account, then the hold row, as the one-statement path takes them: no deadlock between the two.
     const open = await takeHoldTurn(tx, ctx.tenantId, req.orderId, account.kind);
@@ -91,7 +92,7 @@ export async function placeHold(ctx: Ctx, ports: Ports, account: Account, req: H
         : refused('VOUCHER_INSUFFICIENT_BALANCE', { balanceMinor: current.balanceMinor, requestedMinor: req.amountMinor, currency: current.currency });
     }
     await appendEntry(tx, account, { type: 'hold', deltaMinor: -req.amountMinor, balanceAfterMinor: balance, orderId: req.orderId });
-    return view(hold, balance);
+    return holdView(hold, balance);
   });
 }
 
@@ -101,7 +102,7 @@ async function replayHold(tx: Tx, ctx: Ctx, account: Account, req: HoldRequest):
   if (!existing || !current) throw new Error('hold or account vanished');
   const refusal = holdRepeatRefusal(existing, req.amountMinor, req.currency);
   if (refusal) throw refused(refusal, { heldMinor: existing.amountMinor, currency: existing.currency });
-  return view(existing, current.balanceMinor);
+  return holdView(existing, current.balanceMinor);
 }
 
 export interface HoldSelection {
@@ -121,7 +122,7 @@ export async function settleOrderHolds(ctx: Ctx, ports: Ports, sel: HoldSelectio
   const now = ports.now();
   if (action === 'capture') {
     const captured = await captureAtOnce(ports.db, { tenantId: ctx.tenantId, ...sel }, now, ports);
-    if (captured) return { holds: [view(captured.hold, captured.balanceMinor)] };
+    if (captured) return { holds: [holdView(captured.hold, captured.balanceMinor)] };
   }
   const settled = await ports.db.transaction(async (tx) => {
     if (action === 'release') await takeReleaseTurn(tx, ctx.tenantId, sel.orderId, sel.kind, sel.accountId === undefined);
@@ -135,7 +136,7 @@ export async function settleOrderHolds(ctx: Ctx, ports: Ports, sel: HoldSelectio
       }
       const account = await loadAccount(tx, ctx.tenantId, hold.accountId, true);
       if (!account) throw new Error(`account of hold ${hold.id} vanished`);
-      if (decision === 'replay') settled.push(view(hold, account.balanceMinor));
+      if (decision === 'replay') settled.push(holdView(hold, account.balanceMinor));
       else if (decision === 'capture') settled.push(await capture(tx, account, hold));
       else settled.push(await release(tx, account, hold));
     }
@@ -156,14 +157,14 @@ async function capture(tx: Tx, account: Account, hold: Hold): Promise<HoldView> 
       data: { voucherId: account.id, kind: 'financial', orderId: hold.orderId, amountMinor: hold.amountMinor, currency: hold.currency },
     });
   }
-  return view({ ...hold, status: 'captured' }, account.balanceMinor);
+  return holdView({ ...hold, status: 'captured' }, account.balanceMinor);
 }
 
 export async function release(tx: Tx, account: Account, hold: Hold): Promise<HoldView> {
   await setHoldStatus(tx, hold, 'released');
   const balance = await credit(tx, account.tenantId, account.id, hold.amountMinor);
   await appendEntry(tx, account, { type: 'release', deltaMinor: hold.amountMinor, balanceAfterMinor: balance, orderId: hold.orderId });
-  return view({ ...hold, status: 'released' }, balance);
+  return holdView({ ...hold, status: 'released' }, balance);
 }
 
 /** The hold-expiry job: gives back what orders held and never confirmed. Returns how many. */

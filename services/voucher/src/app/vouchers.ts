@@ -17,7 +17,7 @@ import {
 } from '../db/accounts';
 import { accountingLinesOf, insertAccountingLines, insertVoucher, lockExpiring, markCancelled, voucherById, vouchersOfContact, type Voucher } from '../db/vouchers';
 import { openVoucher } from './access';
-import { placeHold, release, settleOrderHolds, type HoldView } from './holds';
+import { holdView, placeHold, release, settleOrderHolds, type HoldView } from './holds';
 import type { Ctx, Ports } from './ports';
 import { refused } from './refusals';
 
@@ -167,7 +167,7 @@ export async function voucherHistory(ctx: Ctx, ports: Ports, voucherId: string) 
   return {
     voucher: await voucherView(ports.db, v),
     entries,
-    holds: holds.map((h): HoldView => ({ ...h, holdId: h.id, expiresAt: h.expiresAt.toISOString(), balanceMinor })),
+    holds: holds.map((h) => holdView(h, balanceMinor)),
     accounting,
   };
 }
