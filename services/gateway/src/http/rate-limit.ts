@@ -61,10 +61,11 @@ export class RateLimiter {
     private readonly keys: RedisKeys,
     private readonly limits: RateLimits,
     private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async check(tenantId: string, sub: string, kind: 'standard' | 'attempts'): Promise<void> {
-    const window = Math.floor(Date.now() / 60_000);
+    const window = Math.floor(this.now() / 60_000);
     if (window !== this.window || this.allowances.size >= MOST_ALLOWANCES) {
       this.allowances.clear();
       this.window = window;
@@ -80,7 +81,7 @@ export class RateLimiter {
     for (;;) {
       const short = counters.filter((c) => !(this.allowanceOf(c.key).requests > 0));
       const refusing = short.find((c) => this.allowanceOf(c.key).spent);
-      if (refusing) throw refusal(refusing);
+      if (refusing) throw refusal(refusing, this.now());
       if (short.length === 0) {
         for (const c of counters) this.allowanceOf(c.key).requests--;
         return;
@@ -131,7 +132,7 @@ export class RateLimiter {
   }
 }
 
-function refusal(counter: Counter): DomainError {
-  const retryAfterSeconds = 60 - Math.floor((Date.now() / 1000) % 60);
+function refusal(counter: Counter, now: number): DomainError {
+  const retryAfterSeconds = 60 - Math.floor((now / 1000) % 60);
   return new DomainError('RATE_LIMITED', counter.attempts ? 'Too many code or PIN attempts' : 'Too many requests', { retryAfterSeconds });
 }
