@@ -75,6 +75,17 @@ describe('the rate limiter', () => {
     );
   });
 
+  it('lets requests through when Redis fails, the ones waiting for the failed lease too, without asking again one by one', async () => {
+    const [limiter] = replicas(1, { tenantPerMinute: 100_000, clientPerMinute: 1_000, attemptsPerMinute: 20 });
+    const failing = jest.spyOn(redis, 'eval').mockImplementation(() => new Promise((_, reject) => setTimeout(() => reject(new Error('redis away')), 20)));
+    try {
+      expect(await admitted(Array.from({ length: 20 }, () => limiter!.check('venue', 'fan-3', 'standard')))).toBe(20);
+      expect(failing).toHaveBeenCalledTimes(1);
+    } finally {
+      failing.mockRestore();
+    }
+  });
+
   it('keeps each tenant’s and each client’s counters apart', async () => {
     const [limiter] = replicas(1, { tenantPerMinute: 5, clientPerMinute: 3, attemptsPerMinute: 20 });
     expect(await admitted(Array.from({ length: 5 }, () => limiter!.check('venue-a', 'fan-1', 'standard')))).toBe(3);

@@ -31,8 +31,8 @@ interface Allowance {
   requests: number;
   /** Redis has nothing more to give in this window: once `requests` is spent, refuse without asking. */
   spent: boolean;
-  /** The lease being asked for: requests arriving meanwhile wait for it rather than ask for more. */
-  leasing?: Promise<void>;
+  /** The lease being asked for (false if Redis failed): requests arriving meanwhile wait for it rather than ask for more. */
+  leasing?: Promise<boolean>;
 }
 
 interface Counter {
@@ -87,12 +87,14 @@ export class RateLimiter {
         return;
       }
       const leasing = short.map((c) => this.allowanceOf(c.key).leasing).filter((p) => p !== undefined);
+      // A request waiting for a lease that failed goes through as the one that asked for it did,
+      // rather than each asking an unreachable Redis in turn.
       if (leasing.length > 0) {
-        await Promise.all(leasing);
+        if ((await Promise.all(leasing)).includes(false)) return;
         continue;
       }
       const lease = this.lease(short);
-      for (const c of short) this.allowanceOf(c.key).leasing = lease.then(() => undefined);
+      for (const c of short) this.allowanceOf(c.key).leasing = lease;
       if (!(await lease)) return;
     }
   }
