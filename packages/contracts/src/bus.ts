@@ -2,7 +2,7 @@ import { headers as natsHeaders, JSONCodec, type MsgHdrs, type NatsConnection } 
 import { z } from 'zod';
 import { RequestContext } from './common';
 import { DomainError } from './errors';
-import { describeIssues, ReplyEnvelope, type ReplyOf, type RequestContract, type RequestOf } from './rpc';
+import { compiled, describeIssues, ReplyEnvelope, type ReplyOf, type RequestContract, type RequestOf } from './rpc';
 
 const json = JSONCodec();
 
@@ -31,7 +31,7 @@ export function contextFromHeaders(h: MsgHdrs | undefined): RequestContext {
   } catch {
     throw new DomainError('VALIDATION_FAILED', 'Actor header is not JSON');
   }
-  const parsed = RequestContext.safeParse({
+  const parsed = compiled(RequestContext).safeParse({
     tenantId: h?.get(ContextHeaders.tenantId) || undefined,
     requestId: h?.get(ContextHeaders.requestId) || undefined,
     actor,
@@ -113,8 +113,8 @@ export class Bus {
 
   /** The data of a reply envelope, checked against the contract, or its error as a DomainError. */
   private replyData<C extends RequestContract>(contract: C, raw: unknown): ReplyOf<C> {
-    const reply = ReplyEnvelope.safeParse(raw);
-    const data = reply.success && reply.data.ok ? contract.reply.safeParse(reply.data.data) : undefined;
+    const reply = compiled(ReplyEnvelope).safeParse(raw);
+    const data = reply.success && reply.data.ok ? compiled(contract.reply).safeParse(reply.data.data) : undefined;
     if (!reply.success || data?.success === false) {
       // A service's bug or a version skew: what broke is logged here; the caller learns only
       // that the request failed.
@@ -187,7 +187,7 @@ export class Bus {
       for (const w of waiting) w.fail(e);
       return;
     }
-    const replies = TogetherReply.safeParse(raw);
+    const replies = compiled(TogetherReply).safeParse(raw);
     if (replies.success && replies.data.items.length === waiting.length) {
       waiting.forEach((w, i) => w.settle(replies.data.items[i]));
       return;

@@ -22,6 +22,24 @@ export function defineRequest<Req extends z.ZodType, Res extends z.ZodType>(
   return { subject, request, reply, ...opts };
 }
 
+const compiledCopies = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * The schema as zod's ahead-of-time compiler makes it (`z.compile`): the same results and the same
+ * issues, but a valid message is checked by generated code instead of zod's interpreter, which
+ * allocated a payload per field. That allocation was most of the gateway's garbage per quote
+ * (docs/performance.md, eleventh session). Made once per schema, when first used; a schema zod
+ * cannot compile is used as it is (tests check that every contract compiles).
+ */
+export function compiled<S extends z.ZodType>(schema: S): S {
+  let copy = compiledCopies.get(schema);
+  if (!copy) {
+    copy = z.compile(schema);
+    compiledCopies.set(schema, copy);
+  }
+  return copy as S;
+}
+
 export type RequestOf<C extends RequestContract> = z.input<C['request']>;
 export type ParsedRequestOf<C extends RequestContract> = z.output<C['request']>;
 export type ReplyOf<C extends RequestContract> = z.output<C['reply']>;

@@ -4,8 +4,12 @@ import type { Metrics } from './metrics';
 
 export interface BreakerOptions<A extends unknown[], R> {
   name: string;
-  /** About three times the dependency's p99; opossum's 10 s default is far too slow for a checkout. */
-  timeoutMs?: number;
+  /**
+   * About three times the dependency's p99; opossum's 10 s default is far too slow for a checkout.
+   * `false` when the call keeps its own deadline (a bus request's timeout): a second timer per
+   * call would never fire first.
+   */
+  timeoutMs?: number | false;
   resetTimeoutMs?: number;
   /** Calls in the rolling window before the breaker may open. */
   volumeThreshold?: number;

@@ -1,4 +1,4 @@
-import { DomainError, EventEnvelope, type EventContract, type EventData, type RequestContext } from '@tlp/contracts';
+import { compiled, DomainError, EventEnvelope, type EventContract, type EventData, type RequestContext } from '@tlp/contracts';
 import { JSONCodec, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from 'nats';
 import type { DataSource } from 'typeorm';
 import type { Tx } from './database';
@@ -149,8 +149,8 @@ export class EventConsumer {
       this.opts.logger.error({ subject: msg.subject }, 'event is not JSON: dropped');
       return { msg };
     }
-    const env = EventEnvelope.safeParse(raw);
-    const data = env.success ? this.opts.handler.contract.data.safeParse(env.data.data) : undefined;
+    const env = compiled(EventEnvelope).safeParse(raw);
+    const data = env.success ? compiled(this.opts.handler.contract.data).safeParse(env.data.data) : undefined;
     if (!env.success || !data?.success) {
       this.opts.logger.error({ subject: msg.subject, issues: (env.error ?? data?.error)?.issues }, 'event breaks its contract: dropped');
       return { msg };

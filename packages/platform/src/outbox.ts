@@ -1,4 +1,4 @@
-import type { EventContract, EventData, EventEnvelope } from '@tlp/contracts';
+import { compiled, type EventContract, type EventData, type EventEnvelope } from '@tlp/contracts';
 import type { JetStreamClient, PubAck } from 'nats';
 import { JSONCodec } from 'nats';
 import type { DataSource } from 'typeorm';
@@ -24,7 +24,7 @@ export interface NewEvent<E extends EventContract = EventContract> {
 export async function enqueueEvents(tx: Tx, events: NewEvent[]): Promise<EventEnvelope[]> {
   if (events.length === 0) return [];
   const envelopes = events.map((e) => {
-    const data = e.contract.data.parse(e.data);
+    const data = compiled(e.contract.data).parse(e.data);
     return {
       id: e.id ?? newId(),
       tenantId: e.tenantId,

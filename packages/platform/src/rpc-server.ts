@@ -1,4 +1,5 @@
 import {
+  compiled,
   contextFromHeaders,
   describeIssues,
   DomainError,
@@ -95,7 +96,7 @@ export class RequestServer {
     let body: ReplyBody | { items: ReplyBody[] };
     try {
       const ctx = contextFromHeaders(msg.headers);
-      const together = TogetherRequest.safeParse(decodePayload(msg));
+      const together = compiled(TogetherRequest).safeParse(decodePayload(msg));
       if (!together.success) {
         throw new DomainError('VALIDATION_FAILED', `Payload does not fit ${togetherSubject(h.contract.subject)}`, describeIssues(together.error));
       }
@@ -118,7 +119,7 @@ export class RequestServer {
     const log = () => (requestLog ??= this.opts.logger.child(bound));
     let body: ReplyBody;
     try {
-      const input = h.contract.request.safeParse(raw);
+      const input = compiled(h.contract.request).safeParse(raw);
       if (!input.success) {
         throw new DomainError('VALIDATION_FAILED', `Payload does not fit ${subject}`, describeIssues(input.error));
       }

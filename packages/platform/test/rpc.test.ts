@@ -1,4 +1,4 @@
-import { Bus, DomainError, jsonCodec, TOGETHER_MAX, togetherSubject, type RequestContext } from '@tlp/contracts';
+import { Bus, compiled, DomainError, jsonCodec, TOGETHER_MAX, togetherSubject, type RequestContext } from '@tlp/contracts';
 import { cleanUp, connectNats, infra, isolation, serviceEnv, testContext } from '@tlp/testkit';
 import { headers, NatsError, type Msg, type NatsConnection } from 'nats';
 import { startService, type RunningService } from '../src';
@@ -74,8 +74,9 @@ describe('request/reply server', () => {
   });
 
   it('checks each message once, where it arrives: the payload in the service, the reply in the caller', async () => {
-    const requestChecks = jest.spyOn(addNote.request, 'safeParse');
-    const replyChecks = jest.spyOn(addNote.reply, 'safeParse');
+    // The checks run on zod's compiled copies of the schemas (contracts' `compiled`).
+    const requestChecks = jest.spyOn(compiled(addNote.request), 'safeParse');
+    const replyChecks = jest.spyOn(compiled(addNote.reply), 'safeParse');
     try {
       await bus.request(addNote, ctx, { text: 'checked once' });
       expect(requestChecks).toHaveBeenCalledTimes(1);

@@ -29,7 +29,6 @@ export class Backends {
       const code = (e as { code?: string }).code;
       const service = contract.subject.split('.')[0];
       if (code === 'EOPENBREAKER') throw new DomainError('UNAVAILABLE', `The ${service} service is unavailable; try again shortly`);
-      if (code === 'ETIMEDOUT') throw new DomainError('TIMEOUT', `The ${service} service did not answer in time`);
       throw e;
     }
   }
@@ -41,7 +40,8 @@ export class Backends {
       const call: Call = (contract, ctx, payload) => this.bus.request(contract, ctx, payload as never, { timeoutMs: this.timeoutMs });
       breaker = createBreaker(call, {
         name: `service:${service}`,
-        timeoutMs: this.timeoutMs + 500,
+        // The bus request's own timeout is the deadline: it answers TIMEOUT itself.
+        timeoutMs: false,
         resetTimeoutMs: 3000,
         volumeThreshold: 10,
         errorThresholdPercentage: 50,

@@ -1,4 +1,4 @@
-import { DomainError, errorCatalog, errorStatus, type RequestContext } from '@tlp/contracts';
+import { compiled, DomainError, errorCatalog, errorStatus, type RequestContext } from '@tlp/contracts';
 import type { Logger } from '@tlp/platform';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -116,7 +116,7 @@ export function mountApi(app: Express, deps: ApiDeps): void {
         const execute = async (): Promise<StoredResponse> => {
           try {
             const result = await r.handle(ctx, input);
-            const checked = r.response.safeParse(result);
+            const checked = compiled(r.response).safeParse(result);
             if (!checked.success) {
               log().error({ issues: checked.error.issues }, 'response breaks the route schema');
               return problem('INTERNAL', 'Internal error');

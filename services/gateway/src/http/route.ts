@@ -1,4 +1,4 @@
-import { DomainError, type Role } from '@tlp/contracts';
+import { compiled, DomainError, type Role } from '@tlp/contracts';
 import { z } from 'zod';
 import type { GatewayContext } from './context';
 
@@ -63,7 +63,7 @@ function coerceQuery(schema: z.ZodType, query: Record<string, unknown>): Record<
 export function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): z.output<S> {
   if (!schema) return {} as z.output<S>;
   const input = where === 'query' ? coerceQuery(schema, (value ?? {}) as Record<string, unknown>) : value;
-  const r = schema.safeParse(input ?? {});
+  const r = compiled(schema).safeParse(input ?? {});
   if (r.success) return r.data;
   throw new DomainError('VALIDATION_FAILED', `Invalid ${where}`, {
     issues: r.error.issues.map((i) => ({ in: where, path: i.path.map(String).join('.'), message: i.message })),
