@@ -8,27 +8,38 @@ export type ReadinessCheck = () => Promise<void>;
 /**
  * `/healthz` says the process is alive and which service it is (so a probe or a test that reached
  * another process on a reused port can tell); `/readyz` says its dependencies answer (each check named,
- * so an operator sees which one is down); `/metrics` is for Prometheus.
+ * so an operator sees which one is down); `/metrics` is for Prometheus. Only `required` checks decide
+ * readiness; a `reported` one failing makes the answer `degraded`, still ready: a dependency every
+ * pod shares (Redis) would otherwise take every pod out of its Service at once.
  */
-export function createOpsApp(service: string, checks: Record<string, ReadinessCheck>, registry: Registry): Express {
+export function createOpsApp(
+  service: string,
+  checks: { required: Record<string, ReadinessCheck>; reported: Record<string, ReadinessCheck> },
+  registry: Registry,
+): Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service });
   });
   app.get('/readyz', async (_req, res) => {
+    const named = [
+      ...Object.entries(checks.required).map(([name, check]) => ({ name, check, required: true })),
+      ...Object.entries(checks.reported).map(([name, check]) => ({ name, check, required: false })),
+    ];
     const results = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
+      named.map(async ({ name, check, required }) => {
         try {
           await withTimeout(check(), 2000);
-          return [name, { ok: true }] as const;
+          return { name, required, result: { ok: true } };
         } catch (e) {
-          return [name, { ok: false, error: (e as Error).message }] as const;
+          return { name, required, result: { ok: false, error: (e as Error).message } };
         }
       }),
     );
-    const ready = results.every(([, r]) => r.ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: Object.fromEntries(results) });
+    const ready = results.every((r) => r.result.ok || !r.required);
+    const status = !ready ? 'not-ready' : results.every((r) => r.result.ok) ? 'ready' : 'degraded';
+    res.status(ready ? 200 : 503).json({ status, checks: Object.fromEntries(results.map((r) => [r.name, r.result])) });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());

@@ -3,9 +3,18 @@ import type { Logger } from './logger';
 
 export type Redis = ReturnType<typeof createClient>;
 
+/**
+ * A client that fails fast when Redis is away: while the connection is down, commands fail at once
+ * rather than wait in node-redis's offline queue until it is back. Each caller then does what it
+ * decided for Redis being away (the gateway's rate limiter lets requests through, partner balances
+ * skip their cache, PIN checks refuse with 503), where the queue held every request meanwhile.
+ * (node-redis's command timeout would not help a server that hangs: it only runs until a command
+ * is written. docs/operations.md says what that case leaves.)
+ */
 export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   const client = createClient({
     url,
+    disableOfflineQueue: true,
     socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000), connectTimeout: 5000 },
   });
   // Without a listener a connection error would crash the process; the client reconnects by itself.

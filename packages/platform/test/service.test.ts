@@ -1,5 +1,5 @@
 import { Bus } from '@tlp/contracts';
-import { cleanUp, connectNats, freePort, infra, isolation, serviceEnv, testContext, type Infra } from '@tlp/testkit';
+import { cleanUp, connectNats, eventually, freePort, infra, isolation, serviceEnv, tcpRelay, testContext, type Infra } from '@tlp/testkit';
 import type { NatsConnection } from 'nats';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { BaseConfig, ConfigError, ensureStream, parseConfig, startService } from '../src';
@@ -39,6 +39,23 @@ describe('configuration', () => {
 describe('lifecycle', () => {
   const iso = isolation('platform_lifecycle');
   afterAll(() => cleanUp(i, iso));
+
+  it('stays ready while Redis is unreachable, saying so (degraded), and stops without waiting for it', async () => {
+    const relay = await tcpRelay(Number(new URL(i.redisUrl).port || 6379));
+    const svc = await startService(demoService(), serviceEnv(i, iso, { REDIS_URL: `redis://127.0.0.1:${relay.port}` }));
+    try {
+      const readiness = async () => {
+        const res = await fetch(`http://127.0.0.1:${svc.httpPort}/readyz`);
+        return { status: res.status, body: (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> } };
+      };
+      expect(await readiness()).toMatchObject({ status: 200, body: { status: 'ready', checks: { postgres: { ok: true }, nats: { ok: true }, redis: { ok: true } } } });
+      relay.cut();
+      await eventually(async () => ((await readiness()).body.status === 'degraded' ? true : undefined));
+      expect(await readiness()).toMatchObject({ status: 200, body: { checks: { postgres: { ok: true }, redis: { ok: false } } } });
+    } finally {
+      await svc.stop();
+    }
+  });
 
   it('answers a request already in flight when it is asked to stop, then stops', async () => {
     const svc = await startService(demoService(), serviceEnv(i, iso));

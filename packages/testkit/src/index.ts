@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { connect as natsConnect, type NatsConnection } from 'nats';
 import { Client } from 'pg';
 
@@ -43,6 +43,38 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** A real TCP link to a server (Redis, say) that a test can cut: every connection dropped and new ones refused, as a server gone away. */
+export interface TcpRelay {
+  port: number;
+  cut(): void;
+}
+
+export async function tcpRelay(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpRelay> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = tcpConnect({ port: targetPort, host: targetHost });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    cut: () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
 const dockerPresent = () => existsSync('/var/run/docker.sock') || Boolean(process.env.DOCKER_HOST);

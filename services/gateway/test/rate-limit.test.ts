@@ -1,5 +1,5 @@
 import { connectRedis, createLogger, RedisKeys } from '@tlp/platform';
-import { cleanUp, infra, isolation } from '@tlp/testkit';
+import { cleanUp, eventually, infra, isolation, tcpRelay } from '@tlp/testkit';
 import fc from 'fast-check';
 import { RateLimiter, type RateLimits } from '../src/http/rate-limit';
 
@@ -83,6 +83,21 @@ describe('the rate limiter', () => {
       expect(failing).toHaveBeenCalledTimes(1);
     } finally {
       failing.mockRestore();
+    }
+  });
+
+  it('lets requests through at once while Redis is unreachable, rather than holding them until it is back', async () => {
+    const relay = await tcpRelay(Number(new URL((await infra()).redisUrl).port || 6379));
+    const cutOff = await connectRedis(`redis://127.0.0.1:${relay.port}`, logger);
+    try {
+      const limiter = new RateLimiter(cutOff, new RedisKeys(`${iso.redisPrefix}run${++run}:`), { tenantPerMinute: 100_000, clientPerMinute: 1_000, attemptsPerMinute: 20 }, logger, () => now);
+      relay.cut();
+      await eventually(async () => (cutOff.isReady ? undefined : true));
+      const started = Date.now();
+      expect(await admitted(Array.from({ length: 20 }, () => limiter.check('venue', 'fan-4', 'standard')))).toBe(20);
+      expect(Date.now() - started).toBeLessThan(500);
+    } finally {
+      cutOff.destroy();
     }
   });
 

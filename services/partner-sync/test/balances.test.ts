@@ -1,5 +1,5 @@
 import { balancesGet, balancesOfContact, ContactRegistered, OrderCompleted, partnersCreate, partnersList, partnersUpdate, type PartnerView } from '@tlp/contracts';
-import { eventually } from '@tlp/testkit';
+import { eventually, infra, tcpRelay } from '@tlp/testkit';
 import { contact, ctxOf, order, partnerInput, startHarness, startSimulator, type Harness, type RunningSimulator } from './fixtures';
 
 let h: Harness;
@@ -150,5 +150,28 @@ describe('tenant isolation', () => {
     const { input } = await setUp('club-names', { name: 'Rewards4Cricket' });
     await expect(h.bus.request(partnersCreate, ctxOf('club-names'), { ...input, name: 'rewards4cricket' })).rejects.toMatchObject({ code: 'PARTNER_NAME_TAKEN' });
     await expect(h.bus.request(partnersCreate, ctxOf('club-names-2'), { ...input })).resolves.toMatchObject({ name: 'Rewards4Cricket' });
+  });
+});
+
+describe('with Redis unreachable', () => {
+  it('still answers balances fresh from the partner and remembers them in PostgreSQL, where the copy in Redis waited for Redis before', async () => {
+    const relay = await tcpRelay(Number(new URL((await infra()).redisUrl).port || 6379));
+    const cutOff = await startHarness('partner balances redis away', { REDIS_URL: `redis://127.0.0.1:${relay.port}` });
+    try {
+      const input = partnerInput(sim);
+      const created = await cutOff.bus.request(partnersCreate, ctxOf('club-noredis'), input);
+      await cutOff.publish(ContactRegistered, 'club-noredis', contact('c-noredis'));
+      await eventually(async () => (sim.books(input.apiKey)?.members.some((m) => m.externalRef === 'c-noredis') ? true : undefined));
+      relay.cut();
+      const asked = { partnerId: created.partnerId, contactId: 'c-noredis' };
+      expect(await cutOff.bus.request(balancesGet, ctxOf('club-noredis'), asked)).toMatchObject({ points: 0, stale: false });
+      expect(await cutOff.bus.request(balancesOfContact, ctxOf('club-noredis'), { contactId: 'c-noredis' })).toMatchObject({ balances: [{ points: 0 }], unavailable: [] });
+      // The partner down now: the answer is the balance PostgreSQL remembered, marked stale.
+      sim.setSwitches({ down: true });
+      expect(await cutOff.bus.request(balancesGet, ctxOf('club-noredis'), asked)).toMatchObject({ points: 0, stale: true });
+    } finally {
+      sim.setSwitches({ down: false, latencyMs: 0 });
+      await cutOff.stop();
+    }
   });
 });

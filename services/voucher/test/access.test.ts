@@ -1,5 +1,7 @@
 import { vouchersBalance, vouchersCancel, vouchersCapture, vouchersGet, vouchersHistory, vouchersHold, vouchersRelease } from '@tlp/contracts';
-import { eventually } from '@tlp/testkit';
+import { connectRedis } from '@tlp/platform';
+import { eventually, tcpRelay } from '@tlp/testkit';
+import { openVoucher } from '../src/app/access';
 import { expireVouchers } from '../src/app/vouchers';
 import { ctxOf, ledgerSum, outboxCount, refusal, sell, startHarness, type Harness } from './harness';
 
@@ -58,6 +60,24 @@ describe('bad input and other tenants', () => {
     expect(await snapshot(A, v.voucherId)).toEqual(before);
     await new Promise((r) => setTimeout(r, 3_100));
     expect((await hold('4321')).balanceMinor).toBe(1_500);
+  });
+
+  it('refuses a voucher with a PIN as unavailable (503) while Redis is unreachable, rather than opening it uncounted or hanging', async () => {
+    const v = await sell(h, A, { valueMinor: 2_000, pin: '2468' });
+    const withoutPin = await sell(h, A, { valueMinor: 1_000 });
+    const relay = await tcpRelay(Number(new URL(h.infra.redisUrl).port || 6379));
+    const redis = await connectRedis(`redis://127.0.0.1:${relay.port}`, h.ports.logger);
+    try {
+      relay.cut();
+      await eventually(async () => (redis.isReady ? undefined : true));
+      const ports = { ...h.ports, redis };
+      await expect(openVoucher(ctxOf(A), ports, v.code, '2468')).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { retryAfterSeconds: 5 } });
+      await expect(openVoucher(ctxOf(A), ports, v.code, '0000')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      // A voucher without a PIN needs no count: it still opens.
+      expect((await openVoucher(ctxOf(A), ports, withoutPin.code, undefined)).id).toBe(withoutPin.voucherId);
+    } finally {
+      redis.destroy();
+    }
   });
 
   it('clears the count of wrong PINs when the right one is given', async () => {

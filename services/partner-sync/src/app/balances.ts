@@ -16,7 +16,8 @@ const cacheKey = (ports: Ports, tenantId: string, partnerId: string, contactId: 
 
 /**
  * Remembers a balance the partner told us (in a reply or a webhook): in PostgreSQL as the last
- * known value, in Redis for quick reads. An older news never overwrites a newer one.
+ * known value, in Redis for quick reads. An older news never overwrites a newer one. PostgreSQL is
+ * the truth: with Redis away the copy is skipped (logged), and reads go to PostgreSQL meanwhile.
  */
 export async function rememberBalance(q: Tx | Ports['db'], ports: Ports, tenantId: string, partnerId: string, contactId: string, known: Known): Promise<void> {
   const rows = await sql(
@@ -26,7 +27,10 @@ export async function rememberBalance(q: Tx | Ports['db'], ports: Ports, tenantI
      WHERE balances.as_of <= EXCLUDED.as_of RETURNING points`,
     [tenantId, partnerId, contactId, known.points, known.asOf],
   );
-  if (rows.length) await ports.redis.set(cacheKey(ports, tenantId, partnerId, contactId), JSON.stringify(known), { EX: 30 * 86400 });
+  if (!rows.length) return;
+  await ports.redis.set(cacheKey(ports, tenantId, partnerId, contactId), JSON.stringify(known), { EX: 30 * 86400 }).catch((err: unknown) => {
+    ports.logger.warn({ err, tenantId, partnerId }, 'balance not copied to Redis (unavailable): PostgreSQL has it');
+  });
 }
 
 async function lastKnown(ports: Ports, tenantId: string, partnerId: string, contactId: string): Promise<Known | undefined> {

@@ -1,3 +1,4 @@
+import { DomainError } from '@tlp/contracts';
 import { codeHash } from '../domain/codes';
 import { attemptsLeft, pinMatches } from '../domain/pin';
 import { voucherByCode, type Voucher } from '../db/vouchers';
@@ -8,18 +9,29 @@ import { refused } from './refusals';
  * Finds a voucher by its code and checks its PIN. Wrong PINs are counted in Redis per voucher,
  * within a window that starts at the first failure; at the limit the voucher refuses every PIN,
  * even the right one, for the lock time from that last failure. A right PIN clears the count.
- * A code of another tenant is simply not found.
+ * A code of another tenant is simply not found. With Redis away, wrong PINs cannot be counted, so
+ * a voucher with a PIN is refused as unavailable (503) rather than opened without the count.
  */
 export async function openVoucher(ctx: Ctx, ports: Ports, code: string, pin: string | undefined): Promise<Voucher> {
   const voucher = await voucherByCode(ports.db, ctx.tenantId, codeHash(code));
   if (!voucher) throw refused('VOUCHER_NOT_FOUND');
   if (!voucher.pinHash) return voucher;
-  const key = ports.keys.key('pin-failures', ctx.tenantId, voucher.id);
+  try {
+    return await checkPin(ports, ctx.tenantId, voucher, voucher.pinHash, pin);
+  } catch (e) {
+    if (e instanceof DomainError) throw e;
+    ports.logger.warn({ err: e, tenantId: ctx.tenantId }, 'PIN attempts cannot be counted (Redis unavailable): refused');
+    throw new DomainError('UNAVAILABLE', 'PIN checks are unavailable right now; try again in a moment', { retryAfterSeconds: 5 });
+  }
+}
+
+async function checkPin(ports: Ports, tenantId: string, voucher: Voucher, pinHash: string, pin: string | undefined): Promise<Voucher> {
+  const key = ports.keys.key('pin-failures', tenantId, voucher.id);
   const policy = ports.settings.pin;
   const failures = Number((await ports.redis.get(key)) ?? 0);
   if (failures >= policy.maxAttempts) throw refused('VOUCHER_PIN_LOCKED', { retryAfterSeconds: Math.max(1, await ports.redis.ttl(key)) });
   if (pin === undefined) throw refused('VOUCHER_PIN_REQUIRED');
-  if (await pinMatches(pin, voucher.pinHash)) {
+  if (await pinMatches(pin, pinHash)) {
     if (failures > 0) await ports.redis.del(key);
     return voucher;
   }
