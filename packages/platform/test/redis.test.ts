@@ -6,8 +6,8 @@ const logger = createLogger('platform-redis-test', 'silent');
 
 describe('the Redis client', () => {
   it('fails a command at once while Redis is unreachable, instead of holding it until Redis is back', async () => {
-    const relay = await tcpRelay(Number(new URL((await infra()).redisUrl).port || 6379));
-    const redis = await connectRedis(`redis://127.0.0.1:${relay.port}`, logger);
+    const relay = await tcpRelay((await infra()).redisUrl, 6379);
+    const redis = await connectRedis(relay.url, logger);
     try {
       await redis.set(keys.key('k'), '1', { EX: 60 });
       relay.cut();

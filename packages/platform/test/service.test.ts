@@ -41,8 +41,8 @@ describe('lifecycle', () => {
   afterAll(() => cleanUp(i, iso));
 
   it('stays ready while Redis is unreachable, saying so (degraded), and stops without waiting for it', async () => {
-    const relay = await tcpRelay(Number(new URL(i.redisUrl).port || 6379));
-    const svc = await startService(demoService(), serviceEnv(i, iso, { REDIS_URL: `redis://127.0.0.1:${relay.port}` }));
+    const relay = await tcpRelay(i.redisUrl, 6379);
+    const svc = await startService(demoService(), serviceEnv(i, iso, { REDIS_URL: relay.url }));
     try {
       const readiness = async () => {
         const res = await fetch(`http://127.0.0.1:${svc.httpPort}/readyz`);

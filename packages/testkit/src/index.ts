@@ -45,16 +45,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A real TCP link to a server (Redis, say) that a test can cut: every connection dropped and new ones refused, as a server gone away. */
+/**
+ * A real TCP link to a server (Redis, say) that a test can cut: every connection dropped and new
+ * ones refused, as a server gone away. `url` is the server's URL with the link's address in it.
+ */
 export interface TcpRelay {
-  port: number;
+  url: string;
   cut(): void;
 }
 
-export async function tcpRelay(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpRelay> {
+export async function tcpRelay(serverUrl: string, defaultPort: number): Promise<TcpRelay> {
+  const target = new URL(serverUrl);
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
-    const upstream = tcpConnect({ port: targetPort, host: targetHost });
+    const upstream = tcpConnect({ port: Number(target.port || defaultPort), host: target.hostname });
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('error', () => undefined);
@@ -68,8 +72,11 @@ export async function tcpRelay(targetPort: number, targetHost = '127.0.0.1'): Pr
     upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const relayed = new URL(serverUrl);
+  relayed.hostname = '127.0.0.1';
+  relayed.port = String((server.address() as { port: number }).port);
   return {
-    port: (server.address() as { port: number }).port,
+    url: relayed.toString(),
     cut: () => {
       server.close();
       for (const s of sockets) s.destroy();

@@ -87,8 +87,8 @@ describe('the rate limiter', () => {
   });
 
   it('lets requests through at once while Redis is unreachable, rather than holding them until it is back', async () => {
-    const relay = await tcpRelay(Number(new URL((await infra()).redisUrl).port || 6379));
-    const cutOff = await connectRedis(`redis://127.0.0.1:${relay.port}`, logger);
+    const relay = await tcpRelay((await infra()).redisUrl, 6379);
+    const cutOff = await connectRedis(relay.url, logger);
     try {
       const limiter = new RateLimiter(cutOff, new RedisKeys(`${iso.redisPrefix}run${++run}:`), { tenantPerMinute: 100_000, clientPerMinute: 1_000, attemptsPerMinute: 20 }, logger, () => now);
       relay.cut();

@@ -155,8 +155,8 @@ describe('tenant isolation', () => {
 
 describe('with Redis unreachable', () => {
   it('still answers balances fresh from the partner and remembers them in PostgreSQL, where the copy in Redis waited for Redis before', async () => {
-    const relay = await tcpRelay(Number(new URL((await infra()).redisUrl).port || 6379));
-    const cutOff = await startHarness('partner balances redis away', { REDIS_URL: `redis://127.0.0.1:${relay.port}` });
+    const relay = await tcpRelay((await infra()).redisUrl, 6379);
+    const cutOff = await startHarness('partner balances redis away', { REDIS_URL: relay.url });
     try {
       const input = partnerInput(sim);
       const created = await cutOff.bus.request(partnersCreate, ctxOf('club-noredis'), input);

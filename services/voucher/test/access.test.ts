@@ -65,8 +65,8 @@ describe('bad input and other tenants', () => {
   it('refuses a voucher with a PIN as unavailable (503) while Redis is unreachable, rather than opening it uncounted or hanging', async () => {
     const v = await sell(h, A, { valueMinor: 2_000, pin: '2468' });
     const withoutPin = await sell(h, A, { valueMinor: 1_000 });
-    const relay = await tcpRelay(Number(new URL(h.infra.redisUrl).port || 6379));
-    const redis = await connectRedis(`redis://127.0.0.1:${relay.port}`, h.ports.logger);
+    const relay = await tcpRelay(h.infra.redisUrl, 6379);
+    const redis = await connectRedis(relay.url, h.ports.logger);
     try {
       relay.cut();
       await eventually(async () => (redis.isReady ? undefined : true));
