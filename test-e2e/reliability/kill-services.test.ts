@@ -39,3 +39,22 @@ it('keeps every invariant while services are killed mid-stream', async () => {
   expect(rewards!.captured).toBeGreaterThan(0);
   expect(rewards!.captured).toBeLessThanOrEqual(FANS);
 }, 300_000);
+
+it('keeps the gateway ready while a backend is down, saying which, and answers that backend’s routes 503 while the others work', async () => {
+  const readiness = async () => {
+    const res = await fetch(`${platform.gatewayUrl}/readyz`);
+    return { status: res.status, body: (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> } };
+  };
+  const operator = platform.client(await platform.token({ tenant, roles: ['operator'] }));
+  await platform.kill('renewal');
+  try {
+    expect(await readiness()).toMatchObject({ status: 200, body: { status: 'degraded', checks: { renewal: { ok: false }, loyalty: { ok: true }, postgres: { ok: true } } } });
+    const runs = await operator('GET', '/v1/renewal-runs');
+    expect(runs.status).toBe(503);
+    expect(runs.headers.get('content-type')).toContain('application/problem+json');
+    expect((await operator('GET', '/v1/promo-codes')).status).toBe(200);
+  } finally {
+    await platform.restart('renewal');
+  }
+  expect(await readiness()).toMatchObject({ status: 200, body: { status: 'ready' } });
+}, 60_000);

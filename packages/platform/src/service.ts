@@ -37,7 +37,10 @@ export interface ServiceParts {
   jobs?: Job[];
   /** Extra HTTP routes on the service's own server (the gateway's API, partner webhooks). */
   http?: (app: Express) => void;
+  /** Checks `/readyz` requires: the pod cannot work without them. */
   readiness?: Record<string, ReadinessCheck>;
+  /** Checks `/readyz` only reports (`degraded`): what the service answers for itself when it is away. */
+  reported?: Record<string, ReadinessCheck>;
   onStop?: () => Promise<void>;
 }
 
@@ -174,7 +177,7 @@ export async function startService<S extends z.ZodObject>(
           ...parts.readiness,
         },
         // Every caller of Redis has its answer for Redis being away (connectRedis): reported, not required.
-        reported: { redis: async () => void (await redis.ping()) },
+        reported: { redis: async () => void (await redis.ping()), ...parts.reported },
       },
       metrics.registry,
     );

@@ -12,7 +12,11 @@ import { HttpIdempotency } from './http/idempotency';
 import { RateLimiter } from './http/rate-limit';
 import { allRoutes } from './routes';
 
-/** The services the gateway fronts; /readyz reports each one reachable over NATS. */
+/**
+ * The services the gateway fronts. /readyz reports each one reachable over NATS without requiring
+ * it: a backend down fails its own routes fast through its breaker (503), and should not take
+ * every gateway pod out of its Service, and with it the routes that never touch that backend.
+ */
 export const backendServices = ['loyalty', 'promotion', 'voucher', 'renewal', 'partner-sync'] as const;
 
 const GatewayConfig = z
@@ -62,7 +66,7 @@ export const gatewayService: ServiceDefinition<typeof GatewayConfig> = {
     return {
       handlers: [],
       jobs: [{ name: 'checkout-recovery', everyMs: config.CHECKOUT_RECOVERY_EVERY_MS, run: async () => void (await sagas.resume()) }],
-      readiness: Object.fromEntries(
+      reported: Object.fromEntries(
         backendServices.map((s) => [s, async () => void (await bus.request(healthContract(s), probeContext, {}, { timeoutMs: 1500 }))]),
       ),
       http: (app) =>
