@@ -1,4 +1,5 @@
 import { balancesGet, balancesOfContact, ContactRegistered, OrderCompleted, partnersCreate, partnersList, partnersUpdate, type PartnerView } from '@tlp/contracts';
+import { connectRedis, createLogger } from '@tlp/platform';
 import { eventually, infra, tcpRelay } from '@tlp/testkit';
 import { contact, ctxOf, order, partnerInput, startHarness, startSimulator, type Harness, type RunningSimulator } from './fixtures';
 
@@ -62,6 +63,26 @@ describe('partner balances', () => {
       expect(Date.now() - t0).toBeLessThan(1500);
       expect(b).toMatchObject({ points: 2501, stale: true, asOf: fresh.asOf });
       sim.setSwitches({ down: false, latencyMs: 0 });
+    }
+  });
+
+  it('answers the balance PostgreSQL remembers while the partner is down, not an older copy Redis kept (Redis away when the newer one came)', async () => {
+    const fresh = await h.bus.request(balancesGet, ctxOf('club-bal'), { partnerId: partner.partnerId, contactId: 'c-rich' });
+    const redis = await connectRedis((await infra()).redisUrl, createLogger('partner-balances-test', 'silent'));
+    try {
+      const copy = `${h.iso.redisPrefix}partner-sync:balance:club-bal:${partner.partnerId}:c-rich`;
+      expect(JSON.parse((await redis.get(copy))!)).toEqual({ points: fresh.points, asOf: fresh.asOf });
+      await redis.set(copy, JSON.stringify({ points: 1, asOf: '2026-01-01T00:00:00.000Z' }), { EX: 60 });
+      sim.setSwitches({ down: true });
+      expect(await h.bus.request(balancesGet, ctxOf('club-bal'), { partnerId: partner.partnerId, contactId: 'c-rich' })).toMatchObject({
+        points: fresh.points,
+        stale: true,
+        asOf: fresh.asOf,
+      });
+    } finally {
+      sim.setSwitches({ down: false, latencyMs: 0 });
+      await redis.del(`${h.iso.redisPrefix}partner-sync:balance:club-bal:${partner.partnerId}:c-rich`);
+      redis.destroy();
     }
   });
 

@@ -33,9 +33,15 @@ export async function rememberBalance(q: Tx | Ports['db'], ports: Ports, tenantI
   });
 }
 
+/** The copy in Redis, else PostgreSQL's: for the quick answer while a balance is fresh. */
 async function lastKnown(ports: Ports, tenantId: string, partnerId: string, contactId: string): Promise<Known | undefined> {
   const cached = await ports.redis.get(cacheKey(ports, tenantId, partnerId, contactId)).catch(() => null);
   if (cached) return JSON.parse(cached) as Known;
+  return remembered(ports, tenantId, partnerId, contactId);
+}
+
+/** The newest balance the partner told us: a copy in Redis can be older, if Redis was away when it came. */
+async function remembered(ports: Ports, tenantId: string, partnerId: string, contactId: string): Promise<Known | undefined> {
   const [row] = await sql<{ points: number; as_of: Date }>(
     ports.db,
     `SELECT points, as_of FROM balances WHERE tenant_id = $1 AND partner_id = $2 AND contact_id = $3`,
@@ -84,7 +90,8 @@ async function balanceWith(ctx: UseCaseContext, ports: Ports, partner: PartnerRe
   } catch (e) {
     if (!(e instanceof PartnerUnreachable) && !breakerOpen(e)) throw e;
     ctx.log.warn({ partnerId, err: (e as Error).message }, 'partner did not answer a balance: answering the last known one');
-    if (cached) return answer(partner, contactId, cached, true);
+    const known = await remembered(ports, ctx.tenantId, partnerId, contactId);
+    if (known) return answer(partner, contactId, known, true);
     throw new DomainError('UNAVAILABLE', `${partner.name} is unavailable and no balance is known for this contact`, { partnerId });
   }
 }
