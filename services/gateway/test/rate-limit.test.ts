@@ -1,7 +1,7 @@
 import { connectRedis, createLogger, RedisKeys } from '@tlp/platform';
 import { cleanUp, eventually, infra, isolation, tcpRelay } from '@tlp/testkit';
 import fc from 'fast-check';
-import { RateLimiter, type RateLimits } from '../src/http/rate-limit';
+import { LEASE_DEADLINE_MS, RateLimiter, type RateLimits } from '../src/http/rate-limit';
 
 const iso = isolation('gateway_rate_limit');
 const logger = createLogger('gateway-rate-limit-test', 'silent');
@@ -98,6 +98,20 @@ describe('the rate limiter', () => {
       expect(Date.now() - started).toBeLessThan(500);
     } finally {
       cutOff.destroy();
+    }
+  });
+
+  it('lets requests through once the lease deadline passes when Redis does not answer (hung, or a connection dead without closing)', async () => {
+    const [limiter] = replicas(1, { tenantPerMinute: 100_000, clientPerMinute: 1_000, attemptsPerMinute: 20 });
+    const hanging = jest.spyOn(redis, 'eval').mockImplementation(() => new Promise(() => undefined));
+    try {
+      const started = Date.now();
+      expect(await admitted(Array.from({ length: 20 }, () => limiter!.check('venue', 'fan-5', 'standard')))).toBe(20);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(LEASE_DEADLINE_MS - 20);
+      expect(Date.now() - started).toBeLessThan(LEASE_DEADLINE_MS + 500);
+      expect(hanging).toHaveBeenCalledTimes(1);
+    } finally {
+      hanging.mockRestore();
     }
   });
 
