@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { withTimeout } from './http';
 import type { Logger } from './logger';
 
 export type Redis = ReturnType<typeof createClient>;
@@ -9,7 +10,7 @@ export type Redis = ReturnType<typeof createClient>;
  * decided for Redis being away (the gateway's rate limiter lets requests through, partner balances
  * skip their cache, PIN checks refuse with 503), where the queue held every request meanwhile.
  * (node-redis's command timeout would not help a server that hangs: it only runs until a command
- * is written. docs/operations.md says what that case leaves.)
+ * is written; see withinRedisDeadline.)
  */
 export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   const client = createClient({
@@ -30,4 +31,16 @@ export class RedisKeys {
   key(...parts: string[]): string {
     return this.prefix + parts.join(':');
   }
+}
+
+/** How long a caller on a request's path waits for Redis before answering as if Redis were away. */
+export const REDIS_DEADLINE_MS = 500;
+
+/**
+ * The command, rejected once REDIS_DEADLINE_MS has passed without its reply: a Redis that hangs, or
+ * a connection that died without closing, would otherwise hold the caller until TCP gives up.
+ * For callers that have an answer for Redis being away; the command may still run in Redis later.
+ */
+export function withinRedisDeadline<T>(command: Promise<T>): Promise<T> {
+  return withTimeout(command, REDIS_DEADLINE_MS);
 }

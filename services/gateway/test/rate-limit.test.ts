@@ -1,7 +1,7 @@
-import { connectRedis, createLogger, RedisKeys } from '@tlp/platform';
+import { connectRedis, createLogger, REDIS_DEADLINE_MS, RedisKeys } from '@tlp/platform';
 import { cleanUp, eventually, infra, isolation, tcpRelay } from '@tlp/testkit';
 import fc from 'fast-check';
-import { LEASE_DEADLINE_MS, RateLimiter, type RateLimits } from '../src/http/rate-limit';
+import { RateLimiter, type RateLimits } from '../src/http/rate-limit';
 
 const iso = isolation('gateway_rate_limit');
 const logger = createLogger('gateway-rate-limit-test', 'silent');
@@ -107,8 +107,8 @@ describe('the rate limiter', () => {
     try {
       const started = Date.now();
       expect(await admitted(Array.from({ length: 20 }, () => limiter!.check('venue', 'fan-5', 'standard')))).toBe(20);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(LEASE_DEADLINE_MS - 20);
-      expect(Date.now() - started).toBeLessThan(LEASE_DEADLINE_MS + 500);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(REDIS_DEADLINE_MS - 20);
+      expect(Date.now() - started).toBeLessThan(REDIS_DEADLINE_MS + 500);
       expect(hanging).toHaveBeenCalledTimes(1);
     } finally {
       hanging.mockRestore();

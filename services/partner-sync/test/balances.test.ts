@@ -1,5 +1,5 @@
 import { balancesGet, balancesOfContact, ContactRegistered, OrderCompleted, partnersCreate, partnersList, partnersUpdate, type PartnerView } from '@tlp/contracts';
-import { connectRedis, createLogger } from '@tlp/platform';
+import { connectRedis, createLogger, REDIS_DEADLINE_MS } from '@tlp/platform';
 import { eventually, infra, tcpRelay } from '@tlp/testkit';
 import { contact, ctxOf, order, partnerInput, startHarness, startSimulator, type Harness, type RunningSimulator } from './fixtures';
 
@@ -193,6 +193,26 @@ describe('with Redis unreachable', () => {
     } finally {
       sim.setSwitches({ down: false, latencyMs: 0 });
       await cutOff.stop();
+    }
+  });
+});
+
+describe('with Redis hanging', () => {
+  it('answers balances from the partner and PostgreSQL once the Redis deadline passes, instead of waiting for Redis', async () => {
+    const input = partnerInput(sim);
+    const created = await h.bus.request(partnersCreate, ctxOf('club-hung'), input);
+    await member('club-hung', input.apiKey, 'c-hung', 40);
+    const redis = h.service.deps.redis;
+    const hanging = [jest.spyOn(redis, 'get'), jest.spyOn(redis, 'set')].map((spy) => spy.mockImplementation(() => new Promise(() => undefined) as never));
+    try {
+      const started = Date.now();
+      expect(await h.bus.request(balancesGet, ctxOf('club-hung'), { partnerId: created.partnerId, contactId: 'c-hung' })).toMatchObject({ points: 40, stale: false });
+      expect(Date.now() - started).toBeLessThan(2 * REDIS_DEADLINE_MS + 1000);
+      sim.setSwitches({ down: true });
+      expect(await h.bus.request(balancesGet, ctxOf('club-hung'), { partnerId: created.partnerId, contactId: 'c-hung' })).toMatchObject({ points: 40, stale: true });
+    } finally {
+      sim.setSwitches({ down: false, latencyMs: 0 });
+      for (const spy of hanging) spy.mockRestore();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { DomainError } from '@tlp/contracts';
-import { withTimeout, type Logger, type Redis, type RedisKeys } from '@tlp/platform';
+import { withinRedisDeadline, type Logger, type Redis, type RedisKeys } from '@tlp/platform';
 
 export interface RateLimits {
   tenantPerMinute: number;
@@ -12,12 +12,6 @@ export interface RateLimits {
 const WINDOW_TTL_SECONDS = 120;
 /** A replica takes a hundredth of a limit from Redis at a time; a limit under 200 goes one by one. */
 const LEASE_SHARE = 100;
-/**
- * A lease Redis has not given by then counts as Redis unreachable (the request goes through): a
- * Redis that hangs, or a connection that died without closing, would otherwise hold every request
- * of the counter waiting for it (node-redis has no timeout for a command already sent).
- */
-export const LEASE_DEADLINE_MS = 500;
 /** Past this many counters in a minute, this replica forgets its allowances (it can only refuse earlier). */
 const MOST_ALLOWANCES = 100_000;
 
@@ -108,12 +102,12 @@ export class RateLimiter {
   /** Asks Redis for a lease on each counter; false when Redis is unreachable (the request goes through). */
   private async lease(counters: Counter[]): Promise<boolean> {
     try {
-      const replies = await withTimeout(
+      // A lease Redis has not given in time counts as Redis unreachable: the request goes through.
+      const replies = await withinRedisDeadline(
         this.redis.eval(TAKE_LEASES, {
           keys: counters.map((c) => c.key),
           arguments: [String(WINDOW_TTL_SECONDS), ...counters.map((c) => String(leaseOf(c.limit)))],
         }),
-        LEASE_DEADLINE_MS,
       );
       const counts = (replies as number[]).map(Number);
       counters.forEach((c, i) => {

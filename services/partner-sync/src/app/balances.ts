@@ -1,5 +1,5 @@
 import { DomainError, type PartnerBalance } from '@tlp/contracts';
-import { newId, sql, type Tx } from '@tlp/platform';
+import { newId, sql, withinRedisDeadline, type Tx } from '@tlp/platform';
 import { listPartners, type PartnerRecord } from '../db/partners';
 import { pointsValue } from '../domain/rules';
 import { breakerOpen, PartnerUnreachable } from '../transport/partner-api';
@@ -28,14 +28,14 @@ export async function rememberBalance(q: Tx | Ports['db'], ports: Ports, tenantI
     [tenantId, partnerId, contactId, known.points, known.asOf],
   );
   if (!rows.length) return;
-  await ports.redis.set(cacheKey(ports, tenantId, partnerId, contactId), JSON.stringify(known), { EX: 30 * 86400 }).catch((err: unknown) => {
+  await withinRedisDeadline(ports.redis.set(cacheKey(ports, tenantId, partnerId, contactId), JSON.stringify(known), { EX: 30 * 86400 })).catch((err: unknown) => {
     ports.logger.warn({ err, tenantId, partnerId }, 'balance not copied to Redis (unavailable): PostgreSQL has it');
   });
 }
 
 /** The copy in Redis, else PostgreSQL's: for the quick answer while a balance is fresh. */
 async function lastKnown(ports: Ports, tenantId: string, partnerId: string, contactId: string): Promise<Known | undefined> {
-  const cached = await ports.redis.get(cacheKey(ports, tenantId, partnerId, contactId)).catch(() => null);
+  const cached = await withinRedisDeadline(ports.redis.get(cacheKey(ports, tenantId, partnerId, contactId))).catch(() => null);
   if (cached) return JSON.parse(cached) as Known;
   return remembered(ports, tenantId, partnerId, contactId);
 }
