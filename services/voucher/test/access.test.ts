@@ -1,5 +1,5 @@
 import { vouchersBalance, vouchersCancel, vouchersCapture, vouchersGet, vouchersHistory, vouchersHold, vouchersRelease } from '@tlp/contracts';
-import { connectRedis } from '@tlp/platform';
+import { connectRedis, REDIS_DEADLINE_MS } from '@tlp/platform';
 import { eventually, tcpRelay } from '@tlp/testkit';
 import { openVoucher } from '../src/app/access';
 import { expireVouchers } from '../src/app/vouchers';
@@ -78,6 +78,19 @@ describe('bad input and other tenants', () => {
     } finally {
       redis.destroy();
     }
+  });
+
+  it('refuses a voucher with a PIN as unavailable once the Redis deadline passes, when Redis hangs', async () => {
+    const v = await sell(h, A, { valueMinor: 2_000, pin: '1357' });
+    const hanging = jest.spyOn(h.service.deps.redis, 'get').mockImplementation(() => new Promise(() => undefined) as never);
+    try {
+      const started = Date.now();
+      expect(await refusal(h.bus.request(vouchersBalance, ctxOf(A), { code: v.code, pin: '1357' }))).toBe('UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(REDIS_DEADLINE_MS + 1000);
+    } finally {
+      hanging.mockRestore();
+    }
+    expect((await h.bus.request(vouchersBalance, ctxOf(A), { code: v.code, pin: '1357' })).balanceMinor).toBe(2_000);
   });
 
   it('clears the count of wrong PINs when the right one is given', async () => {

@@ -1,4 +1,5 @@
 import { DomainError } from '@tlp/contracts';
+import { withinRedisDeadline } from '@tlp/platform';
 import { codeHash } from '../domain/codes';
 import { attemptsLeft, pinMatches } from '../domain/pin';
 import { voucherByCode, type Voucher } from '../db/vouchers';
@@ -10,7 +11,8 @@ import { refused } from './refusals';
  * within a window that starts at the first failure; at the limit the voucher refuses every PIN,
  * even the right one, for the lock time from that last failure. A right PIN clears the count.
  * A code of another tenant is simply not found. With Redis away, wrong PINs cannot be counted, so
- * a voucher with a PIN is refused as unavailable (503) rather than opened without the count.
+ * a voucher with a PIN is refused as unavailable (503) rather than opened without the count; so it
+ * is when Redis does not answer within its deadline (a hung Redis).
  */
 export async function openVoucher(ctx: Ctx, ports: Ports, code: string, pin: string | undefined): Promise<Voucher> {
   const voucher = await voucherByCode(ports.db, ctx.tenantId, codeHash(code));
@@ -28,18 +30,18 @@ export async function openVoucher(ctx: Ctx, ports: Ports, code: string, pin: str
 async function checkPin(ports: Ports, tenantId: string, voucher: Voucher, pinHash: string, pin: string | undefined): Promise<Voucher> {
   const key = ports.keys.key('pin-failures', tenantId, voucher.id);
   const policy = ports.settings.pin;
-  const failures = Number((await ports.redis.get(key)) ?? 0);
-  if (failures >= policy.maxAttempts) throw refused('VOUCHER_PIN_LOCKED', { retryAfterSeconds: Math.max(1, await ports.redis.ttl(key)) });
+  const failures = Number((await withinRedisDeadline(ports.redis.get(key))) ?? 0);
+  if (failures >= policy.maxAttempts) throw refused('VOUCHER_PIN_LOCKED', { retryAfterSeconds: Math.max(1, await withinRedisDeadline(ports.redis.ttl(key))) });
   if (pin === undefined) throw refused('VOUCHER_PIN_REQUIRED');
   if (await pinMatches(pin, pinHash)) {
-    if (failures > 0) await ports.redis.del(key);
+    if (failures > 0) await withinRedisDeadline(ports.redis.del(key));
     return voucher;
   }
-  const [count] = (await ports.redis.multi().incr(key).expire(key, policy.lockSeconds, 'NX').exec()) as unknown as [number];
+  const [count] = (await withinRedisDeadline(ports.redis.multi().incr(key).expire(key, policy.lockSeconds, 'NX').exec())) as unknown as [number];
   const left = attemptsLeft(count, policy);
   if (left === 0) {
     // The lock lasts its full time from the last wrong PIN, however long the tries took.
-    await ports.redis.expire(key, policy.lockSeconds);
+    await withinRedisDeadline(ports.redis.expire(key, policy.lockSeconds));
     throw refused('VOUCHER_PIN_LOCKED', { retryAfterSeconds: policy.lockSeconds });
   }
   throw refused('VOUCHER_PIN_INVALID', { attemptsLeft: left });
