@@ -80,6 +80,19 @@ describe('bad input and other tenants', () => {
     }
   });
 
+  it('reports a fault of the PIN check that is not Redis as itself, not as Redis unavailable', async () => {
+    const v = await sell(h, A, { valueMinor: 2_000, pin: '8642' });
+    const broken = new Error('keys misconfigured');
+    const failing = jest.spyOn(h.ports.keys, 'key').mockImplementation(() => {
+      throw broken;
+    });
+    try {
+      await expect(openVoucher(ctxOf(A), h.ports, v.code, '8642')).rejects.toBe(broken);
+    } finally {
+      failing.mockRestore();
+    }
+  });
+
   it('refuses a voucher with a PIN as unavailable once the Redis deadline passes, when Redis hangs', async () => {
     const v = await sell(h, A, { valueMinor: 2_000, pin: '1357' });
     const hanging = jest.spyOn(h.service.deps.redis, 'get').mockImplementation(() => new Promise(() => undefined) as never);

@@ -18,11 +18,18 @@ export async function openVoucher(ctx: Ctx, ports: Ports, code: string, pin: str
   const voucher = await voucherByCode(ports.db, ctx.tenantId, codeHash(code));
   if (!voucher) throw refused('VOUCHER_NOT_FOUND');
   if (!voucher.pinHash) return voucher;
+  return checkPin(ports, ctx.tenantId, voucher, voucher.pinHash, pin);
+}
+
+/**
+ * One Redis command of the PIN count, within Redis's deadline. Only its failure is Redis being
+ * away: any other error of the PIN check stays what it is rather than being reported as Redis.
+ */
+async function counted<T>(ports: Ports, tenantId: string, command: () => Promise<T>): Promise<T> {
   try {
-    return await checkPin(ports, ctx.tenantId, voucher, voucher.pinHash, pin);
+    return await withinRedisDeadline(command());
   } catch (e) {
-    if (e instanceof DomainError) throw e;
-    ports.logger.warn({ err: e, tenantId: ctx.tenantId }, 'PIN attempts cannot be counted (Redis unavailable): refused');
+    ports.logger.warn({ err: e, tenantId }, 'PIN attempts cannot be counted (Redis unavailable): refused');
     throw new DomainError('UNAVAILABLE', 'PIN checks are unavailable right now; try again in a moment', { retryAfterSeconds: 5 });
   }
 }
@@ -30,18 +37,20 @@ export async function openVoucher(ctx: Ctx, ports: Ports, code: string, pin: str
 async function checkPin(ports: Ports, tenantId: string, voucher: Voucher, pinHash: string, pin: string | undefined): Promise<Voucher> {
   const key = ports.keys.key('pin-failures', tenantId, voucher.id);
   const policy = ports.settings.pin;
-  const failures = Number((await withinRedisDeadline(ports.redis.get(key))) ?? 0);
-  if (failures >= policy.maxAttempts) throw refused('VOUCHER_PIN_LOCKED', { retryAfterSeconds: Math.max(1, await withinRedisDeadline(ports.redis.ttl(key))) });
+  const failures = Number((await counted(ports, tenantId, () => ports.redis.get(key))) ?? 0);
+  if (failures >= policy.maxAttempts) {
+    throw refused('VOUCHER_PIN_LOCKED', { retryAfterSeconds: Math.max(1, await counted(ports, tenantId, () => ports.redis.ttl(key))) });
+  }
   if (pin === undefined) throw refused('VOUCHER_PIN_REQUIRED');
   if (await pinMatches(pin, pinHash)) {
-    if (failures > 0) await withinRedisDeadline(ports.redis.del(key));
+    if (failures > 0) await counted(ports, tenantId, () => ports.redis.del(key));
     return voucher;
   }
-  const [count] = (await withinRedisDeadline(ports.redis.multi().incr(key).expire(key, policy.lockSeconds, 'NX').exec())) as unknown as [number];
+  const [count] = (await counted(ports, tenantId, () => ports.redis.multi().incr(key).expire(key, policy.lockSeconds, 'NX').exec())) as unknown as [number];
   const left = attemptsLeft(count, policy);
   if (left === 0) {
     // The lock lasts its full time from the last wrong PIN, however long the tries took.
-    await withinRedisDeadline(ports.redis.expire(key, policy.lockSeconds));
+    await counted(ports, tenantId, () => ports.redis.expire(key, policy.lockSeconds));
     throw refused('VOUCHER_PIN_LOCKED', { retryAfterSeconds: policy.lockSeconds });
   }
   throw refused('VOUCHER_PIN_INVALID', { attemptsLeft: left });
