@@ -58,9 +58,18 @@ export class Platform {
 
   async start(): Promise<this> {
     this.infra = await infra();
-    if (existsSync(join(root, 'services/partner-sync/src/simulator/main.ts'))) await this.launch('partner-simulator');
-    const names = serviceNames.flatMap((s) => Array.from({ length: this.opts.replicas ?? 1 }, (_, r) => (r === 0 ? s : `${s}#${r}`)));
-    await Promise.all(names.map((n) => this.launch(n)));
+    try {
+      if (existsSync(join(root, 'services/partner-sync/src/simulator/main.ts'))) await this.launch('partner-simulator');
+      const names = serviceNames.flatMap((s) => Array.from({ length: this.opts.replicas ?? 1 }, (_, r) => (r === 0 ? s : `${s}#${r}`)));
+      // Every launch settles before a failure is reported, so the stop below finds each process it started.
+      const launched = await Promise.allSettled(names.map((n) => this.launch(n)));
+      const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } catch (e) {
+      // A platform that did not start stops what it did start: no process outlives its test or benchmark.
+      await this.stop().catch(() => undefined);
+      throw e;
+    }
     this.gatewayUrl = `http://127.0.0.1:${this.ports.get('gateway')}`;
     return this;
   }
