@@ -118,11 +118,13 @@ export class Platform {
     };
     // PLATFORM_CPU_PROFILE_DIR=dir: every process writes a CPU profile there when it stops (docs/performance.md).
     const profile = process.env.PLATFORM_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PLATFORM_CPU_PROFILE_DIR}`] : [];
+    // PLATFORM_NODE_FLAGS_<PROCESS>="--trace-gc ...": Node's flags for one process only, e.g. the gateway's GC traced.
+    const flags = process.env[`PLATFORM_NODE_FLAGS_${base.toUpperCase().replace(/-/g, '_')}`]?.split(' ').filter(Boolean) ?? [];
     // E2E_LOG_DIR=dir: each process's log lines (pino, on stdout) are appended to dir/<label>/<process>.log.
     const logDir = process.env.E2E_LOG_DIR ? join(process.env.E2E_LOG_DIR, this.opts.label) : undefined;
     if (logDir) mkdirSync(logDir, { recursive: true });
     const out = logDir ? openSync(join(logDir, `${name}.log`), 'a') : 'ignore';
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', this.entry(name)], { cwd: root, env, stdio: ['ignore', out, 'inherit'] });
+    const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', this.entry(name)], { cwd: root, env, stdio: ['ignore', out, 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     this.procs.set(name, { child, port, exited });
   }
