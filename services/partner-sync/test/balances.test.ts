@@ -54,6 +54,16 @@ describe('partner balances', () => {
     });
   });
 
+  it("asks the partner once for a contact's balance that several requests need at the same moment, and answers each", async () => {
+    await member('club-bal', apiKey, 'c-burst', 40);
+    const before = sim.books(apiKey)!.balanceReads;
+    sim.setSwitches({ latencyMs: 300 });
+    const ask = () => h.bus.request(balancesGet, ctxOf('club-bal'), { partnerId: partner.partnerId, contactId: 'c-burst' });
+    const answers = await Promise.all([ask(), ask(), ask(), ask(), ask()]);
+    expect(answers.map((a) => [a.points, a.stale])).toEqual(Array.from({ length: 5 }, () => [40, false]));
+    expect(sim.books(apiKey)!.balanceReads - before).toBe(1);
+  });
+
   it('answers the last known balance marked stale while the partner is down or hanging, quickly', async () => {
     const fresh = await h.bus.request(balancesGet, ctxOf('club-bal'), { partnerId: partner.partnerId, contactId: 'c-rich' });
     for (const switches of [{ down: true }, { latencyMs: 5000 }]) {

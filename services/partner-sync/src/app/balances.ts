@@ -74,19 +74,7 @@ async function balanceWith(ctx: UseCaseContext, ports: Ports, partner: PartnerRe
   const cached = await lastKnown(ports, ctx.tenantId, partnerId, contactId);
   if (cached && ports.now().getTime() - Date.parse(cached.asOf) < ports.settings.balanceFreshMs) return answer(partner, contactId, cached, false);
   try {
-    const reply = await ports.api.call(endpointOf(partner, ports.now()), {
-      method: 'GET',
-      path: `/v1/members/${encodeURIComponent(contactId)}/balance`,
-      messageId: newId(),
-    });
-    if (reply.status === 404) throw new DomainError('PARTNER_MEMBER_UNKNOWN', `Contact ${contactId} is not a member of ${partner.name}`);
-    const body = reply.body as { points?: unknown } | undefined;
-    if (reply.status !== 200 || !Number.isInteger(body?.points)) {
-      throw new DomainError('PARTNER_REJECTED', `${partner.name} answered the balance with HTTP ${reply.status}`);
-    }
-    const known = { points: body!.points as number, asOf: ports.now().toISOString() };
-    await rememberBalance(ports.db, ports, ctx.tenantId, partnerId, contactId, known);
-    return answer(partner, contactId, known, false);
+    return answer(partner, contactId, await askedOnce(ctx, ports, partner, contactId), false);
   } catch (e) {
     if (!(e instanceof PartnerUnreachable) && !breakerOpen(e)) throw e;
     ctx.log.warn({ partnerId, err: (e as Error).message }, 'partner did not answer a balance: answering the last known one');
@@ -94,6 +82,40 @@ async function balanceWith(ctx: UseCaseContext, ports: Ports, partner: PartnerRe
     if (known) return answer(partner, contactId, known, true);
     throw new DomainError('UNAVAILABLE', `${partner.name} is unavailable and no balance is known for this contact`, { partnerId });
   }
+}
+
+/**
+ * The partner's asks in flight in this replica, by tenant, partner and contact. A fan's quotes
+ * come several at once (a cart changed twice, a page and its retry) and all find the same copy
+ * just gone stale: they share one ask rather than each calling the partner.
+ */
+const asking = new Map<string, Promise<Known>>();
+
+function askedOnce(ctx: UseCaseContext, ports: Ports, partner: PartnerRecord, contactId: string): Promise<Known> {
+  const key = `${ctx.tenantId}\u0000${partner.partnerId}\u0000${contactId}`;
+  let asked = asking.get(key);
+  if (!asked) {
+    asked = askPartner(ctx, ports, partner, contactId).finally(() => asking.delete(key));
+    asking.set(key, asked);
+  }
+  return asked;
+}
+
+/** Asks the partner for the contact's balance and remembers it. */
+async function askPartner(ctx: UseCaseContext, ports: Ports, partner: PartnerRecord, contactId: string): Promise<Known> {
+  const reply = await ports.api.call(endpointOf(partner, ports.now()), {
+    method: 'GET',
+    path: `/v1/members/${encodeURIComponent(contactId)}/balance`,
+    messageId: newId(),
+  });
+  if (reply.status === 404) throw new DomainError('PARTNER_MEMBER_UNKNOWN', `Contact ${contactId} is not a member of ${partner.name}`);
+  const body = reply.body as { points?: unknown } | undefined;
+  if (reply.status !== 200 || !Number.isInteger(body?.points)) {
+    throw new DomainError('PARTNER_REJECTED', `${partner.name} answered the balance with HTTP ${reply.status}`);
+  }
+  const known = { points: body!.points as number, asOf: ports.now().toISOString() };
+  await rememberBalance(ports.db, ports, ctx.tenantId, partner.partnerId, contactId, known);
+  return known;
 }
 
 /**

@@ -59,6 +59,8 @@ interface Account {
   refusedSignatures: number;
   /** Calls answered from `answered` without booking: how often the caller retried a booked message. */
   replays: number;
+  /** Balance reads answered: how often the platform asked rather than used what it knew. */
+  balanceReads: number;
 }
 
 class Refusal extends Error {
@@ -77,6 +79,7 @@ export interface Books {
   authorisations: Authorisation[];
   refusedSignatures: number;
   replays: number;
+  balanceReads: number;
 }
 
 export interface Simulator {
@@ -94,7 +97,7 @@ export function createSimulator(): Simulator {
   const account = (apiKey: string): Account => {
     let a = accounts.get(apiKey);
     if (!a) {
-      a = { apiKey, verifySecrets: [], members: new Map(), entries: [], authorisations: new Map(), answered: new Map(), refusedSignatures: 0, replays: 0 };
+      a = { apiKey, verifySecrets: [], members: new Map(), entries: [], authorisations: new Map(), answered: new Map(), refusedSignatures: 0, replays: 0, balanceReads: 0 };
       accounts.set(apiKey, a);
     }
     return a;
@@ -102,7 +105,14 @@ export function createSimulator(): Simulator {
   const books = (apiKey: string): Books | undefined => {
     const a = accounts.get(apiKey);
     return (
-      a && { members: [...a.members.values()], entries: a.entries, authorisations: [...a.authorisations.values()], refusedSignatures: a.refusedSignatures, replays: a.replays }
+      a && {
+        members: [...a.members.values()],
+        entries: a.entries,
+        authorisations: [...a.authorisations.values()],
+        refusedSignatures: a.refusedSignatures,
+        replays: a.replays,
+        balanceReads: a.balanceReads,
+      }
     );
   };
 
@@ -236,7 +246,9 @@ export function createSimulator(): Simulator {
     }),
   );
   api.get('/members/:ref/balance', (req, res) => {
-    const m = (res.locals.account as Account).members.get(req.params.ref as string);
+    const a = res.locals.account as Account;
+    a.balanceReads++;
+    const m = a.members.get(req.params.ref as string);
     if (!m) return void problem(res, 404, 'Unknown member');
     res.json({ externalRef: m.externalRef, points: m.points, status: m.status });
   });
