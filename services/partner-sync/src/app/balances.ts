@@ -85,14 +85,14 @@ async function balanceWith(ctx: UseCaseContext, ports: Ports, partner: PartnerRe
 }
 
 /**
- * The partner's asks in flight in this replica, by tenant, partner and contact. A fan's quotes
- * come several at once (a cart changed twice, a page and its retry) and all find the same copy
- * just gone stale: they share one ask rather than each calling the partner.
+ * The partner's asks in flight in this replica, by tenant, partner and contact (the cache's key).
+ * A fan's quotes come several at once (a cart changed twice, a page and its retry) and all find
+ * the same copy just gone stale: they share one ask rather than each calling the partner.
  */
 const asking = new Map<string, Promise<Known>>();
 
 function askedOnce(ctx: UseCaseContext, ports: Ports, partner: PartnerRecord, contactId: string): Promise<Known> {
-  const key = `${ctx.tenantId}\u0000${partner.partnerId}\u0000${contactId}`;
+  const key = cacheKey(ports, ctx.tenantId, partner.partnerId, contactId);
   let asked = asking.get(key);
   if (!asked) {
     asked = askPartner(ctx, ports, partner, contactId).finally(() => asking.delete(key));
