@@ -7,7 +7,10 @@ export const BaseConfig = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must be a redis:// URL'),
   /** The schema this service owns; defaults to the service name with dashes as underscores. */
   DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _').optional(),
-  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** At least 2: migrating holds a lock on one connection while the migrations run on another. */
+  DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  /** How long a query waits for a free pooled connection (or a new one) before the request is answered UNAVAILABLE. */
+  DB_CONNECTION_WAIT_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   /** Runs migrations at start; app replicas can turn it off when a job migrates first. */
   RUN_MIGRATIONS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   SUBJECT_PREFIX: z.string().regex(/^([a-z0-9_-]+\.)?$/, 'empty, or a token ending with a dot').default(''),

@@ -1,3 +1,4 @@
+import { DomainError } from '@tlp/contracts';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource, EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
 import type { Logger } from './logger';
@@ -98,6 +99,8 @@ export interface DatabaseOptions {
   schema: string;
   migrations: MigrationClass[];
   poolSize: number;
+  /** How long a query waits for a connection: a free one of the pool, or a new one. */
+  connectionWaitMs?: number;
   runMigrations: boolean;
   logger: Logger;
 }
@@ -119,7 +122,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
     extra: {
       max: opts.poolSize,
       options: `-c search_path=${opts.schema}`,
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: opts.connectionWaitMs ?? 5000,
     },
   });
   await ds.initialize();
@@ -145,6 +148,22 @@ async function migrate(ds: DataSource, schema: string, logger: Logger): Promise<
     await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`migrate:${schema}`]).catch(() => undefined);
     await runner.release();
   }
+}
+
+/**
+ * PostgreSQL too busy to give this request a connection in time (the pool's wait ran out, a new
+ * connection took too long, or the server refused one: too many clients, starting up) becomes
+ * UNAVAILABLE: the request may succeed a moment later, so it is not answered as a bug.
+ */
+export function databaseBusy(e: unknown): DomainError | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const code = (e as { code?: unknown }).code;
+  const busy =
+    code === '53300' ||
+    code === '57P03' ||
+    e.message === 'timeout exceeded when trying to connect' ||
+    e.message === 'Connection terminated due to connection timeout';
+  return busy ? new DomainError('UNAVAILABLE', 'The service is busy; try again in a moment', { retryAfterSeconds: 1 }) : undefined;
 }
 
 interface Queryable {

@@ -4,6 +4,7 @@ export * from './ids';
 export * from './metrics';
 export * from './database';
 export * from './batches';
+export * from './gate';
 export * from './idempotency';
 export * from './outbox';
 export * from './jetstream';

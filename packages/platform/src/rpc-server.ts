@@ -13,6 +13,7 @@ import {
   togetherSubject,
 } from '@tlp/contracts';
 import type { Msg, NatsConnection, Subscription } from 'nats';
+import { databaseBusy } from './database';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
@@ -145,10 +146,16 @@ export class RequestServer {
     this.opts.metrics?.requests.observe({ subject, outcome: body.ok ? 'ok' : body.error.code }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  /** A typed error keeps its code; anything else is logged and answered as INTERNAL without its details. */
+  /**
+   * A typed error keeps its code; a database too busy to connect is UNAVAILABLE (try again);
+   * anything else is logged and answered as INTERNAL without its details.
+   */
   private failure(e: unknown, bound: Record<string, string>, log = () => this.opts.logger.child(bound)): ReplyBody {
-    if (e instanceof DomainError) {
-      return { ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
+    const busy = databaseBusy(e);
+    if (busy) log().warn({ err: e }, 'database busy');
+    const typed = busy ?? e;
+    if (typed instanceof DomainError) {
+      return { ok: false, error: { code: typed.code, message: typed.message, ...(typed.details ? { details: typed.details } : {}) } };
     }
     log().error({ err: e }, 'request failed');
     return { ok: false, error: { code: 'INTERNAL', message: 'Internal error' } };

@@ -85,6 +85,7 @@ export async function startService<S extends z.ZodObject>(
         schema: config.DB_SCHEMA ?? def.name.replace(/-/g, '_'),
         migrations: [...platformMigrations, ...def.migrations],
         poolSize: config.DB_POOL_SIZE,
+        connectionWaitMs: config.DB_CONNECTION_WAIT_MS,
         runMigrations: config.RUN_MIGRATIONS,
         logger,
       }),

@@ -3,7 +3,7 @@ import { cleanUp, connectNats, eventually, freePort, infra, isolation, serviceEn
 import type { NatsConnection } from 'nats';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { BaseConfig, ConfigError, ensureStream, parseConfig, startService } from '../src';
-import { demoService, slowEcho } from './fixtures/demo-service';
+import { addNote, demoService, slowEcho } from './fixtures/demo-service';
 
 let i: Infra;
 let nc: NatsConnection;
@@ -67,6 +67,26 @@ describe('lifecycle', () => {
     expect(await inFlight).toEqual({ value: 'kept' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     await expect(bus.request(slowEcho, testContext('acme'), { ms: 0, value: 'late' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('answers UNAVAILABLE, not INTERNAL, when no database connection frees up within the wait, writing nothing, and serves again once one does', async () => {
+    const svc = await startService(demoService(), serviceEnv(i, iso, { DB_POOL_SIZE: '2', DB_CONNECTION_WAIT_MS: '500' }));
+    try {
+      const bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix });
+      const notes = async () => (await svc.deps.db.query(`SELECT count(*)::int AS n FROM notes WHERE text = 'crowded'`))[0].n as number;
+      const holders = [svc.deps.db.createQueryRunner(), svc.deps.db.createQueryRunner()];
+      await Promise.all(holders.map((h) => h.connect()));
+      try {
+        await expect(bus.request(addNote, testContext('acme'), { text: 'crowded' })).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { retryAfterSeconds: 1 } });
+      } finally {
+        await Promise.all(holders.map((h) => h.release()));
+      }
+      expect(await notes()).toBe(0);
+      await bus.request(addNote, testContext('acme'), { text: 'crowded' });
+      expect(await notes()).toBe(1);
+    } finally {
+      await svc.stop();
+    }
   });
 
   it('creates the stream idempotently when several replicas start at once', async () => {

@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@tlp/platform';
+import { Gate, type ServiceDefinition } from '@tlp/platform';
 import { z } from 'zod';
 import { expireLots, releaseExpiredHolds } from './app/ledger';
 import { releaseExpiredRewardHolds } from './app/reward-holds';
@@ -16,7 +16,7 @@ export const loyaltyService: ServiceDefinition<typeof LoyaltyConfig> = {
   config: LoyaltyConfig,
   migrations: [LoyaltyTables1763857000000, RewardHolds1764000000002, PointsHoldProducts1764000000003, RewardsByContact1764000000004],
   build: ({ db, config }) => ({
-    handlers: loyaltyHandlers(db),
+    handlers: loyaltyHandlers(db, Gate.forRequests(config.DB_POOL_SIZE)),
     consumers: loyaltyConsumers,
     jobs: [
       {

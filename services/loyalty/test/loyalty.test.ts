@@ -100,7 +100,7 @@ async function fundedAccount(contactId: string, points: number) {
 
 beforeAll(async () => {
   i = await infra();
-  svc = await startService(loyaltyService, serviceEnv(i, iso, { DB_POOL_SIZE: '20', EXPIRY_JOB_EVERY_MS: '200' }));
+  svc = await startService(loyaltyService, serviceEnv(i, iso, { DB_POOL_SIZE: '20', DB_CONNECTION_WAIT_MS: '1500', EXPIRY_JOB_EVERY_MS: '200' }));
   nc = await connectNats(i);
   bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix, timeoutMs: 20_000 });
   programId = (await bus.request(loyaltyProgramsCreate, acme, program)).programId;
@@ -138,11 +138,20 @@ describe('loyalty service', () => {
     expect(after.wording.en).toBe('stars');
   });
 
-  it('lets exactly 100 of 200 simultaneous holds of 10 points on 1,000 points succeed, ending at 0', async () => {
+  it('lets exactly 100 of 200 simultaneous holds of 10 points on 1,000 points succeed, ending at 0, though they queue longer than a connection wait', async () => {
     const accountId = await fundedAccount('fan-rush', 1000);
-    const results = await Promise.allSettled(
+    // The account's row stays locked past the pool's connection wait (1.5 s here): holds waiting
+    // for it must wait their turn, not fail for want of a connection.
+    const lock = svc.deps.db.createQueryRunner();
+    await lock.startTransaction();
+    await lock.query(`SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE`, [accountId]);
+    const rush = Promise.allSettled(
       Array.from({ length: 200 }, (_, n) => bus.request(loyaltyPointsHold, acme, { orderId: `rush-${n}`, contactId: 'fan-rush', programId, points: 10 })),
     );
+    await new Promise((r) => setTimeout(r, 2000));
+    await lock.commitTransaction();
+    await lock.release();
+    const results = await rush;
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(100);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(new Set(refused.map((r) => (r.reason as { code: string }).code))).toEqual(new Set(['INSUFFICIENT_POINTS']));

@@ -1,8 +1,7 @@
-import type { HandlerContext, ServiceDefinition } from '@tlp/platform';
+import { Gate, type HandlerContext, type ServiceDefinition } from '@tlp/platform';
 import type { PromotionContext } from './app/context';
 import { expireDueHolds } from './app/holds';
 import { CodeGenerator } from './app/codes';
-import { Gate } from './app/gate';
 import { LiveCatalog } from './app/live-catalog';
 import { PromotionRefunds1764100000000, PromotionTables1763900000000 } from './db/migrations';
 import { eventHandlers, requestHandlers } from './transport/handlers';
@@ -44,8 +43,7 @@ export function createPromotionService(opts: PromotionOptions = {}, runtime: Pro
         catalog,
         continueGeneration: () => generator.continue(),
       });
-      // Leaves connections for the outbox relay, the consumers, the jobs and the code generator.
-      const gate = new Gate(Math.max(1, deps.config.DB_POOL_SIZE - 4));
+      const gate = Gate.forRequests(deps.config.DB_POOL_SIZE);
       return {
         handlers: requestHandlers(contextOf, gate),
         consumers: eventHandlers(clock),

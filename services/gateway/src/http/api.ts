@@ -1,5 +1,5 @@
 import { compiled, DomainError, errorCatalog, errorStatus, type RequestContext } from '@tlp/contracts';
-import type { Logger } from '@tlp/platform';
+import { databaseBusy, type Logger } from '@tlp/platform';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { hasRole, type Principal } from '../auth';
@@ -52,6 +52,11 @@ function send(res: Response, r: StoredResponse): void {
 
 function toProblem(e: unknown, log: () => Logger): StoredResponse {
   if (e instanceof DomainError) return problem(e.code, e.message, e.details);
+  const busy = databaseBusy(e);
+  if (busy) {
+    log().warn({ err: e }, 'database busy');
+    return problem(busy.code, busy.message, busy.details);
+  }
   log().error({ err: e }, 'unhandled error');
   return problem('INTERNAL', 'Internal error');
 }

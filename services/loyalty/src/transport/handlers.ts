@@ -30,7 +30,7 @@ import {
   loyaltyRewardsUpdate,
   loyaltyTierProgress,
 } from '@tlp/contracts';
-import { handle, onceByKey, sql, type RequestHandler, type Tx } from '@tlp/platform';
+import { handle, onceByKey, sql, type Gate, type RequestHandler, type Tx } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import { progress, quote } from '../app/checkout';
 import { accountView, captureHold, credit, debit, holdPoints, holdView, lockAccount, lotExpiry, releaseHold } from '../app/ledger';
@@ -49,9 +49,13 @@ import {
   updateReward,
 } from '../app/rewards';
 
-/** Thin NATS handlers: each opens the transaction and calls one use case. */
-export function loyaltyHandlers(db: DataSource, clock: () => Date = () => new Date()): RequestHandler[] {
-  const tx = <T>(work: (t: Tx) => Promise<T>) => db.transaction(work);
+/**
+ * Thin NATS handlers: each opens the transaction and calls one use case. Transactions pass the
+ * gate: a burst (two hundred holds on one account, each waiting for its row) waits there in
+ * order instead of running out the pool's connection wait. The quote reads outside it.
+ */
+export function loyaltyHandlers(db: DataSource, gate: Gate, clock: () => Date = () => new Date()): RequestHandler[] {
+  const tx = <T>(work: (t: Tx) => Promise<T>) => gate.run(() => db.transaction(work));
   const accountOf = async (t: Tx, tenantId: string, accountId: string) => {
     const [row] = await sql<AccountRow>(t, `SELECT * FROM accounts WHERE tenant_id = $1 AND account_id = $2`, [tenantId, accountId]);
     if (!row) throw new DomainError('ACCOUNT_NOT_FOUND', `No loyalty account ${accountId}`);

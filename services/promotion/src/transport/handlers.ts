@@ -1,6 +1,5 @@
 import * as c from '@tlp/contracts';
-import { handle, onEvent, type EventHandler, type HandlerContext, type RequestHandler } from '@tlp/platform';
-import type { Gate } from '../app/gate';
+import { handle, onEvent, type EventHandler, type Gate, type HandlerContext, type RequestHandler } from '@tlp/platform';
 import * as advantages from '../app/advantages';
 import * as codes from '../app/codes';
 import type { PromotionContext } from '../app/context';

@@ -1,4 +1,4 @@
-import { Gate } from './gate';
+import { Gate } from '../src/gate';
 
 describe('gate', () => {
   it('lets at most its capacity run at once and the rest in arrival order', async () => {

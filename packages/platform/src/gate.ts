@@ -1,13 +1,19 @@
 /**
  * Lets at most `capacity` requests use the database at once; the rest wait here in order. The
- * pool's own queue gives up after its connect timeout, which turned a burst (a thousand checkouts
- * typing the same code) into internal errors instead of a short wait.
+ * pool's own queue gives up after its connection wait (`DB_CONNECTION_WAIT_MS`), which turned a
+ * burst (a thousand checkouts typing the same code, two hundred holds on one account) into
+ * failures instead of a short wait.
  */
 export class Gate {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly capacity: number) {}
+
+  /** For a service's request handlers: the pool less the connections its outbox relay, consumers and jobs need. */
+  static forRequests(poolSize: number): Gate {
+    return new Gate(Math.max(1, poolSize - 4));
+  }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.active >= this.capacity) await new Promise<void>((resolve) => this.waiting.push(resolve));
