@@ -1,3 +1,5 @@
+import type { RequestHandler } from './rpc-server';
+
 /**
  * Lets at most `capacity` requests use the database at once; the rest wait here in order. The
  * pool's own queue gives up after its connection wait (`DB_CONNECTION_WAIT_MS`), which turned a
@@ -27,3 +29,7 @@ export class Gate {
     }
   }
 }
+
+/** Every request of the handlers runs through the gate: for services whose every request is a short transaction. */
+export const behindGate = (gate: Gate, handlers: RequestHandler[]): RequestHandler[] =>
+  handlers.map((h) => ({ contract: h.contract, handle: (ctx, input) => gate.run(() => h.handle(ctx, input)) }));

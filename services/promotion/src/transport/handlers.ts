@@ -1,5 +1,5 @@
 import * as c from '@tlp/contracts';
-import { handle, onEvent, type EventHandler, type Gate, type HandlerContext, type RequestHandler } from '@tlp/platform';
+import { behindGate, handle, onEvent, type EventHandler, type Gate, type HandlerContext, type RequestHandler } from '@tlp/platform';
 import * as advantages from '../app/advantages';
 import * as codes from '../app/codes';
 import type { PromotionContext } from '../app/context';
@@ -36,7 +36,7 @@ export function requestHandlers(ctxOf: ContextOf, gate: Gate): RequestHandler[] 
     handle(c.invalidateCodes, (req, input) => codes.invalidateCodes(ctxOf(req), input)),
     handle(c.codeDashboard, (req, input) => dashboard(ctxOf(req), input.season, input.perContact)),
   ];
-  return handlers.map((h) => ({ contract: h.contract, handle: (req, input) => gate.run(() => h.handle(req, input)) }));
+  return behindGate(gate, handlers);
 }
 
 export const eventHandlers = (clock: () => Date): EventHandler[] => [
