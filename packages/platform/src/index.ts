@@ -5,6 +5,7 @@ export * from './metrics';
 export * from './database';
 export * from './batches';
 export * from './gate';
+export * from './turns';
 export * from './idempotency';
 export * from './outbox';
 export * from './jetstream';

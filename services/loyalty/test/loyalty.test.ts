@@ -138,19 +138,29 @@ describe('loyalty service', () => {
     expect(after.wording.en).toBe('stars');
   });
 
-  it('lets exactly 100 of 200 simultaneous holds of 10 points on 1,000 points succeed, ending at 0, though they queue longer than a connection wait', async () => {
+  it('lets exactly 100 of 200 simultaneous holds of 10 points on 1,000 points succeed, ending at 0, though they queue longer than a connection wait, and serves other fans meanwhile', async () => {
     const accountId = await fundedAccount('fan-rush', 1000);
+    await fundedAccount('fan-calm', 100);
     // The account's row stays locked past the pool's connection wait (1.5 s here): holds waiting
-    // for it must wait their turn, not fail for want of a connection.
+    // for it must wait their turn, not fail for want of a connection, nor keep another fan waiting.
     const lock = svc.deps.db.createQueryRunner();
     await lock.startTransaction();
     await lock.query(`SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE`, [accountId]);
+    const lockedAt = Date.now();
     const rush = Promise.allSettled(
       Array.from({ length: 200 }, (_, n) => bus.request(loyaltyPointsHold, acme, { orderId: `rush-${n}`, contactId: 'fan-rush', programId, points: 10 })),
     );
-    await new Promise((r) => setTimeout(r, 2000));
-    await lock.commitTransaction();
-    await lock.release();
+    let whileLocked: unknown;
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const calm = bus.request(loyaltyPointsHold, acme, { orderId: 'calm-1', contactId: 'fan-calm', programId, points: 10 });
+      whileLocked = await Promise.race([calm.then(() => 'held'), new Promise((r) => setTimeout(r, 1500, 'still waiting'))]);
+      await new Promise((r) => setTimeout(r, lockedAt + 2000 - Date.now()));
+    } finally {
+      await lock.commitTransaction();
+      await lock.release();
+    }
+    expect(whileLocked).toBe('held');
     const results = await rush;
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(100);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -30,7 +30,7 @@ import {
   loyaltyRewardsUpdate,
   loyaltyTierProgress,
 } from '@tlp/contracts';
-import { handle, onceByKey, sql, type Gate, type RequestHandler, type Tx } from '@tlp/platform';
+import { handle, onceByKey, sql, Turns, type Gate, type RequestHandler, type Tx } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import { progress, quote } from '../app/checkout';
 import { accountView, captureHold, credit, debit, holdPoints, holdView, lockAccount, lotExpiry, releaseHold } from '../app/ledger';
@@ -51,11 +51,14 @@ import {
 
 /**
  * Thin NATS handlers: each opens the transaction and calls one use case. Transactions pass the
- * gate: a burst (two hundred holds on one account, each waiting for its row) waits there in
- * order instead of running out the pool's connection wait. The quote reads outside it.
+ * gate: a burst waits there in order instead of running out the pool's connection wait. A fan's
+ * holds take turns before it, so a burst on one account (each hold waiting for its row) holds one
+ * place at the gate, not all of them. The quote reads outside it.
  */
 export function loyaltyHandlers(db: DataSource, gate: Gate, clock: () => Date = () => new Date()): RequestHandler[] {
   const tx = <T>(work: (t: Tx) => Promise<T>) => gate.run(() => db.transaction(work));
+  const fanTurns = new Turns();
+  const inFansTurn = <T>(tenantId: string, contactId: string, work: (t: Tx) => Promise<T>) => fanTurns.run(`${tenantId}/${contactId}`, () => tx(work));
   const accountOf = async (t: Tx, tenantId: string, accountId: string) => {
     const [row] = await sql<AccountRow>(t, `SELECT * FROM accounts WHERE tenant_id = $1 AND account_id = $2`, [tenantId, accountId]);
     if (!row) throw new DomainError('ACCOUNT_NOT_FOUND', `No loyalty account ${accountId}`);
@@ -123,7 +126,7 @@ export function loyaltyHandlers(db: DataSource, gate: Gate, clock: () => Date = 
     ),
 
     handle(loyaltyPointsHold, (ctx, input) =>
-      tx(async (t) => {
+      inFansTurn(ctx.tenantId, input.contactId, async (t) => {
         const program = await resolveProgram(t, ctx.tenantId, input.programId);
         const { account } = await openAccount(t, ctx.tenantId, program, input.contactId, null);
         return holdView(await holdPoints(t, ctx.tenantId, account, input.orderId, input.points, input.ttlSeconds, clock(), program, input.products), program);
@@ -159,7 +162,7 @@ export function loyaltyHandlers(db: DataSource, gate: Gate, clock: () => Date = 
     handle(loyaltyRewardsGrant, (ctx, { rewardId, contactId, force }) => tx((t) => grantReward(t, ctx.tenantId, rewardId, contactId, force, clock()))),
     handle(loyaltyRewardsRevoke, (ctx, { rewardId, contactId }) => tx((t) => revokeReward(t, ctx.tenantId, rewardId, contactId))),
     handle(loyaltyRewardsAnalytics, (ctx, { rewardId }) => tx((t) => rewardAnalytics(t, ctx.tenantId, rewardId, clock()))),
-    handle(loyaltyRewardsHold, (ctx, input) => tx((t) => holdRewards(t, ctx.tenantId, input, clock()))),
+    handle(loyaltyRewardsHold, (ctx, input) => inFansTurn(ctx.tenantId, input.contactId, (t) => holdRewards(t, ctx.tenantId, input, clock()))),
     handle(loyaltyRewardsCapture, (ctx, { orderId }) => tx((t) => captureRewards(t, ctx.tenantId, orderId, clock()))),
     handle(loyaltyRewardsRelease, async (ctx, { orderId }) => {
       const released = await tx((t) => releaseRewards(t, ctx.tenantId, orderId));
