@@ -112,7 +112,7 @@ const routes = [
 beforeAll(async () => {
   i = await infra();
   const logger = createLogger('gateway-test', 'silent');
-  db = await openDatabase({ url: i.databaseUrl, schema: iso.schema, migrations: [PlatformTables1763856000000, HttpIdempotency1763856100000], poolSize: 5, runMigrations: true, logger });
+  db = await openDatabase({ url: i.databaseUrl, schema: iso.schema, migrations: [PlatformTables1763856000000, HttpIdempotency1763856100000], poolSize: 5, connectionWaitMs: 2000, runMigrations: true, logger });
   nc = await connectNats(i);
   redis = await connectRedis(i.redisUrl, logger);
   const bus = new Bus(nc, { subjectPrefix: iso.subjectPrefix });
@@ -254,6 +254,25 @@ describe('gateway API layer', () => {
     expect(first).toMatchObject({ status: 500, body: { code: 'INTERNAL' } });
     const retried = await call('POST', '/v1/fragile-things', { token: op, key: 'k-fragile', body: { name: 'gate' } });
     expect(retried).toMatchObject({ status: 201, body: { name: 'gate', runs: 2 } });
+  });
+
+  it('answers 503 with Retry-After when no database connection frees up in time, and runs the retry with the same key', async () => {
+    const op = await token({ tenant: 'acme', roles: ['operator'] });
+    const before = created.length;
+    const holders = Array.from({ length: 5 }, () => db.createQueryRunner());
+    await Promise.all(holders.map((h) => h.connect()));
+    let crowded;
+    try {
+      crowded = await call('POST', '/v1/things', { token: op, key: 'k-crowded', body: { name: 'crowded' } });
+    } finally {
+      await Promise.all(holders.map((h) => h.release()));
+    }
+    expect(crowded).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE', details: { retryAfterSeconds: 1 } } });
+    expect(crowded.type).toContain('application/problem+json');
+    expect(crowded.headers.get('retry-after')).toBe('1');
+    expect(created.length).toBe(before);
+    expect(await call('POST', '/v1/things', { token: op, key: 'k-crowded', body: { name: 'crowded' } })).toMatchObject({ status: 201 });
+    expect(created.length).toBe(before + 1);
   });
 
   it('runs concurrent repeats of one key once', async () => {
