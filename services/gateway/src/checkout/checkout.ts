@@ -11,6 +11,7 @@ import {
   evaluateCart,
   OrderCompleted,
   OrderRefunded,
+  partnersList,
   placeHold,
   releaseHold,
   spendCapture,
@@ -23,7 +24,7 @@ import {
   type Evaluation,
   type RequestContext,
 } from '@tlp/contracts';
-import { enqueueEvents, type Logger, type NewEvent } from '@tlp/platform';
+import { enqueueEvents, ShortLivedCopies, type Logger, type NewEvent } from '@tlp/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Backends } from '../backends';
 import { allocatePayments, refundedReductions, type CheckoutCart, type PaymentLine, type Quote, type RefundedReduction, type RefundRequest } from './cart';
@@ -71,12 +72,19 @@ const isUnavailable = (e: unknown) => e instanceof DomainError && (e.code === 'U
  * so every step can be repeated after a crash.
  */
 export class Checkout implements SagaPorts<CheckoutCart, Quote> {
+  /** Whether each tenant has an active loyalty partner: most venues have none, and their quotes need not ask. */
+  private readonly partnerTenants: ShortLivedCopies<boolean>;
+
   constructor(
     private readonly backends: Backends,
     private readonly db: DataSource,
     private readonly loyalty: LoyaltyCheckout,
     private readonly log: Logger,
-  ) {}
+    /** How long a tenant's "has an active partner" is kept: a partner activated shows in quotes this much later at most. */
+    partnersKeptMs = 1000,
+  ) {
+    this.partnerTenants = new ShortLivedCopies(partnersKeptMs);
+  }
 
   async quote(ctx: RequestContext, cart: CheckoutCart, contactId: string | null): Promise<Quote> {
     const balances = contactId
@@ -162,6 +170,7 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
    */
   private async partnerBalances(ctx: RequestContext, contactId: string): Promise<PartnerBalances> {
     try {
+      if (!(await this.hasActivePartner(ctx))) return { partners: [], partnersUnavailable: [] };
       const { balances, unavailable } = await this.backends.call(balancesOfContact, ctx, { contactId });
       return {
         partners: balances.map((b) => ({ partnerId: b.partnerId, points: b.points, valueMinor: b.value.amountMinor, stale: b.stale })),
@@ -172,6 +181,16 @@ export class Checkout implements SagaPorts<CheckoutCart, Quote> {
       this.log.warn({ err: (e as Error).message, tenantId: ctx.tenantId, requestId: ctx.requestId }, 'partner-sync did not answer a quote: partner points left out');
       return { partners: [], partnersUnavailable: [] };
     }
+  }
+
+  /**
+   * Asked of partner-sync once a second per tenant, as the gateway's own question (no fan as the
+   * actor). When it cannot say, the quote asks for the balances anyway, as before.
+   */
+  private hasActivePartner(ctx: RequestContext): Promise<boolean> {
+    return this.partnerTenants
+      .get(ctx.tenantId, async () => (await this.backends.call(partnersList, { tenantId: ctx.tenantId, requestId: ctx.requestId }, {})).partners.some((p) => p.active))
+      .catch(() => true);
   }
 
   stepsFor(ctx: RequestContext, saga: SagaRecord<CheckoutCart, Quote>): HoldStep[] {
