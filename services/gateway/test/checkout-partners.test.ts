@@ -23,10 +23,10 @@ const balance = { partnerId: partner.partnerId, points: 500, value: { amountMino
 function checkoutOver(replies: Record<string, unknown>, partnersKeptMs = 60_000) {
   const asked: { subject: string; actor: unknown }[] = [];
   const backends = {
-    call: async (contract: RequestContract, c: { actor?: unknown }) => {
+    call: async (contract: RequestContract, c: { tenantId: string; actor?: unknown }) => {
       asked.push({ subject: contract.subject, actor: c.actor });
       const reply = replies[contract.subject];
-      return typeof reply === 'function' ? (reply as () => unknown)() : reply;
+      return typeof reply === 'function' ? (reply as (c: { tenantId: string }) => unknown)(c) : reply;
     },
   } as unknown as Backends;
   const checkout = new Checkout(backends, {} as DataSource, loyalty, createLogger('test', 'silent'), partnersKeptMs);
@@ -56,6 +56,18 @@ describe('partner points in the quote', () => {
     partners = [{ ...partner, active: true }];
     await new Promise((r) => setTimeout(r, 60));
     expect((await checkout.quote(ctx, cart, 'fan-1')).balances.partners).toEqual([{ partnerId: partner.partnerId, points: 500, valueMinor: 500, stale: false }]);
+    expect(subjectsAsked().filter((s) => s === balancesOfContact.subject)).toHaveLength(1);
+  });
+
+  it('keeps whether a tenant has a partner per tenant: a tenant without one does not take the answer of a tenant with one', async () => {
+    const { checkout, subjectsAsked } = checkoutOver({
+      ...common,
+      [partnersList.subject]: (c: { tenantId: string }) => ({ partners: [{ ...partner, active: c.tenantId === 'acme' }] }),
+      [balancesOfContact.subject]: { balances: [balance], unavailable: [] },
+    });
+    expect((await checkout.quote(ctx, cart, 'fan-1')).balances.partners).toHaveLength(1);
+    expect((await checkout.quote({ ...ctx, tenantId: 'other' }, cart, 'fan-1')).balances.partners).toEqual([]);
+    expect(subjectsAsked().filter((s) => s === partnersList.subject)).toHaveLength(2);
     expect(subjectsAsked().filter((s) => s === balancesOfContact.subject)).toHaveLength(1);
   });
 
