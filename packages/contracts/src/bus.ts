@@ -11,15 +11,29 @@ export const ContextHeaders = {
   requestId: 'Request-Id',
   actor: 'Actor',
   idempotencyKey: 'Idempotency-Key',
+  /** How long the caller waits for the reply, in ms: relative, so the clocks of two machines need not agree. */
+  timeoutMs: 'Timeout-Ms',
 } as const;
 
-export function contextToHeaders(ctx: RequestContext): MsgHdrs {
+export function contextToHeaders(ctx: RequestContext, timeoutMs?: number): MsgHdrs {
   const h = natsHeaders();
   h.set(ContextHeaders.tenantId, ctx.tenantId);
   h.set(ContextHeaders.requestId, ctx.requestId);
   if (ctx.actor) h.set(ContextHeaders.actor, JSON.stringify(ctx.actor));
   if (ctx.idempotencyKey) h.set(ContextHeaders.idempotencyKey, ctx.idempotencyKey);
+  if (timeoutMs !== undefined) h.set(ContextHeaders.timeoutMs, String(Math.max(0, Math.floor(timeoutMs))));
   return h;
+}
+
+/**
+ * When the caller stops waiting (ms since the epoch, on this machine's clock): the time it said
+ * it waits, counted from `receivedAt`. Undefined when it did not say (a caller from before).
+ */
+export function deadlineFromHeaders(h: MsgHdrs | undefined, receivedAt: number): number | undefined {
+  const raw = h?.get(ContextHeaders.timeoutMs);
+  if (!raw) return undefined;
+  if (!/^\d{1,9}$/.test(raw)) throw new DomainError('VALIDATION_FAILED', 'Timeout-Ms header is not a whole number of milliseconds');
+  return receivedAt + Number(raw);
 }
 
 /** Reads the context a caller put in the headers; a message without a valid one is refused. */
@@ -74,7 +88,8 @@ interface Waiting {
  * service that receives it (here the compiler checks its type), the reply here, before it is
  * returned. Checking both ends of every hop as well doubled the parsing of every request, and
  * zod's parsing was half the gateway's allocation per quote (docs/performance.md, tenth session).
- * Error replies become DomainError with the service's stable code.
+ * Error replies become DomainError with the service's stable code. Each request tells the service
+ * how long it waits (`Timeout-Ms`), so work still queued there after that is not started.
  *
  * Requests of a `together` contract asked in one turn of the event loop for one tenant leave in
  * one message when there are several (each keeps its own request id, actor and reply), so a
@@ -130,7 +145,7 @@ export class Bus {
 
   private async send(subject: string, ctx: RequestContext, payload: unknown, timeoutMs: number): Promise<unknown> {
     try {
-      const msg = await this.nc.request(this.subject(subject), json.encode(payload), { timeout: timeoutMs, headers: contextToHeaders(ctx) });
+      const msg = await this.nc.request(this.subject(subject), json.encode(payload), { timeout: timeoutMs, headers: contextToHeaders(ctx, timeoutMs) });
       return json.decode(msg.data);
     } catch (e) {
       throw transportError(subject, e);

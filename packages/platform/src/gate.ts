@@ -1,3 +1,4 @@
+import { refuseIfPast } from './deadline';
 import type { RequestHandler } from './rpc-server';
 
 /**
@@ -17,10 +18,12 @@ export class Gate {
     return new Gate(Math.max(1, poolSize - 4));
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` when a place is free; refused with TIMEOUT, not run, when that is after `deadline`. */
+  async run<T>(fn: () => Promise<T>, deadline?: number): Promise<T> {
     if (this.active >= this.capacity) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active++;
     try {
+      refuseIfPast(deadline);
       return await fn();
     } finally {
       const next = this.waiting.shift();
@@ -32,4 +35,4 @@ export class Gate {
 
 /** Every request of the handlers runs through the gate: for services whose every request is a short transaction. */
 export const behindGate = (gate: Gate, handlers: RequestHandler[]): RequestHandler[] =>
-  handlers.map((h) => ({ contract: h.contract, handle: (ctx, input) => gate.run(() => h.handle(ctx, input)) }));
+  handlers.map((h) => ({ contract: h.contract, handle: (ctx, input) => gate.run(() => h.handle(ctx, input), ctx.deadline) }));

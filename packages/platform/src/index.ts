@@ -4,6 +4,7 @@ export * from './ids';
 export * from './metrics';
 export * from './database';
 export * from './batches';
+export * from './deadline';
 export * from './gate';
 export * from './turns';
 export * from './idempotency';

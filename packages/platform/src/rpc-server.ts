@@ -1,6 +1,7 @@
 import {
   compiled,
   contextFromHeaders,
+  deadlineFromHeaders,
   describeIssues,
   DomainError,
   jsonCodec,
@@ -19,6 +20,11 @@ import type { Metrics } from './metrics';
 
 export interface HandlerContext extends RequestContext {
   log: Logger;
+  /**
+   * When the caller stops waiting for the reply (ms since the epoch, from its Timeout-Ms header),
+   * for the gate and turns to skip work nobody waits for; undefined when the caller did not say.
+   */
+  deadline?: number;
 }
 
 export interface RequestHandler<C extends RequestContract = RequestContract> {
@@ -83,7 +89,8 @@ export class RequestServer {
     const started = process.hrtime.bigint();
     let body: ReplyBody;
     try {
-      body = await this.answerOne(h, contextFromHeaders(msg.headers), decodePayload(msg));
+      const deadline = deadlineFromHeaders(msg.headers, Date.now());
+      body = await this.answerOne(h, contextFromHeaders(msg.headers), decodePayload(msg), deadline);
     } catch (e) {
       body = this.failure(e, { subject: h.contract.subject });
       this.record(h.contract.subject, body, started);
@@ -96,12 +103,13 @@ export class RequestServer {
     const started = process.hrtime.bigint();
     let body: ReplyBody | { items: ReplyBody[] };
     try {
+      const deadline = deadlineFromHeaders(msg.headers, Date.now());
       const ctx = contextFromHeaders(msg.headers);
       const together = compiled(TogetherRequest).safeParse(decodePayload(msg));
       if (!together.success) {
         throw new DomainError('VALIDATION_FAILED', `Payload does not fit ${togetherSubject(h.contract.subject)}`, describeIssues(together.error));
       }
-      const items = together.data.items.map(({ data, ...own }) => this.answerOne(h, { tenantId: ctx.tenantId, ...own }, data));
+      const items = together.data.items.map(({ data, ...own }) => this.answerOne(h, { tenantId: ctx.tenantId, ...own }, data, deadline));
       body = { items: await Promise.all(items) };
     } catch (e) {
       body = this.failure(e, { subject: togetherSubject(h.contract.subject) });
@@ -111,7 +119,7 @@ export class RequestServer {
   }
 
   /** One request's reply; it never throws: a failure is its reply. */
-  private async answerOne(h: RequestHandler, ctx: RequestContext, raw: unknown): Promise<ReplyBody> {
+  private async answerOne(h: RequestHandler, ctx: RequestContext, raw: unknown, deadline: number | undefined): Promise<ReplyBody> {
     const started = process.hrtime.bigint();
     const subject = h.contract.subject;
     const bound = { tenantId: ctx.tenantId, requestId: ctx.requestId, subject };
@@ -127,6 +135,7 @@ export class RequestServer {
       const result = await h.handle(
         {
           ...ctx,
+          ...(deadline !== undefined ? { deadline } : {}),
           get log() {
             return log();
           },

@@ -25,4 +25,20 @@ describe('gate', () => {
     await expect(gate.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await gate.run(async () => 'next')).toBe('next');
   });
+
+  it('refuses with TIMEOUT, without running it, work whose place comes after its deadline, and hands the place on', async () => {
+    const gate = new Gate(1);
+    const ran: string[] = [];
+    const first = gate.run(async () => {
+      await new Promise((r) => setTimeout(r, 60));
+      ran.push('first');
+    });
+    const late = gate.run(async () => void ran.push('late'), Date.now() + 20);
+    const patient = gate.run(async () => void ran.push('patient'), Date.now() + 5000);
+    await first;
+    await expect(late).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await patient;
+    expect(ran).toEqual(['first', 'patient']);
+    expect(await gate.run(async () => 'free', Date.now() + 1000)).toBe('free');
+  });
 });

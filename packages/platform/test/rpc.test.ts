@@ -2,7 +2,7 @@ import { Bus, compiled, DomainError, jsonCodec, TOGETHER_MAX, togetherSubject, t
 import { cleanUp, connectNats, infra, isolation, serviceEnv, testContext } from '@tlp/testkit';
 import { headers, NatsError, type Msg, type NatsConnection } from 'nats';
 import { startService, type RunningService } from '../src';
-import { addNote, calls, demoService, failing, slowEcho, whoAsks } from './fixtures/demo-service';
+import { addNote, calls, demoService, failing, gatedEcho, slowEcho, whoAsks } from './fixtures/demo-service';
 
 const iso = isolation('platform_rpc');
 let svc: RunningService;
@@ -112,6 +112,27 @@ describe('request/reply server', () => {
     } finally {
       child.mockRestore();
     }
+  });
+
+  it('does not start a request whose caller stopped waiting while it queued, and serves the next one', async () => {
+    const busy = bus.request(gatedEcho, ctx, { ms: 800, value: 'first' });
+    await new Promise((r) => setTimeout(r, 50));
+    // Queued behind `first` for longer than its caller waits.
+    await expect(bus.request(gatedEcho, ctx, { ms: 0, value: 'given-up' }, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(await busy).toEqual({ value: 'first' });
+    expect(await bus.request(gatedEcho, ctx, { ms: 0, value: 'next' })).toEqual({ value: 'next' });
+    expect(calls.gatedEchoes).toEqual(['first', 'next']);
+  });
+
+  it('refuses a Timeout-Ms header that is not a whole number of milliseconds, and runs nothing', async () => {
+    const before = calls.gatedEchoes.length;
+    const h = headers();
+    h.set('Tenant-Id', 'acme');
+    h.set('Request-Id', 'r1');
+    h.set('Timeout-Ms', 'soon');
+    const msg = await nc.request(iso.subjectPrefix + gatedEcho.subject, jsonCodec.encode({ ms: 0, value: 'x' }), { timeout: 3000, headers: h });
+    expect(jsonCodec.decode(msg.data)).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('Timeout-Ms') } });
+    expect(calls.gatedEchoes.length).toBe(before);
   });
 
   it('reports UNAVAILABLE when no service answers a subject', async () => {

@@ -27,4 +27,20 @@ describe('turns', () => {
     expect(await next).toBe('next');
     expect(turns.size).toBe(0);
   });
+
+  it('refuses with TIMEOUT, without running it, work whose turn comes after its deadline, and gives the next turn', async () => {
+    const turns = new Turns();
+    const ran: string[] = [];
+    const first = turns.run('a', async () => {
+      await pause(60);
+      ran.push('first');
+    });
+    const late = turns.run('a', async () => void ran.push('late'), Date.now() + 20);
+    const patient = turns.run('a', async () => void ran.push('patient'), Date.now() + 5000);
+    await first;
+    await expect(late).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await patient;
+    expect(ran).toEqual(['first', 'patient']);
+    expect(turns.size).toBe(0);
+  });
 });

@@ -169,6 +169,26 @@ describe('loyalty service', () => {
     expect(account).toMatchObject({ balance: 0, held: 1000 });
   });
 
+  it("does not apply a hold whose caller stopped waiting while the fan's earlier hold had the turn", async () => {
+    const accountId = await fundedAccount('fan-gave-up', 100);
+    const lock = svc.deps.db.createQueryRunner();
+    await lock.startTransaction();
+    await lock.query(`SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE`, [accountId]);
+    let first: Promise<unknown>;
+    try {
+      first = bus.request(loyaltyPointsHold, acme, { orderId: 'patient-1', contactId: 'fan-gave-up', programId, points: 30 });
+      await new Promise((r) => setTimeout(r, 100));
+      await expect(bus.request(loyaltyPointsHold, acme, { orderId: 'gave-up-1', contactId: 'fan-gave-up', programId, points: 40 }, { timeoutMs: 300 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    } finally {
+      await lock.commitTransaction();
+      await lock.release();
+    }
+    await first;
+    // Its turn came once the first hold was written: nobody waited for it any more, so nothing was held for it.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await bus.request(loyaltyAccountsGet, acme, { accountId })).toMatchObject({ balance: 70, held: 30 });
+  });
+
   it('returns the first hold for a repeat of the same order, captures once, and refuses a release after capture', async () => {
     const accountId = await fundedAccount('fan-hold', 500);
     const first = await bus.request(loyaltyPointsHold, acme, { orderId: 'o-hold', contactId: 'fan-hold', programId, points: 300 });

@@ -30,7 +30,7 @@ import {
   loyaltyRewardsUpdate,
   loyaltyTierProgress,
 } from '@tlp/contracts';
-import { handle, onceByKey, sql, Turns, type Gate, type RequestHandler, type Tx } from '@tlp/platform';
+import { handle, onceByKey, sql, Turns, type Gate, type HandlerContext, type RequestHandler, type Tx } from '@tlp/platform';
 import type { DataSource } from 'typeorm';
 import { progress, quote } from '../app/checkout';
 import { accountView, captureHold, credit, debit, holdPoints, holdView, lockAccount, lotExpiry, releaseHold } from '../app/ledger';
@@ -56,30 +56,32 @@ import {
  * place at the gate, not all of them. The quote reads outside it.
  */
 export function loyaltyHandlers(db: DataSource, gate: Gate, clock: () => Date = () => new Date()): RequestHandler[] {
-  const tx = <T>(work: (t: Tx) => Promise<T>) => gate.run(() => db.transaction(work));
+  // The caller's deadline goes with the work: a hold whose caller has given up is not started.
+  const tx = <T>(ctx: HandlerContext, work: (t: Tx) => Promise<T>) => gate.run(() => db.transaction(work), ctx.deadline);
   const fanTurns = new Turns();
-  const inFansTurn = <T>(tenantId: string, contactId: string, work: (t: Tx) => Promise<T>) => fanTurns.run(`${tenantId}/${contactId}`, () => tx(work));
+  const inFansTurn = <T>(ctx: HandlerContext, contactId: string, work: (t: Tx) => Promise<T>) =>
+    fanTurns.run(`${ctx.tenantId}/${contactId}`, () => tx(ctx, work), ctx.deadline);
   const accountOf = async (t: Tx, tenantId: string, accountId: string) => {
     const [row] = await sql<AccountRow>(t, `SELECT * FROM accounts WHERE tenant_id = $1 AND account_id = $2`, [tenantId, accountId]);
     if (!row) throw new DomainError('ACCOUNT_NOT_FOUND', `No loyalty account ${accountId}`);
     return row;
   };
   return [
-    handle(loyaltyProgramsCreate, (ctx, input) => tx((t) => createProgram(t, ctx, input))),
-    handle(loyaltyProgramsUpdate, (ctx, { programId, ...changes }) => tx((t) => updateProgram(t, ctx.tenantId, programId, changes))),
-    handle(loyaltyProgramsGet, (ctx, { programId }) => tx((t) => getProgram(t, ctx.tenantId, programId))),
-    handle(loyaltyProgramsList, (ctx) => tx(async (t) => ({ programs: await listPrograms(t, ctx.tenantId) }))),
-    handle(loyaltyProgramsSetActive, (ctx, { programId, active }) => tx((t) => setProgramActive(t, ctx.tenantId, programId, active))),
-    handle(loyaltyProgramsClone, (ctx, { programId, name }) => tx((t) => cloneProgram(t, ctx, programId, name))),
+    handle(loyaltyProgramsCreate, (ctx, input) => tx(ctx, (t) => createProgram(t, ctx, input))),
+    handle(loyaltyProgramsUpdate, (ctx, { programId, ...changes }) => tx(ctx, (t) => updateProgram(t, ctx.tenantId, programId, changes))),
+    handle(loyaltyProgramsGet, (ctx, { programId }) => tx(ctx, (t) => getProgram(t, ctx.tenantId, programId))),
+    handle(loyaltyProgramsList, (ctx) => tx(ctx, async (t) => ({ programs: await listPrograms(t, ctx.tenantId) }))),
+    handle(loyaltyProgramsSetActive, (ctx, { programId, active }) => tx(ctx, (t) => setProgramActive(t, ctx.tenantId, programId, active))),
+    handle(loyaltyProgramsClone, (ctx, { programId, name }) => tx(ctx, (t) => cloneProgram(t, ctx, programId, name))),
 
     handle(loyaltyAccountsGet, (ctx, { accountId }) =>
-      tx(async (t) => {
+      tx(ctx, async (t) => {
         const account = await accountOf(t, ctx.tenantId, accountId);
         return accountView(t, account, await getProgram(t, ctx.tenantId, account.program_id), clock());
       }),
     ),
     handle(loyaltyAccountsFind, (ctx, q) =>
-      tx(async (t) => {
+      tx(ctx, async (t) => {
         const program = await resolveProgram(t, ctx.tenantId, q.programId);
         const [row] = await sql<AccountRow>(
           t,
@@ -91,14 +93,14 @@ export function loyaltyHandlers(db: DataSource, gate: Gate, clock: () => Date = 
       }),
     ),
     handle(loyaltyAccountsOpen, (ctx, q) =>
-      tx(async (t) => {
+      tx(ctx, async (t) => {
         const program = await resolveProgram(t, ctx.tenantId, q.programId);
         const { account, created } = await openAccount(t, ctx.tenantId, program, q.contactId, q.phone ?? null);
         return { ...(await accountView(t, account, program, clock())), created };
       }),
     ),
     handle(loyaltyAccountsHistory, (ctx, { accountId, limit }) =>
-      tx(async (t) => {
+      tx(ctx, async (t) => {
         await accountOf(t, ctx.tenantId, accountId);
         const rows = await sql<{ entry_id: string; kind: 'earn'; points: number; balance_after: number; order_id: string | null; reason: string | null; at: Date }>(
           t,
@@ -111,7 +113,7 @@ export function loyaltyHandlers(db: DataSource, gate: Gate, clock: () => Date = 
       }),
     ),
     handle(loyaltyAccountsAdjust, (ctx, input) =>
-      tx(async (t) =>
+      tx(ctx, async (t) =>
         onceByKey(t, { tenantId: ctx.tenantId, scope: 'accounts.adjust', key: input.adjustmentId }, input, async () => {
           const account = await lockAccount(t, ctx.tenantId, input.accountId);
           const program = await getProgram(t, ctx.tenantId, account.program_id);
@@ -126,21 +128,21 @@ export function loyaltyHandlers(db: DataSource, gate: Gate, clock: () => Date = 
     ),
 
     handle(loyaltyPointsHold, (ctx, input) =>
-      inFansTurn(ctx.tenantId, input.contactId, async (t) => {
+      inFansTurn(ctx, input.contactId, async (t) => {
         const program = await resolveProgram(t, ctx.tenantId, input.programId);
         const { account } = await openAccount(t, ctx.tenantId, program, input.contactId, null);
         return holdView(await holdPoints(t, ctx.tenantId, account, input.orderId, input.points, input.ttlSeconds, clock(), program, input.products), program);
       }),
     ),
     handle(loyaltyPointsCapture, (ctx, { orderId }) =>
-      tx(async (t) => {
+      tx(ctx, async (t) => {
         const hold = await captureHold(t, ctx.tenantId, orderId, clock());
         const account = await accountOf(t, ctx.tenantId, hold.account_id);
         return holdView(hold, await getProgram(t, ctx.tenantId, account.program_id));
       }),
     ),
     handle(loyaltyPointsRelease, (ctx, { orderId }) =>
-      tx(async (t) => {
+      tx(ctx, async (t) => {
         const hold = await releaseHold(t, ctx.tenantId, orderId);
         if (!hold) return null;
         const account = await accountOf(t, ctx.tenantId, hold.account_id);
@@ -148,30 +150,30 @@ export function loyaltyHandlers(db: DataSource, gate: Gate, clock: () => Date = 
       }),
     ),
 
-    handle(loyaltyRewardsCreate, (ctx, input) => tx((t) => createReward(t, ctx.tenantId, input))),
-    handle(loyaltyRewardsUpdate, (ctx, { rewardId, ...changes }) => tx((t) => updateReward(t, ctx.tenantId, rewardId, changes))),
-    handle(loyaltyRewardsList, (ctx, filter) => tx(async (t) => ({ rewards: await listRewards(t, ctx.tenantId, filter) }))),
-    handle(loyaltyRewardsSetActive, (ctx, { rewardId, active }) => tx((t) => setRewardActive(t, ctx.tenantId, rewardId, active))),
+    handle(loyaltyRewardsCreate, (ctx, input) => tx(ctx, (t) => createReward(t, ctx.tenantId, input))),
+    handle(loyaltyRewardsUpdate, (ctx, { rewardId, ...changes }) => tx(ctx, (t) => updateReward(t, ctx.tenantId, rewardId, changes))),
+    handle(loyaltyRewardsList, (ctx, filter) => tx(ctx, async (t) => ({ rewards: await listRewards(t, ctx.tenantId, filter) }))),
+    handle(loyaltyRewardsSetActive, (ctx, { rewardId, active }) => tx(ctx, (t) => setRewardActive(t, ctx.tenantId, rewardId, active))),
     handle(loyaltyRewardsClone, (ctx, { rewardId, name }) =>
-      tx(async (t) => {
+      tx(ctx, async (t) => {
         const { rewardId: _id, active: _a, createdAt: _c, ...settings } = await getReward(t, ctx.tenantId, rewardId);
         return createReward(t, ctx.tenantId, { ...settings, name });
       }),
     ),
-    handle(loyaltyRewardsEligible, (ctx, { rewardId, limit }) => tx(async (t) => ({ contacts: await eligibleContacts(t, ctx.tenantId, rewardId, limit, clock()) }))),
-    handle(loyaltyRewardsGrant, (ctx, { rewardId, contactId, force }) => tx((t) => grantReward(t, ctx.tenantId, rewardId, contactId, force, clock()))),
-    handle(loyaltyRewardsRevoke, (ctx, { rewardId, contactId }) => tx((t) => revokeReward(t, ctx.tenantId, rewardId, contactId))),
-    handle(loyaltyRewardsAnalytics, (ctx, { rewardId }) => tx((t) => rewardAnalytics(t, ctx.tenantId, rewardId, clock()))),
-    handle(loyaltyRewardsHold, (ctx, input) => inFansTurn(ctx.tenantId, input.contactId, (t) => holdRewards(t, ctx.tenantId, input, clock()))),
-    handle(loyaltyRewardsCapture, (ctx, { orderId }) => tx((t) => captureRewards(t, ctx.tenantId, orderId, clock()))),
+    handle(loyaltyRewardsEligible, (ctx, { rewardId, limit }) => tx(ctx, async (t) => ({ contacts: await eligibleContacts(t, ctx.tenantId, rewardId, limit, clock()) }))),
+    handle(loyaltyRewardsGrant, (ctx, { rewardId, contactId, force }) => tx(ctx, (t) => grantReward(t, ctx.tenantId, rewardId, contactId, force, clock()))),
+    handle(loyaltyRewardsRevoke, (ctx, { rewardId, contactId }) => tx(ctx, (t) => revokeReward(t, ctx.tenantId, rewardId, contactId))),
+    handle(loyaltyRewardsAnalytics, (ctx, { rewardId }) => tx(ctx, (t) => rewardAnalytics(t, ctx.tenantId, rewardId, clock()))),
+    handle(loyaltyRewardsHold, (ctx, input) => inFansTurn(ctx, input.contactId, (t) => holdRewards(t, ctx.tenantId, input, clock()))),
+    handle(loyaltyRewardsCapture, (ctx, { orderId }) => tx(ctx, (t) => captureRewards(t, ctx.tenantId, orderId, clock()))),
     handle(loyaltyRewardsRelease, async (ctx, { orderId }) => {
-      const released = await tx((t) => releaseRewards(t, ctx.tenantId, orderId));
+      const released = await tx(ctx, (t) => releaseRewards(t, ctx.tenantId, orderId));
       // Outside the transaction: a release that found nothing has still closed the order to late holds.
       if (!released) throw new DomainError('REWARD_HOLD_NOT_FOUND', `No reward hold for order ${orderId}`);
       return released;
     }),
-    handle(loyaltyMyRewards, (ctx, { contactId }) => tx(async (t) => ({ rewards: await myRewards(t, ctx.tenantId, contactId, clock()) }))),
-    handle(loyaltyTierProgress, (ctx, { contactId, programId }) => tx((t) => progress(t, ctx.tenantId, contactId, programId, clock()))),
+    handle(loyaltyMyRewards, (ctx, { contactId }) => tx(ctx, async (t) => ({ rewards: await myRewards(t, ctx.tenantId, contactId, clock()) }))),
+    handle(loyaltyTierProgress, (ctx, { contactId, programId }) => tx(ctx, (t) => progress(t, ctx.tenantId, contactId, programId, clock()))),
     handle(loyaltyCheckoutQuote, (ctx, q) => quote(db, ctx.tenantId, q, clock())),
   ];
 }
