@@ -26,8 +26,9 @@ export function contextToHeaders(ctx: RequestContext, timeoutMs?: number): MsgHd
 }
 
 /**
- * When the caller stops waiting (ms since the epoch, on this machine's clock): the time it said
- * it waits, counted from `receivedAt`. Undefined when it did not say (a caller from before).
+ * When the caller stops waiting: the time it said it waits, counted from `receivedAt` (ms on the
+ * receiving process's clock, `performance.now()` in the kit). Undefined when it did not say (a
+ * caller from before).
  */
 export function deadlineFromHeaders(h: MsgHdrs | undefined, receivedAt: number): number | undefined {
   const raw = h?.get(ContextHeaders.timeoutMs);

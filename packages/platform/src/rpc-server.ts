@@ -21,8 +21,9 @@ import type { Metrics } from './metrics';
 export interface HandlerContext extends RequestContext {
   log: Logger;
   /**
-   * When the caller stops waiting for the reply (ms since the epoch, from its Timeout-Ms header),
-   * for the gate and turns to skip work nobody waits for; undefined when the caller did not say.
+   * When the caller stops waiting for the reply, from its Timeout-Ms header, on `performance.now()`'s
+   * clock (which no adjustment of the system clock moves): the gate and turns skip work nobody
+   * waits for any more. Undefined when the caller did not say.
    */
   deadline?: number;
 }
@@ -89,7 +90,7 @@ export class RequestServer {
     const started = process.hrtime.bigint();
     let body: ReplyBody;
     try {
-      const deadline = deadlineFromHeaders(msg.headers, Date.now());
+      const deadline = deadlineFromHeaders(msg.headers, performance.now());
       body = await this.answerOne(h, contextFromHeaders(msg.headers), decodePayload(msg), deadline);
     } catch (e) {
       body = this.failure(e, { subject: h.contract.subject });
@@ -103,7 +104,7 @@ export class RequestServer {
     const started = process.hrtime.bigint();
     let body: ReplyBody | { items: ReplyBody[] };
     try {
-      const deadline = deadlineFromHeaders(msg.headers, Date.now());
+      const deadline = deadlineFromHeaders(msg.headers, performance.now());
       const ctx = contextFromHeaders(msg.headers);
       const together = compiled(TogetherRequest).safeParse(decodePayload(msg));
       if (!together.success) {

@@ -33,12 +33,12 @@ describe('gate', () => {
       await new Promise((r) => setTimeout(r, 60));
       ran.push('first');
     });
-    const late = gate.run(async () => void ran.push('late'), Date.now() + 20);
-    const patient = gate.run(async () => void ran.push('patient'), Date.now() + 5000);
+    const late = gate.run(async () => void ran.push('late'), performance.now() + 20);
+    const patient = gate.run(async () => void ran.push('patient'), performance.now() + 5000);
     await first;
     await expect(late).rejects.toMatchObject({ code: 'TIMEOUT' });
     await patient;
     expect(ran).toEqual(['first', 'patient']);
-    expect(await gate.run(async () => 'free', Date.now() + 1000)).toBe('free');
+    expect(await gate.run(async () => 'free', performance.now() + 1000)).toBe('free');
   });
 });

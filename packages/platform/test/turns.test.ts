@@ -35,8 +35,8 @@ describe('turns', () => {
       await pause(60);
       ran.push('first');
     });
-    const late = turns.run('a', async () => void ran.push('late'), Date.now() + 20);
-    const patient = turns.run('a', async () => void ran.push('patient'), Date.now() + 5000);
+    const late = turns.run('a', async () => void ran.push('late'), performance.now() + 20);
+    const patient = turns.run('a', async () => void ran.push('patient'), performance.now() + 5000);
     await first;
     await expect(late).rejects.toMatchObject({ code: 'TIMEOUT' });
     await patient;
