@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { callerGaveUp, isPast } from './deadline';
 
 export interface BatchesOptions<I, O> {
   /** Does every item's work at once; answers one outcome per item, in the items' order. */
@@ -11,6 +12,7 @@ export interface BatchesOptions<I, O> {
 
 interface Waiting<I, O> {
   item: I;
+  deadline: number | undefined;
   resolve: (o: O) => void;
   reject: (e: unknown) => void;
 }
@@ -33,9 +35,10 @@ export class Batches<I, O> {
     this.maxInFlight = opts.maxInFlight ?? 1;
   }
 
-  call(item: I): Promise<O> {
+  /** Joins the next batch; refused with TIMEOUT, left out of it, when that starts after `deadline`. */
+  call(item: I, deadline?: number): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
+      this.waiting.push({ item, deadline, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
       // After this turn's other calls (and the microtasks they start) have joined the batch.
@@ -48,13 +51,27 @@ export class Batches<I, O> {
 
   private startBatches(): void {
     while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.maxSize);
+      const batch = this.nextBatch();
+      if (batch.length === 0) continue;
       this.inFlight++;
       this.runBatch(batch).finally(() => {
         this.inFlight--;
         this.startBatches();
       });
     }
+  }
+
+  /** The next calls whose callers still wait, up to the largest size; the others are refused. */
+  private nextBatch(): Waiting<I, O>[] {
+    const batch: Waiting<I, O>[] = [];
+    let taken = 0;
+    for (; taken < this.waiting.length && batch.length < this.maxSize; taken++) {
+      const w = this.waiting[taken]!;
+      if (isPast(w.deadline)) w.reject(callerGaveUp());
+      else batch.push(w);
+    }
+    this.waiting.splice(0, taken);
+    return batch;
   }
 
   private async runBatch(batch: Waiting<I, O>[]): Promise<void> {

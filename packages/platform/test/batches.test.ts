@@ -97,4 +97,22 @@ describe('batches of concurrent calls', () => {
     expect(batchesOn(pool, 'captures', { run })).not.toBe(a);
     expect(batchesOn({}, 'holds', { run })).not.toBe(a);
   });
+
+  it('leaves out, refused with TIMEOUT, a call whose caller stopped waiting while the batch before it ran', async () => {
+    const r = recorded();
+    const batches = new Batches({ run: r.run });
+    const first = batches.call(1);
+    await turn();
+    const late = batches.call(2, performance.now() + 10);
+    const patient = batches.call(3, performance.now() + 5000);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    r.finish[0]!();
+    expect(await first).toBe('done 1');
+    await expect(late).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await turn();
+    expect(r.batches).toEqual([[1], [3]]);
+    r.finish[1]!();
+    expect(await patient).toBe('done 3');
+  });
 });
+

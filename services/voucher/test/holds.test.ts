@@ -14,6 +14,20 @@ beforeAll(async () => {
 });
 afterAll(() => h.stop());
 
+/** Locks a voucher's row in a transaction of its own until the returned function is called (and awaited). */
+async function lockedRow(voucherId: string): Promise<() => Promise<void>> {
+  let release: (() => void) | undefined;
+  const locking = h.service.deps.db.transaction(async (tx) => {
+    await tx.query(`SELECT id FROM accounts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [T, voucherId]);
+    await new Promise<void>((r) => (release = r));
+  });
+  await eventually(async () => (release ? true : undefined));
+  return async () => {
+    release!();
+    await locking;
+  };
+}
+
 describe('financial vouchers at checkout', () => {
   it('sells a voucher whose code reads back its balance, whatever the case typed, and records the sale', async () => {
     const v = await sell(h, T, { valueMinor: 25_000, contactId: 'c-1' });
@@ -193,21 +207,31 @@ describe('financial vouchers at checkout', () => {
   it('makes a release sent while the hold is still being written wait for it, and release it', async () => {
     const v = await sell(h, T, { valueMinor: 4_000 });
     // The voucher's row is locked elsewhere, so the hold stops half-way through its statement.
-    const { db } = h.service.deps;
-    let unlock: (() => void) | undefined;
-    const locking = db.transaction(async (tx) => {
-      await tx.query(`SELECT id FROM accounts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [T, v.voucherId]);
-      await new Promise<void>((r) => (unlock = r));
-    });
-    await eventually(async () => (unlock ? true : undefined));
+    const unlock = await lockedRow(v.voucherId);
     const holding = h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-in-flight', code: v.code, amountMinor: 1_000, currency: 'EUR' });
     await new Promise((r) => setTimeout(r, 500));
     const releasing = h.bus.request(vouchersRelease, ctxOf(T), { orderId: 'o-in-flight' });
     await new Promise((r) => setTimeout(r, 300));
-    unlock!();
-    await locking;
+    await unlock();
     expect(await holding).toMatchObject({ status: 'held', balanceMinor: 3_000 });
     expect((await releasing).holds).toEqual([expect.objectContaining({ status: 'released', balanceMinor: 4_000 })]);
     expect(await ledgerSum(h, T, v.voucherId)).toMatchObject({ sum: 4_000, balance: 4_000, entries: 3 });
   });
+
+  it('does not hold for a checkout that stopped waiting while an earlier batch of holds was stuck', async () => {
+    const stuck = await sell(h, T, { valueMinor: 4_000 });
+    const other = await sell(h, T, { valueMinor: 4_000 });
+    const unlock = await lockedRow(stuck.voucherId);
+    const holding = h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-stuck', code: stuck.code, amountMinor: 1_000, currency: 'EUR' });
+    await new Promise((r) => setTimeout(r, 300));
+    // Waits for the stuck batch to end, longer than its caller waits.
+    const givenUp = h.bus.request(vouchersHold, ctxOf(T), { orderId: 'o-given-up', code: other.code, amountMinor: 1_000, currency: 'EUR' }, { timeoutMs: 300 });
+    expect(await refusal(givenUp)).toBe('TIMEOUT');
+    await unlock();
+    expect(await holding).toMatchObject({ status: 'held', balanceMinor: 3_000 });
+    // The next batch started without it: nothing is held on the other voucher.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await ledgerSum(h, T, other.voucherId)).toMatchObject({ sum: 4_000, balance: 4_000, entries: 1 });
+  });
 });
+

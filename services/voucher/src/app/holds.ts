@@ -72,7 +72,7 @@ export async function placeHold(ctx: Ctx, ports: Ports, account: Account, req: H
     status: 'held',
     expiresAt: new Date(now.getTime() + ttlMs),
   };
-  const heldAtOnce = await holdAtOnce(ports.db, account, hold, now, ports);
+  const heldAtOnce = await holdAtOnce(ports.db, account, hold, now, ports, ctx.deadline);
   if (heldAtOnce !== undefined) return holdView(hold, heldAtOnce);
   return ports.db.transaction(async (tx) => {
     // The order's turn, the account, then the hold row, as the one-statement path takes them: no deadlock between the two.

@@ -17,5 +17,5 @@ export interface Ports {
   };
 }
 
-/** The context first: the tenant travels with every call. */
-export type Ctx = Pick<RequestContext, 'tenantId' | 'requestId'>;
+/** The context first: the tenant travels with every call, and when its caller stops waiting (the request server's `deadline`). */
+export type Ctx = Pick<RequestContext, 'tenantId' | 'requestId'> & { deadline?: number | undefined };

@@ -268,15 +268,23 @@ async function holdMany(q: Queryable, items: HoldItem[]): Promise<(number | unde
 
 /**
  * Holds on the account when it can pay, in one statement. Returns the balance after the hold,
- * or undefined when it did not go through (refused, or already held: the caller decides).
+ * or undefined when it did not go through (refused, or already held: the caller decides). A hold
+ * whose caller stops waiting (`deadline`) before its batch starts is refused with TIMEOUT.
  */
-export function holdAtOnce(q: Queryable, account: HoldItem['account'], hold: HoldItem['hold'], now: Date, reports: BatchReports): Promise<number | undefined> {
+export function holdAtOnce(
+  q: Queryable,
+  account: HoldItem['account'],
+  hold: HoldItem['hold'],
+  now: Date,
+  reports: BatchReports,
+  deadline?: number,
+): Promise<number | undefined> {
   const item = { account, hold, now };
   if (!(q instanceof DataSource)) return holdOne(q, item);
   const holds = batchesOn(q, 'voucher-holds', {
     run: (items: HoldItem[]) => together('voucher-holds', reports, items, (i) => `${i.hold.tenantId} ${i.hold.accountId}`, (many) => holdMany(q, many), (one) => holdOne(q, one)),
   });
-  return holds.call(item);
+  return holds.call(item, deadline);
 }
 
 interface CaptureItem {
