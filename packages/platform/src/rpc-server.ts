@@ -136,7 +136,7 @@ export class RequestServer {
       const result = await h.handle(
         {
           ...ctx,
-          ...(deadline !== undefined ? { deadline } : {}),
+          deadline,
           get log() {
             return log();
           },
